@@ -1,0 +1,8 @@
+/** The gateway's public surface. */
+export { startGateway, type GatewayOptions, type RunningGateway } from './server.js';
+export { keyPairFromJwk, loadOrCreateKeyPair, type KeyPurpose, type SigningKeyPair } from './keys.js';
+export { issueToken, LOCAL_ISSUER, TOKEN_AUDIENCE } from './identity.js';
+export { createContextSigner, type ContextSigner } from './stages/sign-context.js';
+export { createAuthenticator, type AuthenticationOptions, type Authenticator } from './stages/authenticate.js';
+export { analyseOperation, DEFAULT_LIMITS, type OperationAnalysis, type OperationLimits } from './stages/analyse-operation.js';
+export { BREAK_GLASS_HEADER, GRANT_HEADER, PURPOSE_HEADER } from './pipeline.js';

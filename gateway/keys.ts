@@ -1,0 +1,46 @@
+/**
+ * Signing keys of embedded mode, kept as JWK files under the data directory: the local identity
+ * issuer (demo tokens) and the gateway's context-signing key. Production supplies an issuer JWKS URL
+ * and the context key from the environment or a secret store instead.
+ */
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { exportJWK, generateKeyPair, importJWK, type CryptoKey, type JWK } from 'jose';
+
+export interface SigningKeyPair {
+  readonly kid: string;
+  readonly privateKey: CryptoKey;
+  readonly publicKey: CryptoKey;
+  readonly publicJwk: JWK;
+}
+
+export type KeyPurpose = 'identity-issuer' | 'context-signing';
+
+/** Loads the Ed25519 key pair for `purpose` from `<dataDir>/keys`, creating it on first use. */
+export async function loadOrCreateKeyPair(dataDir: string, purpose: KeyPurpose): Promise<SigningKeyPair> {
+  const directory = join(dataDir, 'keys');
+  const file = join(directory, `${purpose}.jwk.json`);
+  if (!existsSync(file)) {
+    mkdirSync(directory, { recursive: true, mode: 0o700 });
+    const { privateKey } = await generateKeyPair('EdDSA', { crv: 'Ed25519', extractable: true });
+    const jwk = await exportJWK(privateKey);
+    jwk.kid = `${purpose}-${new Date().toISOString().slice(0, 10)}-${Math.random().toString(36).slice(2, 8)}`;
+    jwk.alg = 'EdDSA';
+    // wx: two processes starting at once never overwrite each other's key.
+    try {
+      writeFileSync(file, JSON.stringify(jwk), { mode: 0o600, flag: 'wx' });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    }
+  }
+  return keyPairFromJwk(JSON.parse(readFileSync(file, 'utf8')) as JWK);
+}
+
+/** Builds a key pair from a private Ed25519 JWK (e.g. supplied through the environment). */
+export async function keyPairFromJwk(privateJwk: JWK): Promise<SigningKeyPair> {
+  const { d: _private, ...publicJwk } = privateJwk;
+  void _private;
+  const privateKey = (await importJWK({ ...privateJwk, alg: 'EdDSA' }, 'EdDSA')) as CryptoKey;
+  const publicKey = (await importJWK({ ...publicJwk, alg: 'EdDSA' }, 'EdDSA')) as CryptoKey;
+  return { kid: privateJwk.kid ?? 'unnamed', privateKey, publicKey, publicJwk };
+}

@@ -1,0 +1,28 @@
+/** What the gateway knows about one request as it moves through the pipeline's stages. */
+import type { BaseContext } from '@apollo/server';
+import type { Actor, PurposeOfUse, RowScope } from '../schema/context.js';
+import type { OperationAnalysis } from './stages/analyse-operation.js';
+
+export interface GatewayRequestContext extends BaseContext {
+  requestId: string;
+  /** Set by authenticate; `null` for an anonymous caller. */
+  actor: Actor | null;
+  purpose?: PurposeOfUse;
+  /** Set by analyse. */
+  analysis?: OperationAnalysis;
+  /** Set by decide. */
+  scope?: RowScope;
+  /** Set by sign-context; every subgraph fetch carries it. */
+  signedContext?: string;
+}
+
+/** Reads a stage's output, failing loudly when an earlier stage did not run. */
+export function required<Key extends keyof GatewayRequestContext>(
+  context: GatewayRequestContext,
+  key: Key,
+  stage: string,
+): NonNullable<GatewayRequestContext[Key]> {
+  const value = context[key];
+  if (value === undefined || value === null) throw new Error(`pipeline: ${stage} needs "${String(key)}" from an earlier stage`);
+  return value as NonNullable<GatewayRequestContext[Key]>;
+}

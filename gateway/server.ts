@@ -1,0 +1,54 @@
+/** The gateway: @apollo/server + @apollo/gateway over the composed supergraph, behind the pipeline. */
+import { ApolloGateway } from '@apollo/gateway';
+import { ApolloServer } from '@apollo/server';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { serveApollo, type ExtraRoute, type RunningHttpService } from '../subgraphs/runtime/http.js';
+import { SignedContextDataSource } from './data-source.js';
+import { authenticateRequest, enforcementPipeline } from './pipeline.js';
+import type { GatewayRequestContext } from './request-context.js';
+import type { OperationLimits } from './stages/analyse-operation.js';
+import { createAuthenticator, type AuthenticationOptions } from './stages/authenticate.js';
+import { createContextSigner } from './stages/sign-context.js';
+import type { SigningKeyPair } from './keys.js';
+
+export interface GatewayOptions {
+  supergraphSdl: string;
+  /** Subgraph name → URL, overriding the routing URLs recorded in the supergraph. */
+  subgraphUrls?: Readonly<Record<string, string>>;
+  authentication: AuthenticationOptions;
+  contextSigningKey: SigningKeyPair;
+  port: number;
+  host?: string;
+  /** Schema introspection and the landing page: off unless explicitly enabled (dev mode). */
+  introspection?: boolean;
+  limits?: OperationLimits;
+  routes?: ExtraRoute[];
+}
+
+export type RunningGateway = RunningHttpService;
+
+export async function startGateway(options: GatewayOptions): Promise<RunningGateway> {
+  const gateway = new ApolloGateway({
+    supergraphSdl: options.supergraphSdl,
+    buildService: ({ name, url }) => new SignedContextDataSource({ url: options.subgraphUrls?.[name] ?? url }),
+  });
+  const authenticate = createAuthenticator(options.authentication);
+  const signContext = createContextSigner(options.contextSigningKey.privateKey, options.contextSigningKey.kid);
+  const apollo = new ApolloServer<GatewayRequestContext>({
+    gateway,
+    stopOnTerminationSignals: false,
+    introspection: options.introspection ?? false,
+    hideSchemaDetailsFromClientErrors: !options.introspection,
+    includeStacktraceInErrorResponses: false,
+    plugins: [
+      enforcementPipeline({ authenticate, signContext, ...(options.limits ? { limits: options.limits } : {}) }),
+      ...(options.introspection ? [] : [ApolloServerPluginLandingPageDisabled()]),
+    ],
+  });
+  return serveApollo(apollo, {
+    port: options.port,
+    host: options.host,
+    context: (request) => authenticateRequest(request, authenticate),
+    routes: options.routes,
+  });
+}

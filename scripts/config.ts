@@ -1,0 +1,59 @@
+/** Platform configuration from the environment (every variable is optional; see README's table). */
+import { resolve } from 'node:path';
+import { DOMAIN_SUBGRAPHS } from '../subgraphs/index.js';
+
+export interface PlatformConfig {
+  /** Embedded database, keys and demo state live here. */
+  dataDir: string;
+  /** A postgres:// URL; absent means embedded PGlite under dataDir. */
+  databaseUrl?: string;
+  gatewayHost: string;
+  gatewayPort: number;
+  subgraphHost: string;
+  /** Subgraph name → port when this process runs it. */
+  subgraphPorts: Record<string, number>;
+  /** Subgraph name → URL the gateway calls (set when subgraphs run elsewhere). */
+  subgraphUrls: Record<string, string>;
+  seed: string;
+  residents: number;
+  introspection: boolean;
+  /** Issuer, audience and JWKS URL of the identity provider; absent JWKS means the local issuer. */
+  jwtIssuer?: string;
+  jwtAudience?: string;
+  jwksUrl?: string;
+}
+
+function integer(name: string, fallback: number, env: NodeJS.ProcessEnv): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 0) throw new Error(`${name} must be a non-negative integer, got "${raw}"`);
+  return value;
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): PlatformConfig {
+  const subgraphPorts: Record<string, number> = {};
+  const subgraphUrls: Record<string, string> = {};
+  for (const subgraph of DOMAIN_SUBGRAPHS) {
+    const key = subgraph.name.toUpperCase();
+    subgraphPorts[subgraph.name] = integer(`HEALTHMESH_${key}_PORT`, subgraph.defaultPort, env);
+    const url = env[`HEALTHMESH_${key}_URL`];
+    if (url) subgraphUrls[subgraph.name] = url;
+  }
+  const config: PlatformConfig = {
+    dataDir: resolve(env['HEALTHMESH_DATA_DIR'] ?? '.data'),
+    gatewayHost: env['HEALTHMESH_HOST'] ?? '127.0.0.1',
+    gatewayPort: integer('PORT', 4000, env),
+    subgraphHost: env['HEALTHMESH_SUBGRAPH_HOST'] ?? '127.0.0.1',
+    subgraphPorts,
+    subgraphUrls,
+    seed: env['HEALTHMESH_SEED'] ?? 'healthmesh',
+    residents: integer('HEALTHMESH_RESIDENTS', 2000, env),
+    introspection: env['HEALTHMESH_INTROSPECTION'] === 'true',
+  };
+  if (env['DATABASE_URL']) config.databaseUrl = env['DATABASE_URL'];
+  if (env['HEALTHMESH_JWT_ISSUER']) config.jwtIssuer = env['HEALTHMESH_JWT_ISSUER'];
+  if (env['HEALTHMESH_JWT_AUDIENCE']) config.jwtAudience = env['HEALTHMESH_JWT_AUDIENCE'];
+  if (env['HEALTHMESH_JWKS_URL']) config.jwksUrl = env['HEALTHMESH_JWKS_URL'];
+  return config;
+}

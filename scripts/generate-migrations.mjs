@@ -1,0 +1,15 @@
+// Generates SQL migrations for every module with drizzle-kit (offline), one folder per module.
+// Run after changing a module's tables.ts; migrations are only ever added, never regenerated from zero.
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+
+const modules = ['population', 'resources', 'clinical', 'results', 'archive', 'immunization', 'consent'];
+for (const module of modules) {
+  const tables = module === 'consent' ? 'consent/tables.ts' : `subgraphs/${module}/tables.ts`;
+  if (!existsSync(tables)) continue;
+  execFileSync(
+    'npx',
+    ['drizzle-kit', 'generate', '--dialect=postgresql', `--schema=./${tables}`, `--out=./migrations/${module}`, `--name=${process.argv[2] ?? 'change'}`],
+    { stdio: 'inherit' },
+  );
+}

@@ -1,0 +1,106 @@
+/**
+ * The composition root: opens the database, migrates, seeds an empty region, loads keys, starts the
+ * domain subgraphs and the gateway. `npm start`, the tests' testkit and the benchmark all start the
+ * platform through here, so there is one way to do it.
+ */
+import { join } from 'node:path';
+import { loadOrCreateKeyPair, startGateway, LOCAL_ISSUER, TOKEN_AUDIENCE, type RunningGateway, type SigningKeyPair } from '../gateway/index.js';
+import { loadSupergraphSdl } from '../schema/supergraph.js';
+import { isRegionSeeded, seedRegion } from '../seed/index.js';
+import { DOMAIN_SUBGRAPHS } from '../subgraphs/index.js';
+import {
+  createContextVerifier,
+  migrateAll,
+  openDatabase,
+  startSubgraph,
+  type DatabaseHandle,
+  type RunningSubgraph,
+} from '../subgraphs/runtime/index.js';
+import type { PlatformConfig } from './config.js';
+
+export interface RunningPlatform {
+  readonly gateway: RunningGateway;
+  readonly subgraphs: readonly RunningSubgraph[];
+  readonly database: DatabaseHandle;
+  readonly issuerKey: SigningKeyPair;
+  readonly contextKey: SigningKeyPair;
+  /** Seeded this start (false when the data was already there). */
+  readonly seeded: boolean;
+  stop(): Promise<void>;
+}
+
+export interface StartOptions {
+  /** Reuse an open database (tests) instead of opening one from the config. */
+  database?: DatabaseHandle;
+  log?: (line: string) => void;
+}
+
+export async function startPlatform(config: PlatformConfig, options: StartOptions = {}): Promise<RunningPlatform> {
+  const log = options.log ?? (() => {});
+  const database =
+    options.database ??
+    (await openDatabase(config.databaseUrl ? { url: config.databaseUrl } : { dataDir: join(config.dataDir, 'pglite') }));
+  const started: RunningSubgraph[] = [];
+  try {
+    await migrateAll(database);
+    let seeded = false;
+    if (!(await isRegionSeeded(database.db))) {
+      log(`Seeding a synthetic region of ${config.residents} residents (seed "${config.seed}")…`);
+      const summary = await seedRegion(database.db, { seed: config.seed, residents: config.residents });
+      log(`Seeded ${summary.rows} rows in ${(summary.elapsedMs / 1000).toFixed(1)} s.`);
+      seeded = true;
+    }
+    const issuerKey = await loadOrCreateKeyPair(config.dataDir, 'identity-issuer');
+    const contextKey = await loadOrCreateKeyPair(config.dataDir, 'context-signing');
+    const verifyContext = createContextVerifier(contextKey.publicKey);
+
+    for (const subgraph of DOMAIN_SUBGRAPHS) {
+      started.push(
+        await startSubgraph(subgraph.definition, {
+          database: database.db,
+          verifyContext,
+          port: config.subgraphPorts[subgraph.name] ?? subgraph.defaultPort,
+          host: config.subgraphHost,
+        }),
+      );
+    }
+    const subgraphUrls: Record<string, string> = { ...config.subgraphUrls };
+    for (const running of started) subgraphUrls[running.name] = running.url;
+
+    const gateway = await startGateway({
+      supergraphSdl: loadSupergraphSdl(),
+      subgraphUrls,
+      authentication: {
+        issuer: config.jwtIssuer ?? LOCAL_ISSUER,
+        audience: config.jwtAudience ?? TOKEN_AUDIENCE,
+        keys: config.jwksUrl ? new URL(config.jwksUrl) : issuerKey.publicKey,
+      },
+      contextSigningKey: contextKey,
+      port: config.gatewayPort,
+      host: config.gatewayHost,
+      introspection: config.introspection,
+    });
+
+    let stopping: Promise<void> | undefined;
+    return {
+      gateway,
+      subgraphs: started,
+      database,
+      issuerKey,
+      contextKey,
+      seeded,
+      stop: () => {
+        stopping ??= (async () => {
+          await gateway.stop();
+          await Promise.all(started.map((s) => s.stop()));
+          if (!options.database) await database.close();
+        })();
+        return stopping;
+      },
+    };
+  } catch (error) {
+    await Promise.all(started.map((s) => s.stop()));
+    if (!options.database) await database.close();
+    throw error;
+  }
+}

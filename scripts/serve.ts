@@ -1,0 +1,72 @@
+/**
+ * `node dist/scripts/serve.js <service>`: runs one part of the platform on its own, as docker-compose
+ * does (one image, the service picked by an argument):
+ *   keys       create the signing keys in the shared data directory, then exit
+ *   migrate    apply migrations and seed an empty region, then exit
+ *   <subgraph> one domain subgraph (population, resources, clinical, results, archive, immunization)
+ *   gateway    the gateway, calling the subgraphs at HEALTHMESH_<NAME>_URL
+ */
+import 'reflect-metadata';
+import { LOCAL_ISSUER, loadOrCreateKeyPair, startGateway, TOKEN_AUDIENCE } from '../gateway/index.js';
+import { loadSupergraphSdl } from '../schema/supergraph.js';
+import { isRegionSeeded, seedRegion } from '../seed/index.js';
+import { DOMAIN_SUBGRAPHS } from '../subgraphs/index.js';
+import { createContextVerifier, migrateAll, openDatabase, startSubgraph, type RunningHttpService } from '../subgraphs/runtime/index.js';
+import { loadConfig } from './config.js';
+
+const service = process.argv[2];
+const config = loadConfig();
+const log = (line: string) => process.stdout.write(`[${service}] ${line}\n`);
+
+async function run(): Promise<RunningHttpService | undefined> {
+  if (service === 'keys') {
+    await loadOrCreateKeyPair(config.dataDir, 'identity-issuer');
+    await loadOrCreateKeyPair(config.dataDir, 'context-signing');
+    log(`keys ready in ${config.dataDir}/keys`);
+    return undefined;
+  }
+  if (service === 'migrate') {
+    const database = await openDatabase(config.databaseUrl ? { url: config.databaseUrl } : { dataDir: `${config.dataDir}/pglite` });
+    await migrateAll(database);
+    if (!(await isRegionSeeded(database.db))) {
+      const summary = await seedRegion(database.db, { seed: config.seed, residents: config.residents });
+      log(`seeded ${summary.residents} residents, ${summary.rows} rows`);
+    }
+    await database.close();
+    log('migrated');
+    return undefined;
+  }
+  const contextKey = await loadOrCreateKeyPair(config.dataDir, 'context-signing');
+  if (service === 'gateway') {
+    const issuerKey = await loadOrCreateKeyPair(config.dataDir, 'identity-issuer');
+    return startGateway({
+      supergraphSdl: loadSupergraphSdl(),
+      subgraphUrls: config.subgraphUrls,
+      authentication: {
+        issuer: config.jwtIssuer ?? LOCAL_ISSUER,
+        audience: config.jwtAudience ?? TOKEN_AUDIENCE,
+        keys: config.jwksUrl ? new URL(config.jwksUrl) : issuerKey.publicKey,
+      },
+      contextSigningKey: contextKey,
+      port: config.gatewayPort,
+      host: config.gatewayHost,
+      introspection: config.introspection,
+    });
+  }
+  const subgraph = DOMAIN_SUBGRAPHS.find((s) => s.name === service);
+  if (!subgraph) throw new Error(`Unknown service "${service}". Use keys, migrate, gateway or one of ${DOMAIN_SUBGRAPHS.map((s) => s.name).join(', ')}.`);
+  if (!config.databaseUrl) throw new Error('A single subgraph service needs DATABASE_URL (PostgreSQL).');
+  const database = await openDatabase({ url: config.databaseUrl, maxConnections: 10 });
+  return startSubgraph(subgraph.definition, {
+    database: database.db,
+    verifyContext: createContextVerifier(contextKey.publicKey),
+    port: config.subgraphPorts[subgraph.name] ?? subgraph.defaultPort,
+    host: config.subgraphHost,
+  });
+}
+
+const running = await run();
+if (running) {
+  log(`listening on ${running.url}`);
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void running.stop().then(() => process.exit(0)));
+}

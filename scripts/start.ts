@@ -1,0 +1,40 @@
+/** `npm start`: the whole platform in one process. */
+import 'reflect-metadata';
+import { loadConfig } from './config.js';
+import { startPlatform } from './platform.js';
+
+const config = loadConfig();
+const startedAt = Date.now();
+const log = (line: string) => process.stdout.write(`${line}\n`);
+log(`healthmesh: starting on ${config.databaseUrl ? 'PostgreSQL' : `embedded PGlite (${config.dataDir}/pglite)`}…`);
+
+const platform = await startPlatform(config, { log });
+log('');
+log(`  gateway    ${platform.gateway.url}`);
+for (const subgraph of platform.subgraphs) log(`  ${subgraph.name.padEnd(12)} ${subgraph.url}  (refuses requests not signed by the gateway)`);
+log('');
+log('  demo actors:   npm run --silent token -- list');
+log('  a token:       TOKEN=$(npm run --silent token -- clinician-a)');
+log(`  a query:       curl -s ${platform.gateway.url} -H "authorization: Bearer $TOKEN" -H 'content-type: application/json' \\`);
+log(`                   -H 'x-purpose-of-use: TREAT' -d '{"query":"{ institutions(first: 3) { name grade } }"}'`);
+log('');
+log(`healthmesh: ready in ${((Date.now() - startedAt) / 1000).toFixed(1)} s. Ctrl-C stops it.`);
+
+let stopping = false;
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => {
+    if (stopping) return;
+    stopping = true;
+    log('\nhealthmesh: stopping…');
+    platform.stop().then(
+      () => {
+        log('healthmesh: stopped.');
+        process.exit(0);
+      },
+      (error: unknown) => {
+        process.stderr.write(`healthmesh: error while stopping: ${String(error)}\n`);
+        process.exit(1);
+      },
+    );
+  });
+}

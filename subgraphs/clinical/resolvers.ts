@@ -1,0 +1,264 @@
+import { randomUUID } from 'node:crypto';
+import { and, desc, eq, lt, type SQL } from 'drizzle-orm';
+import { GraphQLError } from 'graphql';
+import { Arg, Ctx, Field, FieldResolver, ID, InputType, Int, Mutation, Resolver, Root } from 'type-graphql';
+import { assertKnownCode } from '../../schema/codes.js';
+import { ERROR_CODES, InvalidInputError } from '../../schema/errors.js';
+import { recordLevel, sensitivityOfDiagnosis, strongestLabel } from '../../schema/sensitivity.js';
+import { boundedPageSize, residentRowFilter } from '../runtime/row-filter.js';
+import type { SubgraphContext } from '../runtime/server.js';
+import { diagnoses, encounters, prescriptions, type DiagnosisRow, type EncounterRow, type PrescriptionRow } from './tables.js';
+import { Diagnosis, Encounter, Prescription, Resident } from './types.js';
+
+/** Encounter as resolved here: keeps the resident id so nested lists apply the same row filter. */
+type EncounterNode = Encounter & { residentId: string };
+
+function toEncounter(row: EncounterRow): EncounterNode {
+  return {
+    id: row.id,
+    residentId: row.residentId,
+    encounterClass: row.encounterClass,
+    department: row.department,
+    startedAt: row.startedAt,
+    endedAt: row.endedAt,
+    chiefComplaint: row.chiefComplaint,
+    sensitivity: row.sensitivity,
+    level: row.level,
+    institution: { id: row.institutionId },
+    attendingPractitioner: row.attendingPractitionerId ? { id: row.attendingPractitionerId } : null,
+  };
+}
+
+function toDiagnosis(row: DiagnosisRow): Diagnosis {
+  return {
+    id: row.id,
+    code: row.code,
+    codeSystem: row.codeSystem,
+    codeSystemVersion: row.codeSystemVersion,
+    display: row.display,
+    rank: row.rank,
+    recordedAt: row.recordedAt,
+    sensitivity: row.sensitivity,
+    level: row.level,
+    institution: { id: row.institutionId },
+  };
+}
+
+function toPrescription(row: PrescriptionRow): Prescription {
+  return {
+    id: row.id,
+    drugCode: row.drugCode,
+    drugName: row.drugName,
+    dosage: row.dosage,
+    route: row.route,
+    frequency: row.frequency,
+    days: row.days,
+    prescribedAt: row.prescribedAt,
+    sensitivity: row.sensitivity,
+    level: row.level,
+    institution: { id: row.institutionId },
+  };
+}
+
+function withBefore(filter: SQL, column: Parameters<typeof lt>[0], before: Date | undefined): SQL {
+  return before ? and(filter, lt(column, before))! : filter;
+}
+
+@Resolver(() => Resident)
+export class ResidentClinicalResolver {
+  @FieldResolver(() => [Encounter], { nullable: true, description: 'Newest first; at most 100 per page; page with `before`.' })
+  async encounters(
+    @Root() resident: Resident,
+    @Ctx() context: SubgraphContext,
+    @Arg('first', () => Int, { nullable: true }) first?: number,
+    @Arg('before', () => Date, { nullable: true, description: 'Only encounters that started before this time.' }) before?: Date,
+  ): Promise<EncounterNode[]> {
+    const filter = residentRowFilter(context.request, 'CLINICAL', encounters, resident.id);
+    const rows = await context.db
+      .select()
+      .from(encounters)
+      .where(withBefore(filter, encounters.startedAt, before))
+      .orderBy(desc(encounters.startedAt), desc(encounters.id))
+      .limit(boundedPageSize(first));
+    return rows.map(toEncounter);
+  }
+
+  @FieldResolver(() => [Diagnosis], { nullable: true, description: 'Newest first; at most 100 per page.' })
+  async diagnoses(
+    @Root() resident: Resident,
+    @Ctx() context: SubgraphContext,
+    @Arg('first', () => Int, { nullable: true }) first?: number,
+    @Arg('before', () => Date, { nullable: true }) before?: Date,
+  ): Promise<Diagnosis[]> {
+    const filter = residentRowFilter(context.request, 'CLINICAL', diagnoses, resident.id);
+    const rows = await context.db
+      .select()
+      .from(diagnoses)
+      .where(withBefore(filter, diagnoses.recordedAt, before))
+      .orderBy(desc(diagnoses.recordedAt), desc(diagnoses.id))
+      .limit(boundedPageSize(first));
+    return rows.map(toDiagnosis);
+  }
+
+  @FieldResolver(() => [Prescription], { nullable: true, description: 'Newest first; at most 100 per page.' })
+  async prescriptions(
+    @Root() resident: Resident,
+    @Ctx() context: SubgraphContext,
+    @Arg('first', () => Int, { nullable: true }) first?: number,
+    @Arg('before', () => Date, { nullable: true }) before?: Date,
+  ): Promise<Prescription[]> {
+    const filter = residentRowFilter(context.request, 'CLINICAL', prescriptions, resident.id);
+    const rows = await context.db
+      .select()
+      .from(prescriptions)
+      .where(withBefore(filter, prescriptions.prescribedAt, before))
+      .orderBy(desc(prescriptions.prescribedAt), desc(prescriptions.id))
+      .limit(boundedPageSize(first));
+    return rows.map(toPrescription);
+  }
+}
+
+@Resolver(() => Encounter)
+export class EncounterResolver {
+  @FieldResolver(() => [Diagnosis], { nullable: true, description: 'Diagnoses of this encounter (at most 50).' })
+  async diagnoses(@Root() encounter: EncounterNode, @Ctx() context: SubgraphContext): Promise<Diagnosis[]> {
+    const filter = residentRowFilter(context.request, 'CLINICAL', diagnoses, encounter.residentId);
+    const rows = await context.db
+      .select()
+      .from(diagnoses)
+      .where(and(filter, eq(diagnoses.encounterId, encounter.id)))
+      .orderBy(desc(diagnoses.rank), desc(diagnoses.id))
+      .limit(50);
+    return rows.map(toDiagnosis);
+  }
+
+  @FieldResolver(() => [Prescription], { nullable: true, description: 'Prescriptions of this encounter (at most 50).' })
+  async prescriptions(@Root() encounter: EncounterNode, @Ctx() context: SubgraphContext): Promise<Prescription[]> {
+    const filter = residentRowFilter(context.request, 'CLINICAL', prescriptions, encounter.residentId);
+    const rows = await context.db
+      .select()
+      .from(prescriptions)
+      .where(and(filter, eq(prescriptions.encounterId, encounter.id)))
+      .orderBy(desc(prescriptions.id))
+      .limit(50);
+    return rows.map(toPrescription);
+  }
+}
+
+@InputType()
+export class DiagnosisInput {
+  @Field(() => String) code!: string;
+  @Field(() => String) codeSystem!: string;
+  @Field(() => String) codeSystemVersion!: string;
+  @Field(() => String) display!: string;
+  @Field(() => String, { description: 'PRIMARY or SECONDARY.' }) rank!: string;
+}
+
+@InputType()
+export class PrescriptionInput {
+  @Field(() => String) drugCode!: string;
+  @Field(() => String) drugName!: string;
+  @Field(() => String) dosage!: string;
+  @Field(() => String) route!: string;
+  @Field(() => String) frequency!: string;
+  @Field(() => Int) days!: number;
+}
+
+@InputType({ description: 'One encounter with its diagnoses and prescriptions, as pushed by a hospital system.' })
+export class EncounterInput {
+  @Field(() => ID) residentId!: string;
+  @Field(() => String, { description: 'OUTPATIENT, INPATIENT or EMERGENCY.' }) encounterClass!: string;
+  @Field(() => String) department!: string;
+  @Field(() => Date) startedAt!: Date;
+  @Field(() => Date, { nullable: true }) endedAt?: Date;
+  @Field(() => String, { nullable: true }) attendingPractitionerId?: string;
+  @Field(() => String, { nullable: true }) chiefComplaint?: string;
+  @Field(() => [DiagnosisInput]) diagnoses!: DiagnosisInput[];
+  @Field(() => [PrescriptionInput], { nullable: true }) prescriptions?: PrescriptionInput[];
+}
+
+const ENCOUNTER_CLASSES = new Set(['OUTPATIENT', 'INPATIENT', 'EMERGENCY']);
+const DIAGNOSIS_RANKS = new Set(['PRIMARY', 'SECONDARY']);
+
+@Resolver()
+export class ClinicalFeedResolver {
+  @Mutation(() => [ID], { description: 'HIS feed: records encounters with their diagnoses and prescriptions, all or nothing (at most 500).' })
+  async recordEncounters(
+    @Arg('input', () => [EncounterInput]) input: EncounterInput[],
+    @Ctx() context: SubgraphContext,
+  ): Promise<string[]> {
+    const actor = context.request.actor;
+    if (actor?.role !== 'hospital_system' || !actor.institutionId) {
+      throw new GraphQLError('Only a hospital system can push encounters.', { extensions: { code: ERROR_CODES.FORBIDDEN } });
+    }
+    if (input.length === 0 || input.length > 500) throw new InvalidInputError('Push between 1 and 500 encounters at a time.', { field: 'input' });
+    input.forEach(validateEncounter);
+    const institutionId = actor.institutionId;
+    return context.db.transaction(async (tx) => {
+      const ids: string[] = [];
+      for (const item of input) {
+        const encounterId = `enc-${randomUUID()}`;
+        const diagnosisRows = item.diagnoses.map((d) => {
+          const sensitivity = sensitivityOfDiagnosis(d.code);
+          return {
+            id: `dx-${randomUUID()}`,
+            residentId: item.residentId,
+            encounterId,
+            institutionId,
+            code: d.code.toUpperCase(),
+            codeSystem: d.codeSystem,
+            codeSystemVersion: d.codeSystemVersion,
+            display: d.display,
+            rank: d.rank,
+            recordedAt: item.startedAt,
+            sensitivity,
+            level: recordLevel(sensitivity),
+          };
+        });
+        const encounterSensitivity = strongestLabel(diagnosisRows.map((d) => d.sensitivity));
+        await tx.insert(encounters).values({
+          id: encounterId,
+          residentId: item.residentId,
+          institutionId,
+          encounterClass: item.encounterClass,
+          department: item.department,
+          startedAt: item.startedAt,
+          endedAt: item.endedAt ?? null,
+          attendingPractitionerId: item.attendingPractitionerId ?? null,
+          chiefComplaint: item.chiefComplaint ?? null,
+          sensitivity: encounterSensitivity,
+          level: recordLevel(encounterSensitivity),
+        });
+        if (diagnosisRows.length) await tx.insert(diagnoses).values(diagnosisRows);
+        const prescriptionRows = (item.prescriptions ?? []).map((p) => ({
+          id: `rx-${randomUUID()}`,
+          residentId: item.residentId,
+          encounterId,
+          institutionId,
+          ...p,
+          prescribedAt: item.startedAt,
+          sensitivity: encounterSensitivity,
+          level: recordLevel(encounterSensitivity),
+        }));
+        if (prescriptionRows.length) await tx.insert(prescriptions).values(prescriptionRows);
+        ids.push(encounterId);
+      }
+      return ids;
+    });
+  }
+}
+
+function validateEncounter(item: EncounterInput, index: number): void {
+  const at = `input[${index}]`;
+  if (!ENCOUNTER_CLASSES.has(item.encounterClass)) throw new InvalidInputError(`${at}.encounterClass must be OUTPATIENT, INPATIENT or EMERGENCY.`, { field: `${at}.encounterClass` });
+  if (item.endedAt && item.endedAt < item.startedAt) throw new InvalidInputError(`${at}.endedAt is before startedAt.`, { field: `${at}.endedAt` });
+  if (item.startedAt.getTime() > Date.now() + 5 * 60_000) throw new InvalidInputError(`${at}.startedAt is in the future.`, { field: `${at}.startedAt` });
+  if (item.diagnoses.length === 0) throw new InvalidInputError(`${at} needs at least one diagnosis.`, { field: `${at}.diagnoses` });
+  item.diagnoses.forEach((d, j) => {
+    if (!DIAGNOSIS_RANKS.has(d.rank)) throw new InvalidInputError(`${at}.diagnoses[${j}].rank must be PRIMARY or SECONDARY.`, { field: `${at}.diagnoses[${j}].rank` });
+    assertKnownCode({ system: d.codeSystem, version: d.codeSystemVersion, code: d.code });
+  });
+  (item.prescriptions ?? []).forEach((p, j) => {
+    if (!Number.isInteger(p.days) || p.days < 1 || p.days > 365) throw new InvalidInputError(`${at}.prescriptions[${j}].days must be 1 to 365.`, { field: `${at}.prescriptions[${j}].days` });
+  });
+}

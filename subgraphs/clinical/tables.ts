@@ -1,0 +1,73 @@
+import { index, integer, pgSchema, text, timestamp } from 'drizzle-orm/pg-core';
+import { residentIdColumn, sensitivityColumns } from '../runtime/columns.js';
+
+export const clinicalSchema = pgSchema('clinical');
+
+/** A visit: outpatient (门诊), inpatient stay (住院) or emergency (急诊). */
+export const encounters = clinicalSchema.table(
+  'encounter',
+  {
+    id: text('id').primaryKey(),
+    residentId: residentIdColumn(),
+    institutionId: text('institution_id').notNull(),
+    /** OUTPATIENT | INPATIENT | EMERGENCY */
+    encounterClass: text('encounter_class').notNull(),
+    department: text('department').notNull(),
+    startedAt: timestamp('started_at', { withTimezone: true }).notNull(),
+    endedAt: timestamp('ended_at', { withTimezone: true }),
+    attendingPractitionerId: text('attending_practitioner_id'),
+    /** Free-text chief complaint (主诉): encrypted once field encryption is on. */
+    chiefComplaint: text('chief_complaint'),
+    ...sensitivityColumns(),
+  },
+  (t) => [index('encounter_resident_started_idx').on(t.residentId, t.startedAt)],
+);
+
+/** A coded diagnosis recorded in an encounter. */
+export const diagnoses = clinicalSchema.table(
+  'diagnosis',
+  {
+    id: text('id').primaryKey(),
+    residentId: residentIdColumn(),
+    encounterId: text('encounter_id')
+      .notNull()
+      .references(() => encounters.id),
+    institutionId: text('institution_id').notNull(),
+    code: text('code').notNull(),
+    codeSystem: text('code_system').notNull(),
+    codeSystemVersion: text('code_system_version').notNull(),
+    display: text('display').notNull(),
+    /** PRIMARY | SECONDARY */
+    rank: text('rank').notNull(),
+    recordedAt: timestamp('recorded_at', { withTimezone: true }).notNull(),
+    ...sensitivityColumns(),
+  },
+  (t) => [index('diagnosis_resident_recorded_idx').on(t.residentId, t.recordedAt), index('diagnosis_encounter_idx').on(t.encounterId)],
+);
+
+/** A medication prescribed in an encounter. */
+export const prescriptions = clinicalSchema.table(
+  'prescription',
+  {
+    id: text('id').primaryKey(),
+    residentId: residentIdColumn(),
+    encounterId: text('encounter_id')
+      .notNull()
+      .references(() => encounters.id),
+    institutionId: text('institution_id').notNull(),
+    drugCode: text('drug_code').notNull(),
+    drugName: text('drug_name').notNull(),
+    dosage: text('dosage').notNull(),
+    route: text('route').notNull(),
+    frequency: text('frequency').notNull(),
+    days: integer('days').notNull(),
+    prescribedAt: timestamp('prescribed_at', { withTimezone: true }).notNull(),
+    prescriberId: text('prescriber_id'),
+    ...sensitivityColumns(),
+  },
+  (t) => [index('prescription_resident_prescribed_idx').on(t.residentId, t.prescribedAt)],
+);
+
+export type EncounterRow = typeof encounters.$inferSelect;
+export type DiagnosisRow = typeof diagnoses.$inferSelect;
+export type PrescriptionRow = typeof prescriptions.$inferSelect;

@@ -1,0 +1,117 @@
+import { randomUUID } from 'node:crypto';
+import { and, desc, lt } from 'drizzle-orm';
+import { GraphQLError } from 'graphql';
+import { LocalDateResolver } from 'graphql-scalars';
+import { Arg, Ctx, Directive, Field, FieldResolver, ID, InputType, Int, Mutation, Resolver, Root } from 'type-graphql';
+import { classified } from '../../schema/classification.js';
+import { assertKnownCode, NIP_VACCINE } from '../../schema/codes.js';
+import { ERROR_CODES, InvalidInputError } from '../../schema/errors.js';
+import { boundedPageSize, residentRowFilter } from '../runtime/row-filter.js';
+import type { SubgraphContext } from '../runtime/server.js';
+import { immunizationRecords, type ImmunizationRecordRow } from './tables.js';
+import { ImmunizationRecord, Resident } from './types.js';
+
+const MAX_DOSE_NUMBER = 10;
+
+function toImmunizationRecord(row: ImmunizationRecordRow): ImmunizationRecord {
+  return {
+    id: row.id,
+    vaccineCode: row.vaccineCode,
+    vaccineName: row.vaccineName,
+    doseNumber: row.doseNumber,
+    lotNumber: row.lotNumber,
+    manufacturer: row.manufacturer,
+    administeredOn: row.administeredOn,
+    site: row.site,
+    route: row.route,
+    institution: { id: row.institutionId },
+    sensitivity: row.sensitivity,
+    level: row.level,
+  };
+}
+
+@Resolver(() => Resident)
+export class ResidentImmunizationResolver {
+  @FieldResolver(() => [ImmunizationRecord], { nullable: true, description: 'Newest first; at most 100 per page; page with `before`.' })
+  @Directive(classified('PUBLIC_HEALTH', 3))
+  async immunizations(
+    @Root() resident: Resident,
+    @Ctx() context: SubgraphContext,
+    @Arg('first', () => Int, { nullable: true }) first?: number,
+    @Arg('before', () => LocalDateResolver, { nullable: true, description: 'Only doses administered before this date.' }) before?: string,
+  ): Promise<ImmunizationRecord[]> {
+    const filter = residentRowFilter(context.request, 'PUBLIC_HEALTH', immunizationRecords, resident.id);
+    const rows = await context.db
+      .select()
+      .from(immunizationRecords)
+      .where(before ? and(filter, lt(immunizationRecords.administeredOn, before)) : filter)
+      .orderBy(desc(immunizationRecords.administeredOn), desc(immunizationRecords.doseNumber), desc(immunizationRecords.id))
+      .limit(boundedPageSize(first));
+    return rows.map(toImmunizationRecord);
+  }
+}
+
+@InputType({ description: 'One administered vaccine dose, as pushed by a hospital system.' })
+export class ImmunizationInput {
+  @Field(() => ID) residentId!: string;
+  @Field(() => String, { description: 'NIP-VACCINE 2021 code.' }) vaccineCode!: string;
+  @Field(() => String) vaccineName!: string;
+  @Field(() => Int, { description: '1 to 10.' }) doseNumber!: number;
+  @Field(() => String) lotNumber!: string;
+  @Field(() => String) manufacturer!: string;
+  @Field(() => LocalDateResolver) administeredOn!: string;
+  @Field(() => String) site!: string;
+  @Field(() => String) route!: string;
+}
+
+@Resolver()
+export class ImmunizationFeedResolver {
+  @Mutation(() => [ID], { description: 'HIS feed: records administered vaccine doses, all or nothing (at most 500).' })
+  async recordImmunizations(
+    @Arg('input', () => [ImmunizationInput]) input: ImmunizationInput[],
+    @Ctx() context: SubgraphContext,
+  ): Promise<string[]> {
+    const actor = context.request.actor;
+    if (actor?.role !== 'hospital_system' || !actor.institutionId) {
+      throw new GraphQLError('Only a hospital system can push immunisation records.', { extensions: { code: ERROR_CODES.FORBIDDEN } });
+    }
+    if (input.length === 0 || input.length > 500) throw new InvalidInputError('Push between 1 and 500 immunisation records at a time.', { field: 'input' });
+    const today = todayInChina();
+    input.forEach((dose, index) => validateImmunization(dose, index, today));
+    const institutionId = actor.institutionId;
+    const rows = input.map((dose) => ({
+      id: `imm-${randomUUID()}`,
+      residentId: dose.residentId,
+      institutionId,
+      vaccineCode: dose.vaccineCode,
+      vaccineName: dose.vaccineName,
+      doseNumber: dose.doseNumber,
+      lotNumber: dose.lotNumber,
+      manufacturer: dose.manufacturer,
+      administeredOn: dose.administeredOn,
+      site: dose.site,
+      route: dose.route,
+    }));
+    await context.db.transaction(async (tx) => {
+      await tx.insert(immunizationRecords).values(rows);
+    });
+    return rows.map((row) => row.id);
+  }
+}
+
+/** The calendar date in China (UTC+8, no daylight saving), as YYYY-MM-DD: vaccination dates are local dates. */
+function todayInChina(now: number = Date.now()): string {
+  return new Date(now + 8 * 3_600_000).toISOString().slice(0, 10);
+}
+
+function validateImmunization(dose: ImmunizationInput, index: number, today: string): void {
+  const at = `input[${index}]`;
+  for (const field of ['residentId', 'vaccineName', 'lotNumber', 'manufacturer', 'site', 'route'] as const) {
+    if (dose[field].trim().length === 0) throw new InvalidInputError(`${at}.${field} must not be empty.`, { field: `${at}.${field}` });
+  }
+  if (!Number.isInteger(dose.doseNumber) || dose.doseNumber < 1 || dose.doseNumber > MAX_DOSE_NUMBER) {
+    throw new InvalidInputError(`${at}.doseNumber must be 1 to ${MAX_DOSE_NUMBER}.`, { field: `${at}.doseNumber` });
+  }
+  if (dose.administeredOn > today) throw new InvalidInputError(`${at}.administeredOn is in the future.`, { field: `${at}.administeredOn` });
+  assertKnownCode({ ...NIP_VACCINE, code: dose.vaccineCode }, `${at}.vaccineCode`);
+}

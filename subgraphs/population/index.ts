@@ -1,0 +1,15 @@
+/** The population subgraph: Resident (owner of the entity), identity, master patient index. */
+import type { SubgraphDefinition } from '../runtime/index.js';
+import { loadResidents, ResidentResolver } from './resolvers.js';
+import { District, Resident } from './types.js';
+
+export const populationSubgraph: SubgraphDefinition = {
+  name: 'population',
+  resolvers: [ResidentResolver],
+  orphanedTypes: [Resident, District],
+  referenceResolvers: {
+    Resident: async (reference, context) => (await loadResidents(context, [reference.id])).get(reference.id) ?? null,
+  },
+};
+
+export * as populationTables from './tables.js';

@@ -1,0 +1,84 @@
+import { randomUUID } from 'node:crypto';
+import { eq, inArray } from 'drizzle-orm';
+import { GraphQLError } from 'graphql';
+import { Arg, Ctx, ID, Mutation, Query, Resolver } from 'type-graphql';
+import { districtName, isKnownAreaCode } from '../../schema/districts.js';
+import { ERROR_CODES, InvalidInputError } from '../../schema/errors.js';
+import { assertSexMatchesIdCard, parseIdCardNumber } from '../../schema/id-card.js';
+import { mayReadResidentCategory } from '../runtime/row-filter.js';
+import type { SubgraphContext } from '../runtime/server.js';
+import { residents, type ResidentRow } from './tables.js';
+import { Resident, ResidentInput } from './types.js';
+
+const PHONE_PATTERN = /^1[3-9]\d{9}$/;
+
+/** Maps a stored row to the GraphQL type; encrypted columns pass through as stored (the gateway decrypts). */
+export function toResident(row: ResidentRow): Resident {
+  return {
+    id: row.id,
+    name: row.name,
+    sex: row.sex,
+    birthDate: row.birthDate,
+    idCardNumber: row.idCardNumber,
+    phone: row.phone,
+    address: row.address,
+    district: { code: row.districtCode, name: districtName(row.districtCode) ?? row.districtCode },
+    guardianId: row.guardianId,
+  };
+}
+
+/** Loads the residents the context allows; others are indistinguishable from nonexistent. */
+export async function loadResidents(context: SubgraphContext, ids: readonly string[]): Promise<Map<string, Resident>> {
+  const allowed = ids.filter((id) => mayReadResidentCategory(context.request, 'DEMOGRAPHICS', id));
+  if (allowed.length === 0) return new Map();
+  const rows = await context.db.select().from(residents).where(inArray(residents.id, allowed));
+  return new Map(rows.map((row) => [row.id, toResident(row)]));
+}
+
+@Resolver(() => Resident)
+export class ResidentResolver {
+  @Query(() => Resident, { nullable: true, description: 'One resident by platform id (clinician; resident: self).' })
+  async resident(@Arg('id', () => ID) id: string, @Ctx() context: SubgraphContext): Promise<Resident | null> {
+    return (await loadResidents(context, [id])).get(id) ?? null;
+  }
+
+  @Query(() => Resident, { nullable: true, description: "The calling resident's own whole record." })
+  async myArchive(@Ctx() context: SubgraphContext): Promise<Resident | null> {
+    const self = context.request.actor?.role === 'resident' ? context.request.actor.residentId : undefined;
+    if (!self) return null;
+    return (await loadResidents(context, [self])).get(self) ?? null;
+  }
+
+  @Mutation(() => Resident, { description: 'Registers a resident (HIS feed). Validates the ID-card number and sex.' })
+  async registerResident(@Arg('input', () => ResidentInput) input: ResidentInput, @Ctx() context: SubgraphContext): Promise<Resident> {
+    if (context.request.actor?.role !== 'hospital_system') {
+      throw new GraphQLError('Only a hospital system can register residents.', { extensions: { code: ERROR_CODES.FORBIDDEN } });
+    }
+    const parsed = parseIdCardNumber(input.idCardNumber);
+    assertSexMatchesIdCard(input.sex, input.idCardNumber);
+    if (!isKnownAreaCode(input.districtCode)) throw new InvalidInputError(`Unknown GB/T 2260 district code ${input.districtCode}.`, { field: 'districtCode' });
+    if (input.phone !== undefined && input.phone !== null && !PHONE_PATTERN.test(input.phone)) {
+      throw new InvalidInputError('A phone number is 11 digits starting with 1[3-9].', { field: 'phone' });
+    }
+    if (input.name.trim().length === 0 || input.name.length > 50) throw new InvalidInputError('A name is 1 to 50 characters.', { field: 'name' });
+    const idCardNumber = input.idCardNumber.toUpperCase();
+    const existing = await context.db.select({ id: residents.id }).from(residents).where(eq(residents.idCardIndex, idCardNumber));
+    if (existing.length > 0) throw new InvalidInputError('A resident with this ID-card number is already registered.', { field: 'idCardNumber' });
+    const [row] = await context.db
+      .insert(residents)
+      .values({
+        id: `res-${randomUUID()}`,
+        name: input.name.trim(),
+        sex: input.sex,
+        birthDate: parsed.birthDate,
+        idCardNumber,
+        idCardIndex: idCardNumber,
+        phone: input.phone ?? null,
+        phoneIndex: input.phone ?? null,
+        address: input.address ?? null,
+        districtCode: input.districtCode,
+      })
+      .returning();
+    return toResident(row!);
+  }
+}

@@ -1,0 +1,75 @@
+import { Directive, Field, ID, InputType, ObjectType } from 'type-graphql';
+import { LocalDateResolver } from 'graphql-scalars';
+import { classified } from '../../schema/classification.js';
+
+@ObjectType({ description: 'A GB/T 2260 administrative district.' })
+export class District {
+  @Field(() => String, { description: '6-digit GB/T 2260 code.' })
+  @Directive(classified('DEMOGRAPHICS', 2))
+  code!: string;
+
+  @Field(() => String)
+  @Directive(classified('DEMOGRAPHICS', 2))
+  name!: string;
+}
+
+@ObjectType({ description: 'A resident of the region: the person every record is about.' })
+@Directive('@key(fields: "id")')
+export class Resident {
+  @Field(() => ID, { description: 'Platform resident id (pseudonymous).' })
+  @Directive(classified('DEMOGRAPHICS', 3))
+  id!: string;
+
+  @Field(() => String, { nullable: true, description: '姓名' })
+  @Directive(classified('DEMOGRAPHICS', 4, { encrypted: true, mask: 'NAME' }))
+  name?: string | null;
+
+  @Field(() => String, { nullable: true, description: 'GB/T 2261.1 sex code: 0 unknown, 1 male, 2 female, 9 unstated.' })
+  @Directive(classified('DEMOGRAPHICS', 3))
+  sex?: string | null;
+
+  @Field(() => LocalDateResolver, { nullable: true })
+  @Directive(classified('DEMOGRAPHICS', 3))
+  birthDate?: string | null;
+
+  @Field(() => String, { nullable: true, description: '居民身份证号码 (GB 11643).' })
+  @Directive(classified('DEMOGRAPHICS', 4, { encrypted: true, mask: 'ID_CARD' }))
+  idCardNumber?: string | null;
+
+  @Field(() => String, { nullable: true })
+  @Directive(classified('DEMOGRAPHICS', 4, { encrypted: true, mask: 'PHONE' }))
+  phone?: string | null;
+
+  @Field(() => String, { nullable: true })
+  @Directive(classified('DEMOGRAPHICS', 4, { encrypted: true, mask: 'ADDRESS' }))
+  address?: string | null;
+
+  @Field(() => District, { nullable: true })
+  @Directive(classified('DEMOGRAPHICS', 2))
+  district?: District | null;
+
+  @Field(() => String, { nullable: true, description: 'Guardian (监护人) resident id for residents under 14.' })
+  @Directive(classified('DEMOGRAPHICS', 3))
+  guardianId?: string | null;
+}
+
+@InputType({ description: 'A resident as registered by a hospital system (HIS feed).' })
+export class ResidentInput {
+  @Field(() => String)
+  name!: string;
+
+  @Field(() => String, { description: 'GB/T 2261.1 sex code.' })
+  sex!: string;
+
+  @Field(() => String)
+  idCardNumber!: string;
+
+  @Field(() => String, { nullable: true })
+  phone?: string;
+
+  @Field(() => String, { nullable: true })
+  address?: string;
+
+  @Field(() => String, { description: 'GB/T 2260 district of residence.' })
+  districtCode!: string;
+}

@@ -1,0 +1,223 @@
+import { randomUUID } from 'node:crypto';
+import { and, asc, desc, eq, getTableColumns, lt, type SQL } from 'drizzle-orm';
+import { GraphQLError } from 'graphql';
+import { Arg, Ctx, Directive, Field, FieldResolver, ID, InputType, Int, Mutation, Resolver, Root } from 'type-graphql';
+import { assertKnownCode, LOINC } from '../../schema/codes.js';
+import { ERROR_CODES, InvalidInputError } from '../../schema/errors.js';
+import { classified } from '../../schema/classification.js';
+import { recordLevel, sensitivityOfLabCode, strongestLabel } from '../../schema/sensitivity.js';
+import { boundedPageSize, residentRowFilter } from '../runtime/row-filter.js';
+import type { SubgraphContext } from '../runtime/server.js';
+import { imagingReports, labItems, labReports, type ImagingReportRow, type LabItemRow, type LabReportRow } from './tables.js';
+import { ImagingReport, LabItem, LabReport, Resident } from './types.js';
+
+/** Largest number of items one lab report may carry (and the most `LabReport.items` returns). */
+export const MAX_ITEMS_PER_REPORT = 100;
+const ABNORMAL_FLAGS = new Set(['N', 'H', 'L', 'A']);
+/** Clock skew tolerated between a hospital system and the platform. */
+const CLOCK_SKEW_MS = 5 * 60_000;
+
+/** LabReport as resolved here: keeps the resident id so its items apply the same row filter. */
+type LabReportNode = LabReport & { residentId: string };
+
+function toLabReport(row: LabReportRow): LabReportNode {
+  return {
+    id: row.id,
+    residentId: row.residentId,
+    panelCode: row.panelCode,
+    panelName: row.panelName,
+    specimen: row.specimen,
+    collectedAt: row.collectedAt,
+    reportedAt: row.reportedAt,
+    sensitivity: row.sensitivity,
+    level: row.level,
+    institution: { id: row.institutionId },
+  };
+}
+
+function toLabItem(row: LabItemRow): LabItem {
+  return {
+    id: row.id,
+    localCode: row.localCode,
+    loinc: row.loinc,
+    name: row.name,
+    value: row.value,
+    unit: row.unit,
+    referenceRange: row.referenceRange,
+    abnormalFlag: row.abnormalFlag,
+  };
+}
+
+function toImagingReport(row: ImagingReportRow): ImagingReport {
+  return {
+    id: row.id,
+    modality: row.modality,
+    bodyPart: row.bodyPart,
+    findings: row.findings,
+    impression: row.impression,
+    performedAt: row.performedAt,
+    contrast: row.contrast,
+    sensitivity: row.sensitivity,
+    level: row.level,
+    institution: { id: row.institutionId },
+  };
+}
+
+function withBefore(filter: SQL, column: Parameters<typeof lt>[0], before: Date | undefined): SQL {
+  return before ? and(filter, lt(column, before))! : filter;
+}
+
+@Resolver(() => Resident)
+export class ResidentResultsResolver {
+  @FieldResolver(() => [LabReport], { nullable: true, description: 'Newest first (by collection time); at most 100 per page; page with `before`.' })
+  @Directive(classified('RESULTS', 3))
+  async labReports(
+    @Root() resident: Resident,
+    @Ctx() context: SubgraphContext,
+    @Arg('first', () => Int, { nullable: true }) first?: number,
+    @Arg('before', () => Date, { nullable: true, description: 'Only reports collected before this time.' }) before?: Date,
+  ): Promise<LabReportNode[]> {
+    const filter = residentRowFilter(context.request, 'RESULTS', labReports, resident.id);
+    const rows = await context.db
+      .select()
+      .from(labReports)
+      .where(withBefore(filter, labReports.collectedAt, before))
+      .orderBy(desc(labReports.collectedAt), desc(labReports.id))
+      .limit(boundedPageSize(first));
+    return rows.map(toLabReport);
+  }
+
+  @FieldResolver(() => [ImagingReport], { nullable: true, description: 'Newest first; at most 100 per page; page with `before`.' })
+  @Directive(classified('RESULTS', 3))
+  async imagingReports(
+    @Root() resident: Resident,
+    @Ctx() context: SubgraphContext,
+    @Arg('first', () => Int, { nullable: true }) first?: number,
+    @Arg('before', () => Date, { nullable: true, description: 'Only reports performed before this time.' }) before?: Date,
+  ): Promise<ImagingReport[]> {
+    const filter = residentRowFilter(context.request, 'RESULTS', imagingReports, resident.id);
+    const rows = await context.db
+      .select()
+      .from(imagingReports)
+      .where(withBefore(filter, imagingReports.performedAt, before))
+      .orderBy(desc(imagingReports.performedAt), desc(imagingReports.id))
+      .limit(boundedPageSize(first));
+    return rows.map(toImagingReport);
+  }
+}
+
+@Resolver(() => LabReport)
+export class LabReportResolver {
+  @FieldResolver(() => [LabItem], { nullable: true, description: `Items of this report (at most ${MAX_ITEMS_PER_REPORT}).` })
+  @Directive(classified('RESULTS', 3))
+  async items(@Root() report: LabReportNode, @Ctx() context: SubgraphContext): Promise<LabItem[]> {
+    // Items have no level or institution of their own: they are visible exactly when their report is.
+    const reportFilter = residentRowFilter(context.request, 'RESULTS', labReports, report.residentId);
+    const rows = await context.db
+      .select(getTableColumns(labItems))
+      .from(labItems)
+      .innerJoin(labReports, eq(labItems.reportId, labReports.id))
+      .where(and(reportFilter, eq(labItems.reportId, report.id), eq(labItems.residentId, report.residentId)))
+      .orderBy(asc(labItems.localCode), asc(labItems.id))
+      .limit(MAX_ITEMS_PER_REPORT);
+    return rows.map(toLabItem);
+  }
+}
+
+@InputType({ description: 'One measured item of a lab report.' })
+export class LabItemInput {
+  @Field(() => String) localCode!: string;
+  @Field(() => String, { nullable: true, description: 'LOINC code, when the laboratory has mapped the item.' }) loinc?: string;
+  @Field(() => String) name!: string;
+  @Field(() => String) value!: string;
+  @Field(() => String, { nullable: true }) unit?: string;
+  @Field(() => String, { nullable: true }) referenceRange?: string;
+  @Field(() => String, { description: 'N normal, H high, L low, A abnormal.' }) abnormalFlag!: string;
+}
+
+@InputType({ description: 'One lab report with its items, as pushed by a hospital system.' })
+export class LabReportInput {
+  @Field(() => ID) residentId!: string;
+  @Field(() => String, { nullable: true }) encounterId?: string;
+  @Field(() => String) panelCode!: string;
+  @Field(() => String) panelName!: string;
+  @Field(() => String) specimen!: string;
+  @Field(() => Date) collectedAt!: Date;
+  @Field(() => Date) reportedAt!: Date;
+  @Field(() => [LabItemInput]) items!: LabItemInput[];
+}
+
+@Resolver()
+export class ResultsFeedResolver {
+  @Mutation(() => [ID], { description: 'HIS feed: records lab reports with their items, all or nothing (at most 200).' })
+  async recordLabReports(
+    @Arg('input', () => [LabReportInput]) input: LabReportInput[],
+    @Ctx() context: SubgraphContext,
+  ): Promise<string[]> {
+    const actor = context.request.actor;
+    if (actor?.role !== 'hospital_system' || !actor.institutionId) {
+      throw new GraphQLError('Only a hospital system can push lab reports.', { extensions: { code: ERROR_CODES.FORBIDDEN } });
+    }
+    if (input.length === 0 || input.length > 200) throw new InvalidInputError('Push between 1 and 200 lab reports at a time.', { field: 'input' });
+    const now = Date.now();
+    input.forEach((report, index) => validateLabReport(report, index, now));
+    const institutionId = actor.institutionId;
+    return context.db.transaction(async (tx) => {
+      const ids: string[] = [];
+      for (const report of input) {
+        const reportId = `lab-${randomUUID()}`;
+        const sensitivity = strongestLabel([
+          sensitivityOfLabCode(report.panelCode),
+          ...report.items.flatMap((item) => [sensitivityOfLabCode(item.localCode), ...(item.loinc ? [sensitivityOfLabCode(item.loinc)] : [])]),
+        ]);
+        await tx.insert(labReports).values({
+          id: reportId,
+          residentId: report.residentId,
+          institutionId,
+          encounterId: report.encounterId ?? null,
+          panelCode: report.panelCode,
+          panelName: report.panelName,
+          specimen: report.specimen,
+          collectedAt: report.collectedAt,
+          reportedAt: report.reportedAt,
+          sensitivity,
+          level: recordLevel(sensitivity),
+        });
+        await tx.insert(labItems).values(
+          report.items.map((item) => ({
+            id: `labi-${randomUUID()}`,
+            reportId,
+            residentId: report.residentId,
+            localCode: item.localCode,
+            loinc: item.loinc ?? null,
+            name: item.name,
+            value: item.value,
+            unit: item.unit ?? null,
+            referenceRange: item.referenceRange ?? null,
+            abnormalFlag: item.abnormalFlag,
+          })),
+        );
+        ids.push(reportId);
+      }
+      return ids;
+    });
+  }
+}
+
+function validateLabReport(report: LabReportInput, index: number, now: number): void {
+  const at = `input[${index}]`;
+  for (const field of ['residentId', 'panelCode', 'panelName', 'specimen'] as const) {
+    if (report[field].trim().length === 0) throw new InvalidInputError(`${at}.${field} must not be empty.`, { field: `${at}.${field}` });
+  }
+  if (report.collectedAt > report.reportedAt) throw new InvalidInputError(`${at}.collectedAt is after reportedAt.`, { field: `${at}.collectedAt` });
+  if (report.reportedAt.getTime() > now + CLOCK_SKEW_MS) throw new InvalidInputError(`${at}.reportedAt is in the future.`, { field: `${at}.reportedAt` });
+  if (report.items.length === 0 || report.items.length > MAX_ITEMS_PER_REPORT) {
+    throw new InvalidInputError(`${at} needs between 1 and ${MAX_ITEMS_PER_REPORT} items.`, { field: `${at}.items` });
+  }
+  report.items.forEach((item, j) => {
+    const itemAt = `${at}.items[${j}]`;
+    if (item.localCode.trim().length === 0) throw new InvalidInputError(`${itemAt}.localCode must not be empty.`, { field: `${itemAt}.localCode` });
+    if (!ABNORMAL_FLAGS.has(item.abnormalFlag)) throw new InvalidInputError(`${itemAt}.abnormalFlag must be N, H, L or A.`, { field: `${itemAt}.abnormalFlag` });
+    if (item.loinc !== undefined && item.loinc !== null) assertKnownCode({ ...LOINC, code: item.loinc }, `${itemAt}.loinc`);
+  });
+}

@@ -1,0 +1,96 @@
+/**
+ * Database factory: the same drizzle pg-core tables on an embedded PGlite (a directory, or memory)
+ * or a real PostgreSQL through postgres.js. Each module lives in its own Postgres schema and keeps its
+ * own migration history (`drizzle.<module>_migrations`).
+ */
+import { existsSync, mkdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { PGlite } from '@electric-sql/pglite';
+import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
+import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
+import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
+import { migrate as migratePostgres } from 'drizzle-orm/postgres-js/migrator';
+import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
+import postgres from 'postgres';
+
+/** A drizzle database over either driver: every module's queries are written against this. */
+export type Database = PgDatabase<PgQueryResultHKT, Record<string, never>>;
+
+export interface DatabaseHandle {
+  readonly kind: 'pglite' | 'postgres';
+  readonly db: Database;
+  /** Runs raw SQL (used by tests and tools that read tables directly). */
+  query<Row extends Record<string, unknown>>(sql: string, params?: unknown[]): Promise<Row[]>;
+  close(): Promise<void>;
+}
+
+export interface DatabaseOptions {
+  /** postgres:// URL; when absent an embedded PGlite is used. */
+  url?: string;
+  /** PGlite data directory; absent (and no url) means in-memory. */
+  dataDir?: string;
+  /** Connection pool size for PostgreSQL. */
+  maxConnections?: number;
+}
+
+/** Modules with migrations, in the order they are applied. */
+export const MODULES = ['population', 'resources', 'clinical', 'results', 'archive', 'immunization', 'consent'] as const;
+export type ModuleName = (typeof MODULES)[number];
+
+const repositoryRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+/** `dist/` mirrors the source tree one level down; migrations stay at the repository root. */
+const migrationsRoot = repositoryRoot.endsWith('dist') ? join(repositoryRoot, '..', 'migrations') : join(repositoryRoot, 'migrations');
+
+export async function openDatabase(options: DatabaseOptions = {}): Promise<DatabaseHandle> {
+  if (options.url) {
+    const sql = postgres(options.url, {
+      max: options.maxConnections ?? 10,
+      onnotice: () => {},
+      // Timestamps come back as ISO strings through drizzle's own mapping.
+    });
+    const db = drizzlePostgres(sql) as unknown as Database;
+    let closed = false;
+    return {
+      kind: 'postgres',
+      db,
+      query: async <Row extends Record<string, unknown>>(text: string, params: unknown[] = []) =>
+        (await sql.unsafe(text, params as never[])) as unknown as Row[],
+      close: async () => {
+        if (closed) return;
+        closed = true;
+        await sql.end({ timeout: 5 });
+      },
+    };
+  }
+  if (options.dataDir) mkdirSync(options.dataDir, { recursive: true });
+  const client = options.dataDir ? new PGlite(options.dataDir) : new PGlite();
+  await client.waitReady;
+  const db = drizzlePglite(client) as unknown as Database;
+  let closed = false;
+  return {
+    kind: 'pglite',
+    db,
+    query: async <Row extends Record<string, unknown>>(text: string, params: unknown[] = []) =>
+      (await client.query<Row>(text, params)).rows,
+    close: async () => {
+      if (closed) return;
+      closed = true;
+      await client.close();
+    },
+  };
+}
+
+/** Applies one module's migrations (idempotent). */
+export async function migrateModule(handle: DatabaseHandle, module: ModuleName): Promise<void> {
+  const config = { migrationsFolder: join(migrationsRoot, module), migrationsTable: `${module}_migrations` };
+  if (handle.kind === 'pglite') await migratePglite(handle.db as never, config);
+  else await migratePostgres(handle.db as never, config);
+}
+
+/** Applies every module's migrations that exist in this checkout. */
+export async function migrateAll(handle: DatabaseHandle, modules: readonly ModuleName[] = MODULES): Promise<void> {
+  for (const module of modules) {
+    if (existsSync(join(migrationsRoot, module, 'meta', '_journal.json'))) await migrateModule(handle, module);
+  }
+}

@@ -1,0 +1,16 @@
+/** What every subgraph shares: server factory, signed-context verification, database factory, row filters. */
+export { createContextVerifier, importContextPublicKey, type ContextVerifier, type ContextVerificationKey } from './context.js';
+export { MODULES, migrateAll, migrateModule, openDatabase, type Database, type DatabaseHandle, type DatabaseOptions, type ModuleName } from './database.js';
+export { serveApollo, type ExtraRoute, type RunningHttpService, type ServeOptions } from './http.js';
+export { NO_ROWS, boundedPageSize, mayReadResidentCategory, residentRowFilter, residentsRowFilter, type ResidentRowColumns } from './row-filter.js';
+export {
+  buildSubgraph,
+  startSubgraph,
+  type BuiltSubgraph,
+  type ReferenceResolver,
+  type RunningSubgraph,
+  type StartSubgraphOptions,
+  type SubgraphContext,
+  type SubgraphDefinition,
+} from './server.js';
+export { residentIdColumn, sensitivityColumns } from './columns.js';

@@ -1,0 +1,108 @@
+/**
+ * The subgraph server factory: a type-graphql (code-first) schema turned into an Apollo Federation
+ * subgraph, served over HTTP, refusing every request that does not carry the gateway's signed context.
+ */
+import 'reflect-metadata';
+import { ApolloServer } from '@apollo/server';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { buildSubgraphSchema } from '@apollo/subgraph';
+import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/index.js';
+import { printSchemaWithDirectives } from '@graphql-tools/utils';
+import { parse, type GraphQLSchema } from 'graphql';
+import { buildSchema, createResolversMap, type NonEmptyArray } from 'type-graphql';
+import { CLASSIFICATION_SPEC_URL, CLASSIFIED_DIRECTIVE_SDL } from '../../schema/classification.js';
+import { CONTEXT_HEADER, type GatewayContextClaims } from '../../schema/context.js';
+import type { ContextVerifier } from './context.js';
+import type { Database } from './database.js';
+import { serveApollo, type RunningHttpService } from './http.js';
+
+/** What every resolver receives. */
+export interface SubgraphContext {
+  db: Database;
+  request: GatewayContextClaims;
+}
+
+/** Resolves an entity reference (`_entities`) within the request's context. */
+export type ReferenceResolver = (reference: { id: string }, context: SubgraphContext) => unknown;
+
+export interface SubgraphDefinition {
+  name: string;
+  // type-graphql resolver classes are plain constructors.
+  // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
+  resolvers: NonEmptyArray<Function>;
+  // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
+  orphanedTypes?: Function[];
+  /** `__resolveReference` per entity type this subgraph can resolve. */
+  referenceResolvers?: Record<string, ReferenceResolver>;
+}
+
+/** Federation 2 link plus the composed classification directive, prepended to every subgraph's SDL. */
+const FEDERATION_HEADER = `
+extend schema
+  @link(url: "https://specs.apollo.dev/federation/v2.5", import: ["@key", "@shareable", "@composeDirective"])
+  @link(url: "${CLASSIFICATION_SPEC_URL}", import: ["@classified"])
+  @composeDirective(name: "@classified")
+
+${CLASSIFIED_DIRECTIVE_SDL}
+`;
+
+export interface BuiltSubgraph {
+  name: string;
+  /** The subgraph SDL as composition sees it. */
+  sdl: string;
+  schema: GraphQLSchema;
+}
+
+/** Builds the federated schema of a subgraph definition. */
+export async function buildSubgraph(definition: SubgraphDefinition): Promise<BuiltSubgraph> {
+  const codeFirst = await buildSchema({
+    resolvers: definition.resolvers,
+    orphanedTypes: definition.orphanedTypes ?? [],
+    skipCheck: true,
+    validate: false,
+  });
+  const sdl = `${FEDERATION_HEADER}\n${printSchemaWithDirectives(codeFirst)}`;
+  const resolvers = createResolversMap(codeFirst) as GraphQLResolverMap<SubgraphContext>;
+  for (const [typeName, resolveReference] of Object.entries(definition.referenceResolvers ?? {})) {
+    const existing = (resolvers[typeName] ?? {}) as Record<string, unknown>;
+    resolvers[typeName] = { ...existing, __resolveReference: resolveReference } as never;
+  }
+  // Resolvers are typed per context here; Apollo's map is typed for `unknown` context.
+  const schema = buildSubgraphSchema({ typeDefs: parse(sdl), resolvers: resolvers as GraphQLResolverMap<unknown> });
+  return { name: definition.name, sdl, schema };
+}
+
+export interface StartSubgraphOptions {
+  database: Database;
+  verifyContext: ContextVerifier;
+  port: number;
+  host?: string;
+}
+
+export interface RunningSubgraph extends RunningHttpService {
+  readonly name: string;
+}
+
+/** Starts a subgraph over HTTP; every request must carry a valid signed context. */
+export async function startSubgraph(definition: SubgraphDefinition, options: StartSubgraphOptions): Promise<RunningSubgraph> {
+  const built = await buildSubgraph(definition);
+  const apollo = new ApolloServer<SubgraphContext>({
+    schema: built.schema,
+    stopOnTerminationSignals: false,
+    // The gateway is the only client; it never needs introspection or suggestions from a subgraph.
+    introspection: false,
+    hideSchemaDetailsFromClientErrors: true,
+    includeStacktraceInErrorResponses: false,
+    plugins: [ApolloServerPluginLandingPageDisabled()],
+  });
+  const running = await serveApollo(apollo, {
+    port: options.port,
+    host: options.host,
+    context: async (request) => {
+      const header = request.headers[CONTEXT_HEADER];
+      const claims = await options.verifyContext(Array.isArray(header) ? header[0] : header);
+      return { db: options.database, request: claims };
+    },
+  });
+  return { ...running, name: definition.name, url: running.url, port: running.port, stop: running.stop };
+}

@@ -1,0 +1,3 @@
+/** A small testkit that starts the stack for integration tests. */
+export { testBackends, type TestBackend } from './databases.js';
+export { startTestPlatform, type GraphQLResponse, type TestPlatform } from './platform.js';
