@@ -1,6 +1,9 @@
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
+  // Apollo, type-graphql and graphql-scalars load graphql's CommonJS build; one copy for everyone, or
+  // schemas and errors fail `instanceof` checks across the two.
+  resolve: { alias: [{ find: /^graphql$/, replacement: 'graphql/index.js' }] },
   test: {
     include: ['**/*.test.ts'],
     exclude: ['node_modules/**', 'dist/**'],

@@ -4,6 +4,7 @@
  * and the context key from the environment or a secret store instead.
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { exportJWK, generateKeyPair, importJWK, type CryptoKey, type JWK } from 'jose';
 
@@ -43,4 +44,19 @@ export async function keyPairFromJwk(privateJwk: JWK): Promise<SigningKeyPair> {
   const privateKey = (await importJWK({ ...privateJwk, alg: 'EdDSA' }, 'EdDSA')) as CryptoKey;
   const publicKey = (await importJWK({ ...publicJwk, alg: 'EdDSA' }, 'EdDSA')) as CryptoKey;
   return { kid: privateJwk.kid ?? 'unnamed', privateKey, publicKey, publicJwk };
+}
+
+/** A 32-byte secret under `<dataDir>/keys` (e.g. for deriving grant tokens), created on first use. */
+export function loadOrCreateSecret(dataDir: string, name: 'grant-token'): Uint8Array {
+  const directory = join(dataDir, 'keys');
+  const file = join(directory, `${name}.secret`);
+  if (!existsSync(file)) {
+    mkdirSync(directory, { recursive: true, mode: 0o700 });
+    try {
+      writeFileSync(file, randomBytes(32).toString('base64'), { mode: 0o600, flag: 'wx' });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    }
+  }
+  return new Uint8Array(Buffer.from(readFileSync(file, 'utf8'), 'base64'));
 }

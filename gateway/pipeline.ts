@@ -1,28 +1,48 @@
 /**
  * The one place the gateway's request pipeline is assembled, in order:
- *   1 authenticate (context function) → 2 analyse → 3 purpose → 4 decide → 6 sign context → (plan, fetch)
- * Each stage is a small function in gateway/stages/, testable alone; a stage that needs an earlier
- * stage's output reads it with `required(...)`, which fails loudly when the order is broken.
+ *   1 authenticate            (context function, before parsing)
+ *   2 analyse                 limits, selected coordinates, root fields
+ *   3 purpose                 X-Purpose-Of-Use, break-glass reason
+ *   4 decide                  facts → CASL ability → per-field decision and row scope
+ *   4b filter                 remove denied selections before planning (or reject the operation)
+ *   6 sign context            the JWS every subgraph fetch carries
+ *   — plan and fetch —        @apollo/gateway, through EnforcingGateway
+ *   7 shape, decrypt and mask null + error at denied paths, masks
+ *   5+8 consume grant + audit one transaction; no audit, no response
+ * Each stage is a small function in gateway/stages/; a stage reading an earlier stage's output uses
+ * `required(...)`, which fails loudly when the order is broken.
  */
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { ApolloServerPlugin, GraphQLRequestContextDidResolveOperation } from '@apollo/server';
 import { GraphQLError } from 'graphql';
+import type { ClassificationMap } from '../schema/classification.js';
 import { PURPOSES_OF_USE, type PurposeOfUse } from '../schema/context.js';
 import { ERROR_CODES } from '../schema/errors.js';
+import type { Database } from '../subgraphs/runtime/database.js';
 import { required, type GatewayRequestContext } from './request-context.js';
 import { analyseOperation, DEFAULT_LIMITS, type OperationLimits } from './stages/analyse-operation.js';
+import { auditEventsForRefusal } from './stages/audit.js';
 import type { Authenticator } from './stages/authenticate.js';
-import { decideRowScope, namedSubjects } from './stages/decide.js';
+import { commitRefusal } from './stages/consume-grant.js';
+import { decideSubjects, rowScopeOf, subjectRoots } from './stages/decide.js';
+import { filterOperation } from './stages/filter-operation.js';
+import { decodeBreakGlassReason, resolvePurpose } from './stages/purpose.js';
 import type { ContextSigner } from './stages/sign-context.js';
 
 export const PURPOSE_HEADER = 'x-purpose-of-use';
 export const GRANT_HEADER = 'x-access-grant';
 export const BREAK_GLASS_HEADER = 'x-break-glass-reason';
 
+/** `filter` (default) nulls denied fields with an error each; `reject` refuses the whole operation. */
+export type EnforcementMode = 'filter' | 'reject';
+
 export interface PipelineDependencies {
   authenticate: Authenticator;
   signContext: ContextSigner;
+  db: Database;
+  classifications: ClassificationMap;
+  mode?: EnforcementMode;
   limits?: OperationLimits;
 }
 
@@ -35,6 +55,10 @@ export async function authenticateRequest(request: IncomingMessage, authenticate
   const context: GatewayRequestContext = { requestId: randomUUID(), actor };
   const purpose = header(request, PURPOSE_HEADER);
   if (purpose !== undefined) context.purpose = parsePurpose(purpose);
+  const grant = header(request, GRANT_HEADER)?.trim();
+  if (grant) context.grantToken = grant;
+  const reason = decodeBreakGlassReason(header(request, BREAK_GLASS_HEADER));
+  if (reason) context.breakGlassReason = reason;
   return context;
 }
 
@@ -51,37 +75,67 @@ function parsePurpose(value: string): PurposeOfUse {
 const analyse: Stage = (request, { limits }) => {
   // Apollo Server only reaches didResolveOperation with a resolved operation; absence is a bug.
   if (!request.operation) throw new Error('pipeline: analyse ran without a resolved operation');
-  request.contextValue.analysis = analyseOperation(
-    request.schema,
-    request.document,
-    request.operation,
-    request.request.variables ?? {},
-    limits ?? DEFAULT_LIMITS,
-  );
+  request.contextValue.analysis = analyseOperation(request.schema, request.document, request.operation, request.request.variables ?? {}, limits ?? DEFAULT_LIMITS);
 };
 
-const decide: Stage = (request) => {
-  const { actor } = request.contextValue;
-  const analysis = required(request.contextValue, 'analysis', 'decide');
-  const scope = decideRowScope(actor, namedSubjects(analysis, actor));
-  if (scope) request.contextValue.scope = scope;
+const purpose: Stage = (request) => {
+  const context = request.contextValue;
+  const analysis = required(context, 'analysis', 'purpose');
+  const readsResidentData = subjectRoots(analysis, context.actor).length > 0;
+  const resolved = resolvePurpose(context.actor, context.purpose, context.breakGlassReason, readsResidentData);
+  if (resolved) context.purpose = resolved;
+};
+
+const decide: Stage = async (request, { db, classifications }) => {
+  const context = request.contextValue;
+  const analysis = required(context, 'analysis', 'decide');
+  context.subjects = await decideSubjects(
+    db as never,
+    {
+      actor: context.actor,
+      ...(context.purpose ? { purpose: context.purpose } : {}),
+      ...(context.breakGlassReason ? { breakGlassReason: context.breakGlassReason } : {}),
+      ...(context.grantToken ? { grantToken: context.grantToken } : {}),
+    },
+    analysis,
+    classifications,
+  );
+  const scope = rowScopeOf(context.subjects);
+  if (scope) context.scope = scope;
+};
+
+const filter: Stage = (request, { mode }) => {
+  const context = request.contextValue;
+  const analysis = required(context, 'analysis', 'filter');
+  const subjects = required(context, 'subjects', 'filter');
+  const byRootKey = new Map(subjects.map((subject) => [subject.rootKey, subject]));
+  context.filtered = filterOperation(request.schema, analysis.document, analysis.operation, (rootKey) => byRootKey.get(rootKey)?.decide);
+  const [firstRemoval] = context.filtered.removed;
+  if (mode === 'reject' && firstRemoval) {
+    throw new GraphQLError(`The operation selects data you may not read: ${context.filtered.removed.map((r) => r.path.join('.')).join(', ')}.`, {
+      extensions: { code: firstRemoval.decision.code, missing: context.filtered.removed.map((r) => r.decision.missing), http: { status: 403 } },
+    });
+  }
 };
 
 const signContext: Stage = async (request, { signContext: sign }) => {
   const context = request.contextValue;
-  required(context, 'analysis', 'sign-context');
+  required(context, 'filtered', 'sign-context');
   context.signedContext = await sign({
     requestId: context.requestId,
     actor: context.actor,
     ...(context.purpose ? { purpose: context.purpose } : {}),
     ...(context.scope ? { scope: context.scope } : {}),
+    ...(context.subjects?.find((s) => s.facts.grant) ? { grantId: context.subjects.find((s) => s.facts.grant)!.facts.grant!.id } : {}),
   });
 };
 
 /** The stages that run once the operation is parsed and validated, in order. */
 const STAGES: ReadonlyArray<readonly [string, Stage]> = [
   ['analyse', analyse],
+  ['purpose', purpose],
   ['decide', decide],
+  ['filter', filter],
   ['sign-context', signContext],
 ];
 
@@ -91,11 +145,25 @@ export function enforcementPipeline(dependencies: PipelineDependencies): ApolloS
     async requestDidStart() {
       return {
         async didResolveOperation(request) {
-          for (const [, stage] of STAGES) await stage(request, dependencies);
+          try {
+            for (const [, stage] of STAGES) await stage(request, dependencies);
+          } catch (error) {
+            await auditRefusal(request, dependencies, error);
+            throw error;
+          }
         },
       };
     },
   };
+}
+
+/** A refused operation that named residents is audited as DENIED for each of them (fail closed). */
+async function auditRefusal(request: ResolvedRequest, { db }: PipelineDependencies, error: unknown): Promise<void> {
+  const context = request.contextValue;
+  if (!(error instanceof GraphQLError) || !context.analysis) return;
+  const roots = subjectRoots(context.analysis, context.actor);
+  if (roots.length === 0) return;
+  await commitRefusal(db, auditEventsForRefusal(context, roots, String(error.extensions['code'] ?? 'REFUSED')));
 }
 
 function header(request: IncomingMessage, name: string): string | undefined {

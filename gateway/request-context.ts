@@ -2,15 +2,25 @@
 import type { BaseContext } from '@apollo/server';
 import type { Actor, PurposeOfUse, RowScope } from '../schema/context.js';
 import type { OperationAnalysis } from './stages/analyse-operation.js';
+import type { SubjectDecision } from './stages/decide.js';
+import type { FilteredOperation } from './stages/filter-operation.js';
 
 export interface GatewayRequestContext extends BaseContext {
   requestId: string;
   /** Set by authenticate; `null` for an anonymous caller. */
   actor: Actor | null;
   purpose?: PurposeOfUse;
+  /** `X-Access-Grant`, as presented. */
+  grantToken?: string;
+  /** `X-Break-Glass-Reason`, decoded. */
+  breakGlassReason?: string;
   /** Set by analyse. */
   analysis?: OperationAnalysis;
-  /** Set by decide. */
+  /** Set by decide: one decision per root field that reads a resident. */
+  subjects?: SubjectDecision[];
+  /** Set by filter: the operation the gateway actually plans. */
+  filtered?: FilteredOperation;
+  /** Set by decide; absent means public data only. */
   scope?: RowScope;
   /** Set by sign-context; every subgraph fetch carries it. */
   signedContext?: string;

@@ -2,9 +2,12 @@
 import { ApolloGateway } from '@apollo/gateway';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { readClassifications } from '../schema/classification.js';
+import type { Database } from '../subgraphs/runtime/database.js';
+import { EnforcingGateway } from './enforcing-gateway.js';
 import { serveApollo, type ExtraRoute, type RunningHttpService } from '../subgraphs/runtime/http.js';
 import { SignedContextDataSource } from './data-source.js';
-import { authenticateRequest, enforcementPipeline } from './pipeline.js';
+import { authenticateRequest, enforcementPipeline, type EnforcementMode } from './pipeline.js';
 import type { GatewayRequestContext } from './request-context.js';
 import type { OperationLimits } from './stages/analyse-operation.js';
 import { createAuthenticator, type AuthenticationOptions } from './stages/authenticate.js';
@@ -17,6 +20,9 @@ export interface GatewayOptions {
   subgraphUrls?: Readonly<Record<string, string>>;
   authentication: AuthenticationOptions;
   contextSigningKey: SigningKeyPair;
+  /** The consent store (consents, grants, audit) the decisions read and the audit writes. */
+  database: Database;
+  mode?: EnforcementMode;
   port: number;
   host?: string;
   /** Schema introspection and the landing page: off unless explicitly enabled (dev mode). */
@@ -28,12 +34,14 @@ export interface GatewayOptions {
 export type RunningGateway = RunningHttpService;
 
 export async function startGateway(options: GatewayOptions): Promise<RunningGateway> {
-  const gateway = new ApolloGateway({
+  const classifications = readClassifications(options.supergraphSdl);
+  const federation = new ApolloGateway({
     supergraphSdl: options.supergraphSdl,
     buildService: ({ name, url }) => new SignedContextDataSource({ url: options.subgraphUrls?.[name] ?? url }),
   });
   const authenticate = createAuthenticator(options.authentication);
   const signContext = createContextSigner(options.contextSigningKey.privateKey, options.contextSigningKey.kid);
+  const gateway = new EnforcingGateway(federation, { db: options.database, classifications });
   const apollo = new ApolloServer<GatewayRequestContext>({
     gateway,
     stopOnTerminationSignals: false,
@@ -41,7 +49,14 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     hideSchemaDetailsFromClientErrors: !options.introspection,
     includeStacktraceInErrorResponses: false,
     plugins: [
-      enforcementPipeline({ authenticate, signContext, ...(options.limits ? { limits: options.limits } : {}) }),
+      enforcementPipeline({
+        authenticate,
+        signContext,
+        db: options.database,
+        classifications,
+        mode: options.mode ?? 'filter',
+        ...(options.limits ? { limits: options.limits } : {}),
+      }),
       ...(options.introspection ? [] : [ApolloServerPluginLandingPageDisabled()]),
     ],
   });

@@ -32,17 +32,24 @@ export interface Actor {
 export const PURPOSES_OF_USE = ['TREAT', 'ETREAT', 'HRESCH', 'PATRQT', 'HOPERAT'] as const;
 export type PurposeOfUse = (typeof PURPOSES_OF_USE)[number];
 
+/** How far one category of a resident's data is open for this request. */
+export interface CategoryScope {
+  /** Highest record level returned (5 only with two authorisations, or to the resident). */
+  maxLevel: SensitivityLevel;
+  /** When set, only rows recorded at this institution (a clinician's own records, without a grant). */
+  institutionId?: string;
+}
+
 /**
  * What rows a subgraph may return for this request. Absent means "no resident data at all"
  * (deny by default): a context without a scope only reaches public resources.
  */
 export interface RowScope {
-  /** Residents whose rows may be returned; `'*'` only for a steward/auditor-free system path never issued to people. */
-  residentIds: string[];
-  categories: DataCategory[];
-  maxLevel: SensitivityLevel;
-  /** When set, only rows recorded at this institution (a clinician without a grant). */
-  institutionId?: string;
+  /**
+   * Per resident whose rows may be returned, the categories open for them; a resident or category not
+   * listed returns no rows.
+   */
+  residents: Record<string, Partial<Record<DataCategory, CategoryScope>>>;
 }
 
 /** Claims of the signed context. */

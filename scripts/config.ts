@@ -17,6 +17,8 @@ export interface PlatformConfig {
   seed: string;
   residents: number;
   introspection: boolean;
+  /** `filter` nulls denied fields with an error each; `reject` refuses the whole operation. */
+  enforcementMode: 'filter' | 'reject';
   /** Issuer, audience and JWKS URL of the identity provider; absent JWKS means the local issuer. */
   jwtIssuer?: string;
   jwtAudience?: string;
@@ -50,7 +52,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): PlatformConfig
     seed: env['HEALTHMESH_SEED'] ?? 'healthmesh',
     residents: integer('HEALTHMESH_RESIDENTS', 2000, env),
     introspection: env['HEALTHMESH_INTROSPECTION'] === 'true',
+    enforcementMode: env['HEALTHMESH_ENFORCEMENT_MODE'] === 'reject' ? 'reject' : 'filter',
   };
+  const mode = env['HEALTHMESH_ENFORCEMENT_MODE'];
+  if (mode !== undefined && mode !== 'filter' && mode !== 'reject') throw new Error(`HEALTHMESH_ENFORCEMENT_MODE must be filter or reject, got "${mode}"`);
   if (env['DATABASE_URL']) config.databaseUrl = env['DATABASE_URL'];
   if (env['HEALTHMESH_JWT_ISSUER']) config.jwtIssuer = env['HEALTHMESH_JWT_ISSUER'];
   if (env['HEALTHMESH_JWT_AUDIENCE']) config.jwtAudience = env['HEALTHMESH_JWT_AUDIENCE'];

@@ -76,6 +76,8 @@ export async function startPlatform(config: PlatformConfig, options: StartOption
         keys: config.jwksUrl ? new URL(config.jwksUrl) : issuerKey.publicKey,
       },
       contextSigningKey: contextKey,
+      database: database.db,
+      mode: config.enforcementMode,
       port: config.gatewayPort,
       host: config.gatewayHost,
       introspection: config.introspection,

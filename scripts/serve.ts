@@ -38,7 +38,9 @@ async function run(): Promise<RunningHttpService | undefined> {
   }
   const contextKey = await loadOrCreateKeyPair(config.dataDir, 'context-signing');
   if (service === 'gateway') {
+    if (!config.databaseUrl) throw new Error('The gateway service needs DATABASE_URL (PostgreSQL) for consents, grants and audit.');
     const issuerKey = await loadOrCreateKeyPair(config.dataDir, 'identity-issuer');
+    const database = await openDatabase({ url: config.databaseUrl, maxConnections: 10 });
     return startGateway({
       supergraphSdl: loadSupergraphSdl(),
       subgraphUrls: config.subgraphUrls,
@@ -48,6 +50,8 @@ async function run(): Promise<RunningHttpService | undefined> {
         keys: config.jwksUrl ? new URL(config.jwksUrl) : issuerKey.publicKey,
       },
       contextSigningKey: contextKey,
+      database: database.db,
+      mode: config.enforcementMode,
       port: config.gatewayPort,
       host: config.gatewayHost,
       introspection: config.introspection,

@@ -35,6 +35,8 @@ export interface RootFieldCall {
 }
 
 export interface OperationAnalysis {
+  /** The document as the client sent it. */
+  document: DocumentNode;
   operation: OperationDefinitionNode;
   operationType: 'query' | 'mutation' | 'subscription';
   rootFields: RootFieldCall[];
@@ -87,6 +89,7 @@ export function analyseOperation(
     );
   }
   return {
+    document,
     operation,
     operationType: operation.operation,
     rootFields,

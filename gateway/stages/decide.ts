@@ -1,39 +1,117 @@
 /**
- * Stage 4, decide: which residents, categories and levels this request may reach. The row scope here is
- * the role baseline (a resident: self; a clinician: the residents the operation names, below level 5);
- * the consent-aware, per-field decision of the trust plane narrows it further.
+ * Stage 4, decide: for every root field that reads a resident's data, gather the facts (consents,
+ * relationship, presented grant) and ask the policy decision point (consent/) for each selected field:
+ * clear, masked or denied. The per-category row scope for the signed context comes from the same
+ * ability, so fields and rows are decided by one policy.
  */
-import { DATA_CATEGORIES, type DataCategory, type SensitivityLevel } from '../../schema/classification.js';
-import type { Actor, RowScope } from '../../schema/context.js';
+import { GraphQLError } from 'graphql';
+import {
+  categoryScopes,
+  decideField,
+  defineAbilityFor,
+  gatherFacts,
+  type DecisionFacts,
+  type FieldAbility,
+  type FieldDecision,
+  type GrantProblem,
+} from '../../consent/index.js';
+import type { Executor } from '../../consent/index.js';
+import type { ClassificationMap, DataCategory } from '../../schema/classification.js';
+import type { Actor, CategoryScope, PurposeOfUse, RowScope } from '../../schema/context.js';
+import { ERROR_CODES } from '../../schema/errors.js';
 import type { OperationAnalysis } from './analyse-operation.js';
+import type { CoordinateDecider } from './filter-operation.js';
 
-/** Root fields whose `id` / `residentId` argument names the resident they read. */
-const SUBJECT_ARGUMENTS: Readonly<Record<string, string>> = { resident: 'id', recognizableResults: 'residentId' };
+/** Root fields that read one resident's data, and how each names the resident. */
+const SUBJECT_ROOTS: Readonly<Record<string, (args: Record<string, unknown>, actor: Actor | null) => string | undefined>> = {
+  resident: (args) => (typeof args['id'] === 'string' ? args['id'] : undefined),
+  myArchive: (_args, actor) => (actor?.role === 'resident' ? actor.residentId : undefined),
+};
 
-/** Residents an operation names explicitly through its root fields' arguments. */
-export function namedSubjects(analysis: OperationAnalysis, actor: Actor | null): string[] {
-  const subjects = new Set<string>();
-  for (const field of analysis.rootFields) {
-    const argument = SUBJECT_ARGUMENTS[field.name];
-    const value = argument ? field.arguments[argument] : undefined;
-    if (typeof value === 'string') subjects.add(value);
-    if (field.name === 'myArchive' && actor?.residentId) subjects.add(actor.residentId);
-  }
-  return [...subjects];
+export interface SubjectDecision {
+  rootKey: string;
+  rootField: string;
+  residentId: string;
+  facts: DecisionFacts;
+  /** Decides (and remembers) each coordinate selected under this root. */
+  decide: CoordinateDecider;
+  decisions: ReadonlyMap<string, FieldDecision>;
+  categories: Partial<Record<DataCategory, CategoryScope>>;
 }
 
-/** The row scope for the subgraphs; `undefined` means public data only. */
-export function decideRowScope(actor: Actor | null, subjects: readonly string[]): RowScope | undefined {
-  if (!actor) return undefined;
-  const all: DataCategory[] = [...DATA_CATEGORIES];
-  switch (actor.role) {
-    case 'resident': {
-      const self = subjects.filter((id) => id === actor.residentId);
-      return self.length ? { residentIds: self, categories: all, maxLevel: 5 } : undefined;
-    }
-    case 'clinician':
-      return subjects.length ? { residentIds: [...subjects], categories: all, maxLevel: 4 as SensitivityLevel } : undefined;
-    default:
-      return undefined;
+export interface DecideRequest {
+  actor: Actor | null;
+  purpose?: PurposeOfUse;
+  breakGlassReason?: string;
+  grantToken?: string;
+}
+
+/** The residents an operation's root fields read, by root response key. */
+export function subjectRoots(analysis: OperationAnalysis, actor: Actor | null): Array<{ rootKey: string; rootField: string; residentId: string }> {
+  const roots = [];
+  for (const field of analysis.rootFields) {
+    const resolveSubject = SUBJECT_ROOTS[field.name];
+    const residentId = resolveSubject?.(field.arguments, actor);
+    if (residentId) roots.push({ rootKey: field.responseKey, rootField: field.name, residentId });
   }
+  return roots;
+}
+
+const GRANT_PROBLEMS: Readonly<Record<GrantProblem, string>> = {
+  UNKNOWN: 'is not known',
+  REVOKED: 'has been revoked',
+  EXPIRED: 'has expired',
+  NOT_YET_VALID: 'is not valid yet',
+  USED_UP: 'has no uses left',
+  OTHER_RESIDENT: 'was granted for another resident',
+  OTHER_GRANTEE: 'was granted to someone else',
+  OTHER_PURPOSE: 'was granted for another purpose of use',
+};
+
+/** Thrown when the presented grant cannot be used at all: the whole operation is refused. */
+export function grantInvalid(problem: GrantProblem): GraphQLError {
+  return new GraphQLError(`The access grant ${GRANT_PROBLEMS[problem]}; request access again.`, {
+    extensions: { code: ERROR_CODES.GRANT_INVALID, problem, http: { status: 403 } },
+  });
+}
+
+export async function decideSubjects(
+  db: Executor,
+  request: DecideRequest,
+  analysis: OperationAnalysis,
+  classifications: ClassificationMap,
+): Promise<SubjectDecision[]> {
+  const decisions: SubjectDecision[] = [];
+  for (const root of subjectRoots(analysis, request.actor)) {
+    const gathered = await gatherFacts(db, { ...request, residentId: root.residentId });
+    if (!gathered.ok) throw grantInvalid(gathered.grantProblem);
+    const ability = defineAbilityFor(gathered.facts);
+    decisions.push({ ...root, ...decider(ability, gathered.facts, classifications), categories: categoryScopes(ability, request.actor) });
+  }
+  return decisions;
+}
+
+function decider(ability: FieldAbility, facts: DecisionFacts, classifications: ClassificationMap) {
+  const decisions = new Map<string, FieldDecision>();
+  const decide: CoordinateDecider = (coordinate) => {
+    let decision = decisions.get(coordinate);
+    if (!decision) {
+      const classification = classifications.get(coordinate);
+      // Deny by default: a field without a classification is never released.
+      decision = classification
+        ? decideField(ability, facts, classification)
+        : { effect: 'denied', code: ERROR_CODES.FORBIDDEN, reason: 'This field has no data classification.', missing: { category: 'DEMOGRAPHICS', need: 'role' } };
+      decisions.set(coordinate, decision);
+    }
+    return decision;
+  };
+  return { facts, decide, decisions };
+}
+
+/** The signed context's row scope: per resident, the categories and levels open to this request. */
+export function rowScopeOf(subjects: readonly SubjectDecision[]): RowScope | undefined {
+  if (subjects.length === 0) return undefined;
+  const residents: RowScope['residents'] = {};
+  for (const subject of subjects) residents[subject.residentId] = subject.categories;
+  return { residents };
 }

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { and, desc, eq, lt, type SQL } from 'drizzle-orm';
 import { GraphQLError } from 'graphql';
-import { Arg, Ctx, Field, FieldResolver, ID, InputType, Int, Mutation, Resolver, Root } from 'type-graphql';
+import { Arg, Ctx, Directive, Field, FieldResolver, ID, InputType, Int, Mutation, Resolver, Root } from 'type-graphql';
+import { classified } from '../../schema/classification.js';
 import { assertKnownCode } from '../../schema/codes.js';
 import { ERROR_CODES, InvalidInputError } from '../../schema/errors.js';
 import { recordLevel, sensitivityOfDiagnosis, strongestLabel } from '../../schema/sensitivity.js';
@@ -66,6 +67,7 @@ function withBefore(filter: SQL, column: Parameters<typeof lt>[0], before: Date 
 
 @Resolver(() => Resident)
 export class ResidentClinicalResolver {
+  @Directive(classified('CLINICAL', 3))
   @FieldResolver(() => [Encounter], { nullable: true, description: 'Newest first; at most 100 per page; page with `before`.' })
   async encounters(
     @Root() resident: Resident,
@@ -83,6 +85,7 @@ export class ResidentClinicalResolver {
     return rows.map(toEncounter);
   }
 
+  @Directive(classified('CLINICAL', 3))
   @FieldResolver(() => [Diagnosis], { nullable: true, description: 'Newest first; at most 100 per page.' })
   async diagnoses(
     @Root() resident: Resident,
@@ -100,6 +103,7 @@ export class ResidentClinicalResolver {
     return rows.map(toDiagnosis);
   }
 
+  @Directive(classified('CLINICAL', 3))
   @FieldResolver(() => [Prescription], { nullable: true, description: 'Newest first; at most 100 per page.' })
   async prescriptions(
     @Root() resident: Resident,
@@ -120,6 +124,7 @@ export class ResidentClinicalResolver {
 
 @Resolver(() => Encounter)
 export class EncounterResolver {
+  @Directive(classified('CLINICAL', 3))
   @FieldResolver(() => [Diagnosis], { nullable: true, description: 'Diagnoses of this encounter (at most 50).' })
   async diagnoses(@Root() encounter: EncounterNode, @Ctx() context: SubgraphContext): Promise<Diagnosis[]> {
     const filter = residentRowFilter(context.request, 'CLINICAL', diagnoses, encounter.residentId);
@@ -132,6 +137,7 @@ export class EncounterResolver {
     return rows.map(toDiagnosis);
   }
 
+  @Directive(classified('CLINICAL', 3))
   @FieldResolver(() => [Prescription], { nullable: true, description: 'Prescriptions of this encounter (at most 50).' })
   async prescriptions(@Root() encounter: EncounterNode, @Ctx() context: SubgraphContext): Promise<Prescription[]> {
     const filter = residentRowFilter(context.request, 'CLINICAL', prescriptions, encounter.residentId);

@@ -14,6 +14,7 @@ import { ImagingReport, LabItem, LabReport, Resident } from './types.js';
 /** Largest number of items one lab report may carry (and the most `LabReport.items` returns). */
 export const MAX_ITEMS_PER_REPORT = 100;
 const ABNORMAL_FLAGS = new Set(['N', 'H', 'L', 'A']);
+const ITEM_INSERT_CHUNK = 1_000;
 /** Clock skew tolerated between a hospital system and the platform. */
 const CLOCK_SKEW_MS = 5 * 60_000;
 
@@ -162,45 +163,50 @@ export class ResultsFeedResolver {
     const now = Date.now();
     input.forEach((report, index) => validateLabReport(report, index, now));
     const institutionId = actor.institutionId;
-    return context.db.transaction(async (tx) => {
-      const ids: string[] = [];
-      for (const report of input) {
-        const reportId = `lab-${randomUUID()}`;
-        const sensitivity = strongestLabel([
-          sensitivityOfLabCode(report.panelCode),
-          ...report.items.flatMap((item) => [sensitivityOfLabCode(item.localCode), ...(item.loinc ? [sensitivityOfLabCode(item.loinc)] : [])]),
-        ]);
-        await tx.insert(labReports).values({
-          id: reportId,
+    const reportRows: Array<typeof labReports.$inferInsert> = [];
+    const itemRows: Array<typeof labItems.$inferInsert> = [];
+    for (const report of input) {
+      const reportId = `lab-${randomUUID()}`;
+      const sensitivity = strongestLabel([
+        sensitivityOfLabCode(report.panelCode),
+        ...report.items.flatMap((item) => (item.loinc ? [item.localCode, item.loinc] : [item.localCode]).map(sensitivityOfLabCode)),
+      ]);
+      reportRows.push({
+        id: reportId,
+        residentId: report.residentId,
+        institutionId,
+        encounterId: report.encounterId ?? null,
+        panelCode: report.panelCode,
+        panelName: report.panelName,
+        specimen: report.specimen,
+        collectedAt: report.collectedAt,
+        reportedAt: report.reportedAt,
+        sensitivity,
+        level: recordLevel(sensitivity),
+      });
+      for (const item of report.items) {
+        itemRows.push({
+          id: `labi-${randomUUID()}`,
+          reportId,
           residentId: report.residentId,
-          institutionId,
-          encounterId: report.encounterId ?? null,
-          panelCode: report.panelCode,
-          panelName: report.panelName,
-          specimen: report.specimen,
-          collectedAt: report.collectedAt,
-          reportedAt: report.reportedAt,
-          sensitivity,
-          level: recordLevel(sensitivity),
+          localCode: item.localCode,
+          loinc: item.loinc ?? null,
+          name: item.name,
+          value: item.value,
+          unit: item.unit ?? null,
+          referenceRange: item.referenceRange ?? null,
+          abnormalFlag: item.abnormalFlag,
         });
-        await tx.insert(labItems).values(
-          report.items.map((item) => ({
-            id: `labi-${randomUUID()}`,
-            reportId,
-            residentId: report.residentId,
-            localCode: item.localCode,
-            loinc: item.loinc ?? null,
-            name: item.name,
-            value: item.value,
-            unit: item.unit ?? null,
-            referenceRange: item.referenceRange ?? null,
-            abnormalFlag: item.abnormalFlag,
-          })),
-        );
-        ids.push(reportId);
       }
-      return ids;
+    }
+    await context.db.transaction(async (tx) => {
+      await tx.insert(labReports).values(reportRows);
+      // 200 reports of 100 items would exceed PostgreSQL's 65,535 bind parameters in one statement.
+      for (let start = 0; start < itemRows.length; start += ITEM_INSERT_CHUNK) {
+        await tx.insert(labItems).values(itemRows.slice(start, start + ITEM_INSERT_CHUNK));
+      }
     });
+    return reportRows.map((row) => row.id);
   }
 }
 

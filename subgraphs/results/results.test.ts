@@ -1,7 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { graphql, Kind, parse, type ExecutionResult } from 'graphql';
-import { readClassifications } from '../../schema/classification.js';
-import type { Actor, GatewayContextClaims, RowScope } from '../../schema/context.js';
+// The CommonJS build: the one @apollo/subgraph and type-graphql built the schema with (vite would pick index.mjs,
+// and graphql-js refuses a schema from the other module instance).
+import { graphql, Kind, parse, print, type ExecutionResult, type ObjectTypeDefinitionNode } from 'graphql/index.js';
+import { readClassifications, type DataCategory, type SensitivityLevel } from '../../schema/classification.js';
+import type { Actor, CategoryScope, GatewayContextClaims, RowScope } from '../../schema/context.js';
 import { buildSubgraph, type BuiltSubgraph } from '../runtime/index.js';
 import { migrateAll, openDatabase, type DatabaseHandle } from '../runtime/database.js';
 import { resultsSubgraph } from './index.js';
@@ -14,9 +16,23 @@ const HOSPITAL_2 = 'inst-2';
 const clinician: Actor = { sub: 'dr-li', role: 'clinician', institutionId: HOSPITAL_1, practitionerId: 'pr-li' };
 const his: Actor = { sub: 'his-1', role: 'hospital_system', institutionId: HOSPITAL_1 };
 
-function claims(scope?: Partial<RowScope>, actor: Actor | null = clinician): GatewayContextClaims {
+/** What a test scope says; turned into the signed context's per-category shape. */
+interface TestScope {
+  residentIds?: string[];
+  categories?: DataCategory[];
+  maxLevel?: SensitivityLevel;
+  institutionId?: string;
+}
+
+function claims(scope: TestScope | null = {}, actor: Actor | null = clinician): GatewayContextClaims {
   const base: GatewayContextClaims = { requestId: 'req-test', actor, purpose: 'TREAT' };
-  if (scope) base.scope = { residentIds: [A], categories: ['RESULTS'], maxLevel: 4, ...scope };
+  if (scope) {
+    const open: CategoryScope = { maxLevel: scope.maxLevel ?? 4 };
+    if (scope.institutionId) open.institutionId = scope.institutionId;
+    const categories: RowScope['categories'] = {};
+    for (const category of scope.categories ?? ['RESULTS']) categories[category] = open;
+    base.scope = { residents: Object.fromEntries((scope.residentIds ?? [A]).map((id) => [id, categories])) };
+  }
   return base;
 }
 
@@ -47,6 +63,14 @@ interface ResidentResults {
 const RECORD = /* GraphQL */ `
   mutation ($input: [LabReportInput!]!) { recordLabReports(input: $input) }
 `;
+
+/** A field's argument list (sorted: type-graphql's order follows decorator evaluation) and its type, from the SDL. */
+function signature(sdl: string, typeName: string, fieldName: string): { args: string[]; type: string } | undefined {
+  const type = parse(sdl).definitions.find((d): d is ObjectTypeDefinitionNode => d.kind === Kind.OBJECT_TYPE_DEFINITION && d.name.value === typeName);
+  const field = type?.fields?.find((f) => f.name.value === fieldName);
+  if (!field) return undefined;
+  return { args: (field.arguments ?? []).map((a) => `${a.name.value}: ${print(a.type)}`).sort(), type: print(field.type) };
+}
 
 let built: BuiltSubgraph;
 let handle: DatabaseHandle;
@@ -148,8 +172,12 @@ afterAll(async () => {
 describe('results subgraph schema', () => {
   it('extends Resident by key with bounded, classified labReports and imagingReports', () => {
     expect(built.sdl).toMatch(/type Resident @key\(fields: "id"\)/);
-    expect(built.sdl).toMatch(/labReports\(first: Int, before: DateTimeISO\): \[LabReport!\] @classified\(category: "RESULTS", level: 3/);
-    expect(built.sdl).toMatch(/imagingReports\(first: Int, before: DateTimeISO\): \[ImagingReport!\] @classified\(category: "RESULTS", level: 3/);
+    expect(signature(built.sdl, 'Resident', 'labReports')).toEqual({ args: ['before: DateTimeISO', 'first: Int'], type: '[LabReport!]' });
+    expect(signature(built.sdl, 'Resident', 'imagingReports')).toEqual({ args: ['before: DateTimeISO', 'first: Int'], type: '[ImagingReport!]' });
+    expect(signature(built.sdl, 'LabReport', 'items')).toEqual({ args: [], type: '[LabItem!]' });
+    const classifications = readClassifications(built.sdl);
+    expect(classifications.get('Resident.labReports')).toEqual({ category: 'RESULTS', level: 3, encrypted: false });
+    expect(classifications.get('Resident.imagingReports')).toEqual({ category: 'RESULTS', level: 3, encrypted: false });
     expect(built.sdl).toMatch(/type Institution @key\(fields: "id", resolvable: false\)/);
     expect(built.sdl).toMatch(/recordLabReports\(input: \[LabReportInput!\]!\): \[ID!\]!/);
   });
@@ -206,7 +234,7 @@ describe('reading results through Resident', () => {
   });
 
   it('returns nothing without a scope or without the RESULTS category', async () => {
-    for (const request of [claims(undefined), claims({ categories: ['CLINICAL'] }), claims(undefined, null)]) {
+    for (const request of [claims(null), claims({ categories: ['CLINICAL'] }), claims(null, null)]) {
       const a = await residentResults(A, request);
       expect(a.labReports).toEqual([]);
       expect(a.imagingReports).toEqual([]);
@@ -217,6 +245,7 @@ describe('reading results through Resident', () => {
     const a = await residentResults(A, claims({ institutionId: HOSPITAL_2, maxLevel: 5 }));
     expect(a.labReports.map((r) => r.id)).toEqual(['lab-a2']);
     expect(a.labReports[0]!.institution.id).toBe(HOSPITAL_2);
+    expect(a.labReports[0]!.items.map((i) => i.localCode)).toEqual(['K']);
     expect(a.imagingReports.map((r) => r.id)).toEqual(['img-a1']);
 
     const onlyOne = await residentResults(A, claims({ institutionId: HOSPITAL_1 }));
@@ -236,7 +265,7 @@ describe('reading results through Resident', () => {
 
 describe('recordLabReports (HIS feed)', () => {
   it('records reports with their items at the pushing institution and labels sensitive panels level 5', async () => {
-    const result = await run<{ recordLabReports: string[] }>(RECORD, claims(undefined, his), {
+    const result = await run<{ recordLabReports: string[] }>(RECORD, claims(null, his), {
       input: [
         labReport(),
         labReport({
@@ -261,9 +290,28 @@ describe('recordLabReports (HIS feed)', () => {
     expect(items[0]!.n).toBe(2);
   });
 
+  it('records a full batch of 200 reports with 100 items each', async () => {
+    const items = Array.from({ length: 100 }, (_, i) => ({ localCode: `ITEM${i}`, name: `项目${i}`, value: String(i), abnormalFlag: 'N' }));
+    const result = await run<{ recordLabReports: string[] }>(RECORD, claims(null, his), { input: Array.from({ length: 200 }, () => labReport({ items })) });
+    expect(result.errors).toBeUndefined();
+    expect(result.data!.recordLabReports).toHaveLength(200);
+    const [row] = await handle.query<{ n: number }>('select count(*)::int as n from results.lab_item where report_id = any($1)', [result.data!.recordLabReports]);
+    expect(row!.n).toBe(20_000);
+  });
+
+  it('refuses a batch of 201 reports and an item list of 101', async () => {
+    const before = await labReportCount();
+    const tooMany = await run(RECORD, claims(null, his), { input: Array.from({ length: 201 }, () => labReport()) });
+    expect(tooMany.errors?.[0]?.extensions?.['code']).toBe('BAD_USER_INPUT');
+    const items = Array.from({ length: 101 }, (_, i) => ({ localCode: `ITEM${i}`, name: 'x', value: '1', abnormalFlag: 'N' }));
+    const tooLong = await run(RECORD, claims(null, his), { input: [labReport({ items })] });
+    expect(tooLong.errors?.[0]?.extensions?.['code']).toBe('BAD_USER_INPUT');
+    expect(await labReportCount()).toBe(before);
+  });
+
   it('refuses an unknown LOINC code with BAD_USER_INPUT and writes nothing of the batch', async () => {
     const before = await labReportCount();
-    const result = await run(RECORD, claims(undefined, his), {
+    const result = await run(RECORD, claims(null, his), {
       input: [labReport(), labReport({ items: [{ localCode: 'X', loinc: '99999-9', name: 'X', value: '1', abnormalFlag: 'N' }] })],
     });
     expect(result.errors?.[0]?.extensions?.['code']).toBe('BAD_USER_INPUT');
@@ -281,7 +329,7 @@ describe('recordLabReports (HIS feed)', () => {
       [],
     ];
     for (const input of inputs) {
-      const result = await run(RECORD, claims(undefined, his), { input });
+      const result = await run(RECORD, claims(null, his), { input });
       expect(result.errors?.[0]?.extensions?.['code'], JSON.stringify(input)).toBe('BAD_USER_INPUT');
     }
     expect(await labReportCount()).toBe(before);

@@ -3,10 +3,10 @@
  * returns a row of another resident, of a category or level the context does not allow, or of another
  * institution when the context is limited to one.
  */
-import { and, eq, inArray, lte, sql, type SQL } from 'drizzle-orm';
+import { and, eq, lte, or, sql, type SQL } from 'drizzle-orm';
 import type { AnyPgColumn } from 'drizzle-orm/pg-core';
 import type { DataCategory } from '../../schema/classification.js';
-import type { GatewayContextClaims } from '../../schema/context.js';
+import type { CategoryScope, GatewayContextClaims } from '../../schema/context.js';
 
 /** The columns a resident-keyed table exposes to the filter. */
 export interface ResidentRowColumns {
@@ -28,12 +28,9 @@ export function residentRowFilter(
   columns: ResidentRowColumns,
   residentId: string,
 ): SQL {
-  if (!mayReadResidentCategory(context, category, residentId)) return NO_ROWS;
-  const scope = context.scope!;
-  const conditions: SQL[] = [eq(columns.residentId, residentId)];
-  if (columns.level) conditions.push(lte(columns.level, scope.maxLevel));
-  if (scope.institutionId && columns.institutionId) conditions.push(eq(columns.institutionId, scope.institutionId));
-  return and(...conditions)!;
+  const open = openCategory(context, category, residentId);
+  if (!open) return NO_ROWS;
+  return scopedConditions(eq(columns.residentId, residentId), open, columns);
 }
 
 /** Same filter over several residents at once (batched entity resolution). */
@@ -43,20 +40,33 @@ export function residentsRowFilter(
   columns: ResidentRowColumns,
   residentIds: readonly string[],
 ): SQL {
-  const allowed = residentIds.filter((id) => mayReadResidentCategory(context, category, id));
-  if (allowed.length === 0) return NO_ROWS;
-  const scope = context.scope!;
-  const conditions: SQL[] = [inArray(columns.residentId, allowed)];
-  if (columns.level) conditions.push(lte(columns.level, scope.maxLevel));
-  if (scope.institutionId && columns.institutionId) conditions.push(eq(columns.institutionId, scope.institutionId));
+  const conditions = residentIds.flatMap((id) => {
+    const open = openCategory(context, category, id);
+    return open ? [scopedConditions(eq(columns.residentId, id), open, columns)] : [];
+  });
+  if (conditions.length === 0) return NO_ROWS;
+  return conditions.length === 1 ? conditions[0]! : or(...conditions)!;
+}
+
+function scopedConditions(residentCondition: SQL, open: CategoryScope, columns: ResidentRowColumns): SQL {
+  const conditions: SQL[] = [residentCondition];
+  if (columns.level) conditions.push(lte(columns.level, open.maxLevel));
+  if (open.institutionId) {
+    // A table without an institution column cannot prove the row is the institution's own: none.
+    if (!columns.institutionId) return NO_ROWS;
+    conditions.push(eq(columns.institutionId, open.institutionId));
+  }
   return and(...conditions)!;
+}
+
+/** The category's scope when this resident's rows of it are open to the request. */
+function openCategory(context: GatewayContextClaims, category: DataCategory, residentId: string): CategoryScope | undefined {
+  return context.scope?.residents[residentId]?.[category];
 }
 
 /** Whether the context allows any row of this resident in this category. */
 export function mayReadResidentCategory(context: GatewayContextClaims, category: DataCategory, residentId: string): boolean {
-  const scope = context.scope;
-  if (!scope) return false;
-  return scope.residentIds.includes(residentId) && scope.categories.includes(category);
+  return openCategory(context, category, residentId) !== undefined;
 }
 
 /** Caps a caller-supplied page size: every list is bounded. */

@@ -1,0 +1,435 @@
+/**
+ * Consent records (DESIGN §6, §9): versioned and append-only. Granting writes version 1 of a new
+ * consent; revoking writes the next version with status REVOKED (and, in the same transaction, revokes
+ * every grant the consent auto-approved). Nothing here ever updates or deletes a consent row.
+ */
+import { randomUUID } from 'node:crypto';
+import { and, desc, eq, gt, lte, notExists, sql } from 'drizzle-orm';
+import { alias } from 'drizzle-orm/pg-core';
+import { GraphQLError } from 'graphql';
+import { DATA_CATEGORIES, isDataCategory, type DataCategory } from '../schema/classification.js';
+import { PURPOSES_OF_USE, type Actor, type PurposeOfUse } from '../schema/context.js';
+import { ERROR_CODES, InvalidInputError } from '../schema/errors.js';
+import type { Database } from '../subgraphs/runtime/database.js';
+import { revokeGrants, type Executor } from './grants.js';
+import { consentVersions, guardianships, type ConsentVersionRow } from './tables.js';
+
+export const CONSENT_PROVISIONS = ['PERMIT', 'DENY'] as const;
+export type ConsentProvision = (typeof CONSENT_PROVISIONS)[number];
+export const RECIPIENT_KINDS = ['INSTITUTION', 'PRACTITIONER', 'SCENARIO', 'ANYONE'] as const;
+export type RecipientKind = (typeof RECIPIENT_KINDS)[number];
+export const CONSENT_STATUSES = ['ACTIVE', 'REVOKED'] as const;
+export type ConsentStatus = (typeof CONSENT_STATUSES)[number];
+
+/** Longest notice version string accepted (it names a document version, not a document). */
+const NOTICE_VERSION_MAX = 64;
+
+/** The current state of one consent: its highest version. `id` is the consent id shared by all versions. */
+export interface ConsentRecord {
+  id: string;
+  versionId: string;
+  version: number;
+  residentId: string;
+  categories: DataCategory[];
+  recipient: { kind: RecipientKind; id: string | null };
+  purposes: PurposeOfUse[];
+  provision: ConsentProvision;
+  status: ConsentStatus;
+  validFrom: Date;
+  validUntil: Date | null;
+  noticeVersion: string;
+  autoApprove: boolean;
+  /** The guardian who wrote this version for a resident under 14. */
+  guardianId: string | null;
+  recordedBy: string;
+  recordedAt: Date;
+}
+
+/** What a resident (or guardian) chooses when granting a consent. */
+export interface NewConsent {
+  /** The resident the consent is about: the actor (default) or a ward the actor is guardian of. */
+  residentId?: string | null;
+  categories: readonly string[];
+  recipient: { kind: string; id?: string | null };
+  purposes: readonly string[];
+  provision: string;
+  validFrom?: Date | null;
+  validUntil?: Date | null;
+  noticeVersion: string;
+  autoApprove?: boolean | null;
+  /** When given, must be the acting guardian's own resident id (it is always recorded from the actor). */
+  guardianId?: string | null;
+}
+
+/** Who is asking, as far as consent recipients go. */
+export interface RecipientIdentity {
+  institutionId?: string | null;
+  practitionerId?: string | null;
+  scenarioId?: string | null;
+}
+
+export function toConsentRecord(row: ConsentVersionRow): ConsentRecord {
+  return {
+    id: row.consentId,
+    versionId: row.id,
+    version: row.version,
+    residentId: row.residentId,
+    categories: row.categories,
+    recipient: { kind: row.recipientKind as RecipientKind, id: row.recipientId },
+    purposes: row.purposes,
+    provision: row.provision as ConsentProvision,
+    status: row.status as ConsentStatus,
+    validFrom: row.validFrom,
+    validUntil: row.validUntil,
+    noticeVersion: row.noticeVersion,
+    autoApprove: row.autoApprove,
+    guardianId: row.guardianId,
+    recordedBy: row.recordedBy,
+    recordedAt: row.recordedAt,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Who may act for whom
+
+/**
+ * How an actor stands to a resident's consent-plane decisions: the resident themself (`SELF`), their
+ * guardian (`GUARDIAN`), the resident themself while under guardianship (`WARD_SELF`: may see, may not
+ * decide; a ward's choices are made by the guardian), or no one (`NONE`).
+ */
+export type Standing = 'SELF' | 'GUARDIAN' | 'WARD_SELF' | 'NONE';
+
+/** The actor's standing towards `residentId`. */
+export async function standingFor(db: Executor, actor: Actor | null, residentId: string): Promise<Standing> {
+  if (actor?.role !== 'resident' || !actor.residentId) return 'NONE';
+  if (residentId === actor.residentId) {
+    const [guardian] = await db.select({ id: guardianships.guardianId }).from(guardianships).where(eq(guardianships.residentId, residentId)).limit(1);
+    return guardian ? 'WARD_SELF' : 'SELF';
+  }
+  const [link] = await db
+    .select({ id: guardianships.residentId })
+    .from(guardianships)
+    .where(and(eq(guardianships.residentId, residentId), eq(guardianships.guardianId, actor.residentId)))
+    .limit(1);
+  return link ? 'GUARDIAN' : 'NONE';
+}
+
+/** Whether this standing may write decisions (consents, approvals) for the resident. */
+export function mayDecide(standing: Standing): boolean {
+  return standing === 'SELF' || standing === 'GUARDIAN';
+}
+
+/** Residents whose consent plane the actor may see: self and wards (empty for non-residents). */
+export async function residentsVisibleTo(db: Executor, actor: Actor | null): Promise<string[]> {
+  if (actor?.role !== 'resident' || !actor.residentId) return [];
+  const wards = await db.select({ id: guardianships.residentId }).from(guardianships).where(eq(guardianships.guardianId, actor.residentId));
+  return [actor.residentId, ...wards.map((w) => w.id).filter((id) => id !== actor.residentId).sort()];
+}
+
+function forbidden(message: string): GraphQLError {
+  return new GraphQLError(message, { extensions: { code: ERROR_CODES.FORBIDDEN } });
+}
+
+function unauthenticated(): GraphQLError {
+  return new GraphQLError('Sign in to manage consent.', { extensions: { code: ERROR_CODES.UNAUTHENTICATED } });
+}
+
+/** Fails unless the actor may write decisions for the resident; the message never says whether the resident exists. */
+async function assertMayDecideFor(db: Executor, actor: Actor | null, residentId: string): Promise<Standing> {
+  if (!actor) throw unauthenticated();
+  if (actor.role !== 'resident' || !actor.residentId) throw forbidden('Only a resident, or the guardian of a resident under 14, can give or withdraw consent.');
+  const standing = await standingFor(db, actor, residentId);
+  if (standing === 'WARD_SELF') throw forbidden('A resident under 14 gives and withdraws consent through their guardian.');
+  if (standing === 'NONE') throw forbidden('You can give consent only for yourself or for a resident you are the guardian of.');
+  return standing;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Validation
+
+interface ValidConsent {
+  residentId: string;
+  categories: DataCategory[];
+  recipientKind: RecipientKind;
+  recipientId: string | null;
+  purposes: PurposeOfUse[];
+  provision: ConsentProvision;
+  validFrom: Date;
+  validUntil: Date | null;
+  noticeVersion: string;
+  autoApprove: boolean;
+}
+
+function isOneOf<T extends string>(values: readonly T[], value: string): value is T {
+  return (values as readonly string[]).includes(value);
+}
+
+/** Checks a new consent; every problem is BAD_USER_INPUT naming the input field, and nothing is written. */
+export function validateNewConsent(input: NewConsent, actor: Actor, now: Date): ValidConsent {
+  if (input.categories.length === 0) throw new InvalidInputError('Choose at least one data category.', { field: 'categories' });
+  const unknownCategory = input.categories.find((c) => !isDataCategory(c));
+  if (unknownCategory !== undefined) {
+    throw new InvalidInputError(`Unknown data category; expected one of ${DATA_CATEGORIES.join(', ')}.`, { field: 'categories' });
+  }
+  if (input.purposes.length === 0) throw new InvalidInputError('Choose at least one purpose of use.', { field: 'purposes' });
+  if (input.purposes.some((p) => !isOneOf(PURPOSES_OF_USE, p))) {
+    throw new InvalidInputError(`Unknown purpose of use; expected one of ${PURPOSES_OF_USE.join(', ')}.`, { field: 'purposes' });
+  }
+  if (!isOneOf(CONSENT_PROVISIONS, input.provision)) throw new InvalidInputError('provision must be PERMIT or DENY.', { field: 'provision' });
+  const kind = input.recipient.kind;
+  if (!isOneOf(RECIPIENT_KINDS, kind)) throw new InvalidInputError(`recipient.kind must be one of ${RECIPIENT_KINDS.join(', ')}.`, { field: 'recipient.kind' });
+  const recipientId = input.recipient.id?.trim() ? input.recipient.id.trim() : null;
+  if (kind === 'ANYONE' && recipientId !== null) throw new InvalidInputError('A consent for ANYONE names no recipient id.', { field: 'recipient.id' });
+  if (kind !== 'ANYONE' && recipientId === null) throw new InvalidInputError(`A consent for one ${kind.toLowerCase()} needs its id.`, { field: 'recipient.id' });
+  const validFrom = input.validFrom ?? now;
+  const validUntil = input.validUntil ?? null;
+  if (Number.isNaN(validFrom.getTime())) throw new InvalidInputError('validFrom is not a valid time.', { field: 'validFrom' });
+  if (validUntil && !(validUntil.getTime() > validFrom.getTime())) throw new InvalidInputError('validUntil must be after validFrom.', { field: 'validUntil' });
+  const noticeVersion = input.noticeVersion.trim();
+  if (noticeVersion.length === 0 || noticeVersion.length > NOTICE_VERSION_MAX) {
+    throw new InvalidInputError(`noticeVersion names the privacy notice you saw (1 to ${NOTICE_VERSION_MAX} characters).`, { field: 'noticeVersion' });
+  }
+  const autoApprove = input.autoApprove ?? false;
+  if (autoApprove && input.provision !== 'PERMIT') throw new InvalidInputError('Only a PERMIT can pre-approve access requests.', { field: 'autoApprove' });
+  if (autoApprove && kind === 'SCENARIO') throw new InvalidInputError('Research scenarios do not send access requests; autoApprove does not apply.', { field: 'autoApprove' });
+  const residentId = input.residentId?.trim() || actor.residentId!;
+  if (input.guardianId != null && (residentId === actor.residentId || input.guardianId !== actor.residentId)) {
+    // The guardian is always recorded from who signed in; a differing claim is a client mistake.
+    throw new InvalidInputError('guardianId, when given, is your own resident id acting for a ward (residentId).', { field: 'guardianId' });
+  }
+  return {
+    residentId,
+    categories: [...new Set(input.categories as DataCategory[])],
+    recipientKind: kind,
+    recipientId,
+    purposes: [...new Set(input.purposes as PurposeOfUse[])],
+    provision: input.provision,
+    validFrom,
+    validUntil,
+    noticeVersion,
+    autoApprove,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Writes
+
+/** Grants a new consent (version 1), for the actor or a ward the actor is guardian of. */
+export async function grantConsent(db: Database, actor: Actor | null, input: NewConsent, now = new Date()): Promise<ConsentRecord> {
+  if (!actor) throw unauthenticated();
+  if (actor.role !== 'resident' || !actor.residentId) throw forbidden('Only a resident, or the guardian of a resident under 14, can give or withdraw consent.');
+  const valid = validateNewConsent(input, actor, now);
+  return db.transaction(async (tx) => {
+    const standing = await assertMayDecideFor(tx, actor, valid.residentId);
+    const [row] = await tx
+      .insert(consentVersions)
+      .values({
+        id: `cv-${randomUUID()}`,
+        consentId: `consent-${randomUUID()}`,
+        version: 1,
+        ...valid,
+        status: 'ACTIVE',
+        guardianId: standing === 'GUARDIAN' ? actor.residentId! : null,
+        recordedBy: actor.sub,
+        recordedAt: now,
+      })
+      .returning();
+    return toConsentRecord(row!);
+  });
+}
+
+/**
+ * Withdraws a consent: appends a REVOKED version and revokes every grant it auto-approved, in one
+ * transaction. Revoking an already revoked consent is idempotent: it returns the current (revoked)
+ * state and writes nothing. Someone else's consent is "not found".
+ */
+export async function revokeConsent(db: Database, actor: Actor | null, consentId: string, now = new Date()): Promise<ConsentRecord> {
+  if (!actor) throw unauthenticated();
+  if (actor.role !== 'resident' || !actor.residentId) throw forbidden('Only a resident, or the guardian of a resident under 14, can give or withdraw consent.');
+  return db.transaction(async (tx) => {
+    const [latest] = await tx
+      .select()
+      .from(consentVersions)
+      .where(eq(consentVersions.consentId, consentId))
+      .orderBy(desc(consentVersions.version))
+      .limit(1)
+      .for('update');
+    const standing = latest ? await standingFor(tx, actor, latest.residentId) : 'NONE';
+    if (!latest || standing === 'NONE') throw new InvalidInputError('No such consent.', { field: 'id' });
+    if (standing === 'WARD_SELF') throw forbidden('A resident under 14 gives and withdraws consent through their guardian.');
+    if (latest.status === 'REVOKED') return toConsentRecord(latest);
+    const { id: _id, version, recordedAt: _at, recordedBy: _by, guardianId: _guardian, status: _status, ...kept } = latest;
+    void [_id, _at, _by, _guardian, _status];
+    const [row] = await tx
+      .insert(consentVersions)
+      .values({
+        ...kept,
+        id: `cv-${randomUUID()}`,
+        version: version + 1,
+        status: 'REVOKED',
+        guardianId: standing === 'GUARDIAN' ? actor.residentId! : null,
+        recordedBy: actor.sub,
+        recordedAt: now,
+      })
+      .returning();
+    await revokeGrants(tx, { consentId }, now);
+    return toConsentRecord(row!);
+  });
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Reads
+
+/**
+ * The current state of every consent of a resident (its latest version recorded at or before `now`),
+ * newest change first. Includes revoked and expired consents.
+ */
+export async function currentConsents(db: Executor, residentId: string, now?: Date): Promise<ConsentRecord[]> {
+  const newer = alias(consentVersions, 'newer');
+  const asOf = (column: typeof consentVersions.recordedAt) => (now ? lte(column, now) : undefined);
+  const rows = await db
+    .select()
+    .from(consentVersions)
+    .where(
+      and(
+        eq(consentVersions.residentId, residentId),
+        asOf(consentVersions.recordedAt),
+        notExists(
+          db
+            .select({ one: sql`1` })
+            .from(newer)
+            .where(and(eq(newer.consentId, consentVersions.consentId), gt(newer.version, consentVersions.version), now ? lte(newer.recordedAt, now) : undefined)),
+        ),
+      ),
+    )
+    .orderBy(desc(consentVersions.recordedAt), desc(consentVersions.consentId));
+  return rows.map(toConsentRecord);
+}
+
+/** Whether a consent is in force at `now`: ACTIVE and within its period. */
+export function isInForce(consent: ConsentRecord, now: Date): boolean {
+  return consent.status === 'ACTIVE' && consent.validFrom <= now && (consent.validUntil === null || consent.validUntil > now);
+}
+
+/** The resident's consents in force at `now` (permits and denials). */
+export async function activeConsentsFor(db: Executor, residentId: string, now: Date): Promise<ConsentRecord[]> {
+  return (await currentConsents(db, residentId, now)).filter((c) => isInForce(c, now));
+}
+
+/** Whether a consent's recipient covers this requester (ANYONE covers everyone; an institution covers its practitioners). */
+export function matchesRecipient(consent: Pick<ConsentRecord, 'recipient'>, who: RecipientIdentity): boolean {
+  const { kind, id } = consent.recipient;
+  switch (kind) {
+    case 'ANYONE':
+      return true;
+    case 'INSTITUTION':
+      return id !== null && id === who.institutionId;
+    case 'PRACTITIONER':
+      return id !== null && id === who.practitionerId;
+    case 'SCENARIO':
+      return id !== null && id === who.scenarioId;
+  }
+}
+
+/** Categories that in-force DENY consents close to this recipient for this purpose (deny overrides permit). */
+export function deniedCategories(consents: readonly ConsentRecord[], who: RecipientIdentity, purpose: PurposeOfUse, now: Date): Set<DataCategory> {
+  const denied = new Set<DataCategory>();
+  for (const consent of consents) {
+    if (consent.provision !== 'DENY' || !isInForce(consent, now) || !consent.purposes.includes(purpose) || !matchesRecipient(consent, who)) continue;
+    for (const category of consent.categories) denied.add(category);
+  }
+  return denied;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// FHIR R4 export (PIPL art. 45: machine-readable)
+
+export const FHIR_CONSENT_SCOPE_SYSTEM = 'http://terminology.hl7.org/CodeSystem/consentscope';
+export const FHIR_PARTICIPATION_TYPE_SYSTEM = 'http://terminology.hl7.org/CodeSystem/v3-ParticipationType';
+export const FHIR_ACT_REASON_SYSTEM = 'http://terminology.hl7.org/CodeSystem/v3-ActReason';
+export const DATA_CATEGORY_SYSTEM = 'urn:healthmesh:data-category';
+
+/** The notice version as a policy URI. */
+export function noticePolicyUri(noticeVersion: string): string {
+  return `urn:healthmesh:notice:${noticeVersion}`;
+}
+
+const RECIPIENT_RESOURCE: Readonly<Record<Exclude<RecipientKind, 'ANYONE'>, string>> = {
+  INSTITUTION: 'Organization',
+  PRACTITIONER: 'Practitioner',
+  SCENARIO: 'ResearchStudy',
+};
+
+interface FhirCoding {
+  system: string;
+  code: string;
+  display?: string;
+}
+
+/** The subset of FHIR R4 `Consent` the platform emits. */
+export interface FhirConsent {
+  resourceType: 'Consent';
+  id: string;
+  meta: { versionId: string; lastUpdated: string };
+  status: 'active' | 'inactive';
+  scope: { coding: FhirCoding[] };
+  category: Array<{ coding: FhirCoding[] }>;
+  patient: { reference: string };
+  dateTime: string;
+  /** The guardian who acted (RelatedPerson), when there is one. */
+  performer?: Array<{ reference: string }>;
+  policy: Array<{ uri: string }>;
+  provision: {
+    type: 'permit' | 'deny';
+    period: { start: string; end?: string };
+    /** Absent for ANYONE. */
+    actor?: Array<{ role: { coding: FhirCoding[] }; reference: { reference: string } }>;
+    purpose: FhirCoding[];
+    class: FhirCoding[];
+  };
+}
+
+export interface FhirBundle {
+  resourceType: 'Bundle';
+  type: 'collection';
+  entry: Array<{ resource: FhirConsent }>;
+}
+
+/** One consent (its current version) as a FHIR R4 `Consent` resource. */
+export function toFhirConsent(consent: ConsentRecord): FhirConsent {
+  const { kind, id } = consent.recipient;
+  // Keys in the order FHIR lists the elements, for readable exports.
+  return {
+    resourceType: 'Consent',
+    id: consent.id,
+    meta: { versionId: String(consent.version), lastUpdated: consent.recordedAt.toISOString() },
+    status: consent.status === 'ACTIVE' ? 'active' : 'inactive',
+    scope: { coding: [{ system: FHIR_CONSENT_SCOPE_SYSTEM, code: 'patient-privacy' }] },
+    category: [{ coding: [{ system: 'http://loinc.org', code: '59284-0', display: 'Patient Consent' }] }],
+    patient: { reference: `Patient/${consent.residentId}` },
+    dateTime: consent.recordedAt.toISOString(),
+    ...(consent.guardianId ? { performer: [{ reference: `RelatedPerson/${consent.guardianId}` }] } : {}),
+    policy: [{ uri: noticePolicyUri(consent.noticeVersion) }],
+    provision: {
+      type: consent.provision === 'PERMIT' ? 'permit' : 'deny',
+      period: consent.validUntil ? { start: consent.validFrom.toISOString(), end: consent.validUntil.toISOString() } : { start: consent.validFrom.toISOString() },
+      ...(kind === 'ANYONE'
+        ? {}
+        : {
+            actor: [
+              {
+                role: { coding: [{ system: FHIR_PARTICIPATION_TYPE_SYSTEM, code: 'IRCP' }] },
+                reference: { reference: `${RECIPIENT_RESOURCE[kind]}/${id}` },
+              },
+            ],
+          }),
+      purpose: consent.purposes.map((code) => ({ system: FHIR_ACT_REASON_SYSTEM, code })),
+      class: consent.categories.map((code) => ({ system: DATA_CATEGORY_SYSTEM, code })),
+    },
+  };
+}
+
+/** Consents as a FHIR R4 `Bundle` of type `collection`. */
+export function toFhirBundle(consents: readonly ConsentRecord[]): FhirBundle {
+  return { resourceType: 'Bundle', type: 'collection', entry: consents.map((consent) => ({ resource: toFhirConsent(consent) })) };
+}

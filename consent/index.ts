@@ -1,0 +1,11 @@
+/** The trust core's public surface (DESIGN §2): imported by the gateway as a library, served as the `consent` subgraph. */
+export * from './consents.js';
+export * from './requests.js';
+export * from './break-glass.js';
+export * from './break-glass-reviews.js';
+export * from './grants.js';
+export * from './audit.js';
+export * from './policy.js';
+export * from './facts.js';
+export * as consentTables from './tables.js';
+export { consentSubgraph, type ConsentSubgraphOptions } from './subgraph/index.js';

@@ -1,0 +1,286 @@
+/**
+ * Resolvers of the consent subgraph: thin adapters from GraphQL to the consent services. Everything a
+ * resolver knows about the caller is the actor of the gateway's signed context.
+ */
+import { GraphQLError } from 'graphql';
+import { JSONResolver } from 'graphql-scalars';
+import { Arg, Ctx, Directive, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { classified } from '../../schema/classification.js';
+import { isDataCategory, type DataCategory } from '../../schema/classification.js';
+import { PURPOSES_OF_USE, type Actor as ActorClaims, type PurposeOfUse } from '../../schema/context.js';
+import { ERROR_CODES, InvalidInputError } from '../../schema/errors.js';
+import { boundedPageSize } from '../../subgraphs/runtime/row-filter.js';
+import type { SubgraphContext } from '../../subgraphs/runtime/server.js';
+import { auditEntriesForResident, verifyAuditChain } from '../audit.js';
+import { listBreakGlassReviews, reviewBreakGlass, type BreakGlassDecision, type BreakGlassReviewRecord, type BreakGlassReviewStatus } from '../break-glass-reviews.js';
+import { currentConsents, grantConsent, residentsVisibleTo, revokeConsent, standingFor, toFhirBundle, type ConsentRecord, type FhirBundle } from '../consents.js';
+import { approveAccessRequest, denyAccessRequest, listAccessRequests, requestAccess, type AccessRequestRecord, type AccessRequestStatus } from '../requests.js';
+import type { AuditEntryRow } from '../tables.js';
+import {
+  AccessLogConnection,
+  AccessLogEntry,
+  AccessRequest,
+  AccessRequestInput,
+  AccessRequestStatusEnum,
+  Actor,
+  AuditChainReport,
+  BreakGlassDecisionEnum,
+  BreakGlassReview,
+  BreakGlassReviewStatusEnum,
+  Consent,
+  ConsentInput,
+  Resident,
+} from './types.js';
+
+function signedIn(context: SubgraphContext): ActorClaims {
+  const actor = context.request.actor;
+  if (!actor) throw new GraphQLError('Sign in first.', { extensions: { code: ERROR_CODES.UNAUTHENTICATED } });
+  return actor;
+}
+
+function forbidden(message: string): GraphQLError {
+  return new GraphQLError(message, { extensions: { code: ERROR_CODES.FORBIDDEN } });
+}
+
+function toConsent(record: ConsentRecord): Consent {
+  return {
+    id: record.id,
+    version: record.version,
+    residentId: record.residentId,
+    categories: record.categories,
+    recipient: { kind: record.recipient.kind, id: record.recipient.id },
+    purposes: record.purposes,
+    provision: record.provision,
+    status: record.status,
+    validFrom: record.validFrom,
+    validUntil: record.validUntil,
+    noticeVersion: record.noticeVersion,
+    autoApprove: record.autoApprove,
+    guardianId: record.guardianId,
+    recordedAt: record.recordedAt,
+    // Signed receipts come with the platform PKI; until then there is none to show.
+    receipt: null,
+  };
+}
+
+function toAccessRequest(record: AccessRequestRecord): AccessRequest {
+  return {
+    id: record.id,
+    residentId: record.residentId,
+    requester: {
+      sub: record.requester.sub,
+      practitioner: record.requester.practitionerId ? { id: record.requester.practitionerId } : null,
+      institution: { id: record.requester.institutionId },
+    },
+    categories: record.categories,
+    purpose: record.purpose,
+    reason: record.reason,
+    uses: record.uses,
+    validForMinutes: record.validForMinutes,
+    includesLevel5: record.includesLevel5,
+    status: record.status,
+    residentDecision: record.residentDecision,
+    stewardDecision: record.stewardDecision,
+    denialReason: record.denialReason,
+    createdAt: record.createdAt,
+    expiresAt: record.expiresAt,
+    grantToken: record.grantToken,
+    grantCategories: record.grantCategories,
+    grantExpiresAt: record.grantExpiresAt,
+    grantUsesRemaining: record.grantUsesRemaining,
+  };
+}
+
+function toAccessLogEntry(row: AuditEntryRow): AccessLogEntry {
+  const categoriesOf = (byCategory: Record<string, string[]>) => Object.keys(byCategory).filter(isDataCategory).sort() as DataCategory[];
+  return {
+    id: row.id,
+    at: row.at,
+    actorRole: row.actorRole,
+    actorInstitution: row.institutionId ? { id: row.institutionId } : null,
+    actorPractitioner: row.practitionerId ? { id: row.practitionerId } : null,
+    purpose: row.purpose && (PURPOSES_OF_USE as readonly string[]).includes(row.purpose) ? (row.purpose as PurposeOfUse) : null,
+    categories: categoriesOf(row.fieldsByCategory),
+    deniedCategories: categoriesOf(row.deniedByCategory),
+    outcome: row.outcome,
+    breakGlass: row.breakGlass,
+    breakGlassReason: row.breakGlassReason,
+    grantId: row.grantId,
+  };
+}
+
+function toBreakGlassReview(record: BreakGlassReviewRecord): BreakGlassReview {
+  return {
+    id: record.id,
+    residentId: record.residentId,
+    actorSub: record.actorSub,
+    institution: record.institutionId ? { id: record.institutionId } : null,
+    practitioner: record.practitionerId ? { id: record.practitionerId } : null,
+    reason: record.reason,
+    at: record.at,
+    auditEntryId: record.auditEntryId,
+    status: record.status as BreakGlassReviewStatus,
+    reviewerSub: record.reviewerSub,
+    reviewedAt: record.reviewedAt,
+    comment: record.comment,
+  };
+}
+
+/** Access-log cursors are opaque: the entry's sequence number, encoded. */
+export function encodeLogCursor(seq: number): string {
+  return Buffer.from(`seq:${seq}`, 'utf8').toString('base64url');
+}
+
+function decodeLogCursor(cursor: string): number {
+  const match = /^seq:(\d{1,15})$/.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
+  if (!match) throw new InvalidInputError('after is not a cursor from this access log.', { field: 'after' });
+  return Number(match[1]);
+}
+
+@Resolver()
+export class ActorResolver {
+  @Query(() => Actor, { description: 'The signed-in caller.' })
+  me(@Ctx() context: SubgraphContext): Actor {
+    const actor = signedIn(context);
+    return {
+      sub: actor.sub,
+      role: actor.role,
+      residentId: actor.residentId ?? null,
+      institution: actor.institutionId ? { id: actor.institutionId } : null,
+      practitioner: actor.practitionerId ? { id: actor.practitionerId } : null,
+    };
+  }
+}
+
+@Resolver(() => Consent)
+export class ConsentResolver {
+  @Query(() => [Consent], { description: 'Resident: the current state of your consents and your wards’ (newest change first).' })
+  async myConsents(@Ctx() context: SubgraphContext): Promise<Consent[]> {
+    return (await visibleConsents(context)).map(toConsent);
+  }
+
+  @Query(() => JSONResolver, { description: 'The same consents as a FHIR R4 Bundle (type collection) of Consent resources.' })
+  async myConsentsFhir(@Ctx() context: SubgraphContext): Promise<FhirBundle> {
+    return toFhirBundle(await visibleConsents(context));
+  }
+
+  @Mutation(() => Consent, { description: 'Gives a consent (for yourself, or for a ward as their guardian).' })
+  async grantConsent(@Arg('input', () => ConsentInput) input: ConsentInput, @Ctx() context: SubgraphContext): Promise<Consent> {
+    return toConsent(await grantConsent(context.db, signedIn(context), input));
+  }
+
+  @Mutation(() => Consent, { description: 'Withdraws a consent (a new, REVOKED version) and every grant it pre-approved. Idempotent.' })
+  async revokeConsent(@Arg('id', () => ID) id: string, @Ctx() context: SubgraphContext): Promise<Consent> {
+    return toConsent(await revokeConsent(context.db, signedIn(context), id));
+  }
+}
+
+async function visibleConsents(context: SubgraphContext): Promise<ConsentRecord[]> {
+  const residents = await residentsVisibleTo(context.db, signedIn(context));
+  const lists = await Promise.all(residents.map((id) => currentConsents(context.db, id)));
+  return lists.flat();
+}
+
+@Resolver(() => Resident)
+export class ResidentConsentsResolver {
+  @FieldResolver(() => [Consent], { nullable: true, description: 'Only for the resident or their guardian; null for everyone else.' })
+  @Directive(classified('DEMOGRAPHICS', 3))
+  async consents(@Root() resident: Resident, @Ctx() context: SubgraphContext): Promise<Consent[] | null> {
+    if ((await standingFor(context.db, context.request.actor, resident.id)) === 'NONE') return null;
+    return (await currentConsents(context.db, resident.id)).map(toConsent);
+  }
+}
+
+/** Access-request resolvers need the grant secret (tokens are derived from it), hence a factory. */
+export function createAccessRequestResolver(grantSecret: Uint8Array) {
+  @Resolver(() => AccessRequest)
+  class AccessRequestResolver {
+    @Query(() => [AccessRequest], { description: 'Resident: requests about you and your wards; clinician: yours; steward: level-5 requests for you.' })
+    async myAccessRequests(
+      @Ctx() context: SubgraphContext,
+      @Arg('status', () => AccessRequestStatusEnum, { nullable: true }) status?: AccessRequestStatus | null,
+    ): Promise<AccessRequest[]> {
+      return (await listAccessRequests(context.db, grantSecret, signedIn(context), status)).map(toAccessRequest);
+    }
+
+    @Mutation(() => AccessRequest, { description: 'Clinician: asks a resident for access; AccessRequest.grantToken once approved.' })
+    async requestAccess(@Arg('input', () => AccessRequestInput) input: AccessRequestInput, @Ctx() context: SubgraphContext): Promise<AccessRequest> {
+      return toAccessRequest(await requestAccess(context.db, grantSecret, signedIn(context), input));
+    }
+
+    @Mutation(() => AccessRequest, { description: 'Resident or guardian (and a steward for level 5): approves a request.' })
+    async approveAccessRequest(@Arg('id', () => ID) id: string, @Ctx() context: SubgraphContext): Promise<AccessRequest> {
+      return toAccessRequest(await approveAccessRequest(context.db, grantSecret, signedIn(context), id));
+    }
+
+    @Mutation(() => AccessRequest, { description: 'Resident or guardian (or a steward for level 5): denies a request, or withdraws an approval.' })
+    // Arguments are declared last-first: type-graphql lists them in decorator evaluation order.
+    async denyAccessRequest(
+      @Ctx() context: SubgraphContext,
+      @Arg('reason', () => String, { nullable: true }) reason: string | null | undefined,
+      @Arg('id', () => ID) id: string,
+    ): Promise<AccessRequest> {
+      return toAccessRequest(await denyAccessRequest(context.db, signedIn(context), id, reason));
+    }
+  }
+  return AccessRequestResolver;
+}
+
+@Resolver(() => AccessLogEntry)
+export class AccessLogResolver {
+  @Query(() => AccessLogConnection, { description: 'Resident: who read what of your data and why, newest first (20 per page by default, at most 100).' })
+  async myAccessLog(
+    @Ctx() context: SubgraphContext,
+    @Arg('after', () => String, { nullable: true }) after?: string | null,
+    @Arg('first', () => Int, { nullable: true }) first?: number | null,
+  ): Promise<AccessLogConnection> {
+    const actor = signedIn(context);
+    if (actor.role !== 'resident' || !actor.residentId) throw forbidden('Only a resident has an access log.');
+    const pageSize = boundedPageSize(first);
+    const beforeSeq = after ? decodeLogCursor(after) : undefined;
+    const rows = await auditEntriesForResident(context.db, actor.residentId, beforeSeq === undefined ? { first: pageSize + 1 } : { first: pageSize + 1, beforeSeq });
+    const page = rows.slice(0, pageSize);
+    const edges = page.map((row) => ({ cursor: encodeLogCursor(row.seq), node: toAccessLogEntry(row) }));
+    return { edges, pageInfo: { hasNextPage: rows.length > pageSize, endCursor: edges.at(-1)?.cursor ?? null } };
+  }
+}
+
+@Resolver(() => BreakGlassReview)
+export class BreakGlassReviewResolver {
+  @Query(() => [BreakGlassReview], { description: 'Steward: break-glass accesses to review, newest first.' })
+  async breakGlassReviews(
+    @Ctx() context: SubgraphContext,
+    @Arg('status', () => BreakGlassReviewStatusEnum, { nullable: true }) status?: BreakGlassReviewStatus | null,
+  ): Promise<BreakGlassReview[]> {
+    return (await listBreakGlassReviews(context.db, signedIn(context), status)).map(toBreakGlassReview);
+  }
+
+  @Mutation(() => BreakGlassReview, { description: 'Steward: records whether a break-glass access was justified.' })
+  async reviewBreakGlass(
+    @Ctx() context: SubgraphContext,
+    @Arg('comment', () => String, { nullable: true }) comment: string | null | undefined,
+    @Arg('decision', () => BreakGlassDecisionEnum) decision: BreakGlassDecision,
+    @Arg('id', () => ID) id: string,
+  ): Promise<BreakGlassReview> {
+    return toBreakGlassReview(await reviewBreakGlass(context.db, signedIn(context), id, decision, comment));
+  }
+}
+
+@Resolver(() => AuditChainReport)
+export class AuditChainResolver {
+  @Query(() => AuditChainReport, { description: 'Auditor or steward: recomputes the audit hash chain.' })
+  async verifyAuditChain(@Ctx() context: SubgraphContext): Promise<AuditChainReport> {
+    const actor = signedIn(context);
+    if (actor.role !== 'auditor' && actor.role !== 'steward') throw forbidden('Only an auditor or a steward can verify the audit chain.');
+    const report = await verifyAuditChain(context.db);
+    if (report.valid) return { valid: true, entries: report.entries, brokenAtSeq: null, brokenAtPosition: null, problem: null, lastHash: report.lastHash };
+    return {
+      valid: false,
+      entries: report.entries,
+      brokenAtSeq: report.brokenAt.seq,
+      brokenAtPosition: report.brokenAt.position,
+      problem: report.brokenAt.problem,
+      lastHash: null,
+    };
+  }
+}

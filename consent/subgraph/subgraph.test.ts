@@ -1,0 +1,388 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { graphql, Kind, parse, type ExecutionResult, type ObjectTypeDefinitionNode } from 'graphql';
+import { readClassifications } from '../../schema/classification.js';
+import type { Actor, GatewayContextClaims } from '../../schema/context.js';
+import { migrateAll, openDatabase, type DatabaseHandle } from '../../subgraphs/runtime/database.js';
+import { buildSubgraph, type BuiltSubgraph } from '../../subgraphs/runtime/server.js';
+import { appendAuditEntries, type AuditEvent } from '../audit.js';
+import { grantTokenFor, type Executor } from '../grants.js';
+import { breakGlassReviews, guardianships } from '../tables.js';
+import { consentSubgraph } from './index.js';
+
+const SECRET = new Uint8Array(32).fill(9);
+const resident = (residentId: string): Actor => ({ sub: `sub-${residentId}`, role: 'resident', residentId });
+const drWang: Actor = { sub: 'dr-wang', role: 'clinician', institutionId: 'inst-a', practitionerId: 'pr-wang' };
+const drLi: Actor = { sub: 'dr-li', role: 'clinician', institutionId: 'inst-b', practitionerId: 'pr-li' };
+const steward: Actor = { sub: 'steward-zhao', role: 'steward' };
+const auditor: Actor = { sub: 'auditor-sun', role: 'auditor' };
+
+let built: BuiltSubgraph;
+let handle: DatabaseHandle;
+
+beforeAll(async () => {
+  handle = await openDatabase();
+  await migrateAll(handle);
+  built = await buildSubgraph(consentSubgraph({ grantSecret: SECRET }));
+});
+
+afterAll(async () => {
+  await handle.close();
+});
+
+function claims(actor: Actor | null): GatewayContextClaims {
+  return { requestId: 'req-test', actor };
+}
+
+async function run<Data = Record<string, unknown>>(actor: Actor | null, source: string, variableValues?: Record<string, unknown>): Promise<ExecutionResult<Data>> {
+  return (await graphql({ schema: built.schema, source, variableValues, contextValue: { db: handle.db, request: claims(actor) } })) as ExecutionResult<Data>;
+}
+
+/** The single error of a refused operation, as `code: message`. */
+function refusalOf(result: ExecutionResult): string {
+  expect(result.errors).toHaveLength(1);
+  return `${String(result.errors![0]!.extensions['code'])}: ${result.errors![0]!.message}`;
+}
+
+const GRANT = /* GraphQL */ `
+  mutation ($input: ConsentInput!) {
+    grantConsent(input: $input) { id version residentId categories recipient { kind id } purposes provision status noticeVersion autoApprove guardianId receipt }
+  }
+`;
+
+const consentInput = (change: Record<string, unknown> = {}) => ({
+  categories: ['CLINICAL', 'RESULTS'],
+  recipient: { kind: 'INSTITUTION', id: 'inst-a' },
+  purposes: ['TREAT'],
+  provision: 'PERMIT',
+  noticeVersion: '2026-01',
+  ...change,
+});
+
+interface GrantedConsent {
+  grantConsent: { id: string; version: number; residentId: string; status: string; guardianId: string | null; receipt: string | null };
+}
+
+async function grant(actor: Actor, change: Record<string, unknown> = {}): Promise<GrantedConsent['grantConsent']> {
+  const result = await run<GrantedConsent>(actor, GRANT, { input: consentInput(change) });
+  expect(result.errors).toBeUndefined();
+  return result.data!.grantConsent;
+}
+
+describe('me', () => {
+  it('is the actor of the signed context', async () => {
+    const result = await run(drWang, '{ me { sub role residentId institution { id } practitioner { id } } }');
+    expect(result).toEqual({
+      data: { me: { sub: 'dr-wang', role: 'clinician', residentId: null, institution: { id: 'inst-a' }, practitioner: { id: 'pr-wang' } } },
+    });
+    expect((await run(resident('res-me'), '{ me { role residentId institution { id } } }')).data).toEqual({
+      me: { role: 'resident', residentId: 'res-me', institution: null },
+    });
+  });
+
+  it('refuses an anonymous caller with UNAUTHENTICATED', async () => {
+    expect(refusalOf(await run(null, '{ me { sub } }'))).toBe('UNAUTHENTICATED: Sign in first.');
+  });
+});
+
+describe('consents over GraphQL', () => {
+  it('grants a consent from the binding input shape and reports its current version', async () => {
+    const result = await run(resident('res-gql'), GRANT, { input: consentInput({ autoApprove: true, validUntil: '2099-01-01T00:00:00.000Z' }) });
+    expect(result.errors).toBeUndefined();
+    expect(result.data).toEqual({
+      grantConsent: {
+        id: expect.stringMatching(/^consent-/),
+        version: 1,
+        residentId: 'res-gql',
+        categories: ['CLINICAL', 'RESULTS'],
+        recipient: { kind: 'INSTITUTION', id: 'inst-a' },
+        purposes: ['TREAT'],
+        provision: 'PERMIT',
+        status: 'ACTIVE',
+        noticeVersion: '2026-01',
+        autoApprove: true,
+        guardianId: null,
+        receipt: null,
+      },
+    });
+  });
+
+  it('refuses validUntil before validFrom with BAD_USER_INPUT and writes nothing', async () => {
+    const result = await run(resident('res-bad'), GRANT, {
+      input: consentInput({ validFrom: '2026-05-01T00:00:00.000Z', validUntil: '2026-04-01T00:00:00.000Z' }),
+    });
+    expect(refusalOf(result)).toBe('BAD_USER_INPUT: validUntil must be after validFrom.');
+    expect(result.errors![0]!.extensions['field']).toBe('validUntil');
+    expect((await run(resident('res-bad'), '{ myConsents { id } }')).data).toEqual({ myConsents: [] });
+  });
+
+  it('shows a resident only their own consents and their wards’, never another resident’s', async () => {
+    await handle.db.insert(guardianships).values({ residentId: 'res-kid', guardianId: 'res-mum' });
+    const mum = await grant(resident('res-mum'));
+    const kid = await grant(resident('res-mum'), { residentId: 'res-kid' });
+    const stranger = await grant(resident('res-stranger'));
+    expect(kid.guardianId).toBe('res-mum');
+
+    const ids = async (actor: Actor) => ((await run<{ myConsents: Array<{ id: string }> }>(actor, '{ myConsents { id } }')).data?.myConsents ?? []).map((c) => c.id).sort();
+    expect(await ids(resident('res-mum'))).toEqual([mum.id, kid.id].sort());
+    expect(await ids(resident('res-stranger'))).toEqual([stranger.id]);
+    expect(await ids(resident('res-kid'))).toEqual([kid.id]);
+    expect(await ids(drWang)).toEqual([]);
+  });
+
+  it('revokes a consent as a new REVOKED version, and another resident’s consent is not found', async () => {
+    const granted = await grant(resident('res-rev'));
+    const REVOKE = 'mutation ($id: ID!) { revokeConsent(id: $id) { id version status } }';
+    expect(refusalOf(await run(resident('res-thief'), REVOKE, { id: granted.id }))).toBe('BAD_USER_INPUT: No such consent.');
+    expect((await run(resident('res-rev'), REVOKE, { id: granted.id })).data).toEqual({ revokeConsent: { id: granted.id, version: 2, status: 'REVOKED' } });
+  });
+
+  it('exports the caller’s consents as a FHIR R4 collection Bundle', async () => {
+    const granted = await grant(resident('res-fhir'), { recipient: { kind: 'ANYONE' }, provision: 'DENY', categories: ['PAYMENT'] });
+    const result = await run<{ myConsentsFhir: { resourceType: string; type: string; entry: Array<{ resource: Record<string, unknown> }> } }>(
+      resident('res-fhir'),
+      '{ myConsentsFhir }',
+    );
+    const bundle = result.data!.myConsentsFhir;
+    expect([bundle.resourceType, bundle.type, bundle.entry.length]).toEqual(['Bundle', 'collection', 1]);
+    expect(bundle.entry[0]!.resource).toMatchObject({
+      resourceType: 'Consent',
+      id: granted.id,
+      status: 'active',
+      patient: { reference: 'Patient/res-fhir' },
+      policy: [{ uri: 'urn:healthmesh:notice:2026-01' }],
+      provision: { type: 'deny', class: [{ system: 'urn:healthmesh:data-category', code: 'PAYMENT' }] },
+    });
+  });
+
+  it('resolves Resident.consents for the resident and their guardian, and null for anyone else', async () => {
+    await handle.db.insert(guardianships).values({ residentId: 'res-ent-kid', guardianId: 'res-ent-dad' });
+    const granted = await grant(resident('res-ent-dad'), { residentId: 'res-ent-kid' });
+    const ENTITY = 'query ($id: ID!) { _entities(representations: [{ __typename: "Resident", id: $id }]) { ... on Resident { id consents { id } } } }';
+    const consentsAs = async (actor: Actor) =>
+      (await run<{ _entities: Array<{ consents: Array<{ id: string }> | null }> }>(actor, ENTITY, { id: 'res-ent-kid' })).data!._entities[0]!.consents;
+    expect(await consentsAs(resident('res-ent-kid'))).toEqual([{ id: granted.id }]);
+    expect(await consentsAs(resident('res-ent-dad'))).toEqual([{ id: granted.id }]);
+    expect(await consentsAs(resident('res-ent-other'))).toBeNull();
+    expect(await consentsAs(drWang)).toBeNull();
+  });
+});
+
+describe('access requests over GraphQL', () => {
+  const REQUEST = 'mutation ($input: AccessRequestInput!) { requestAccess(input: $input) { id status grantToken } }';
+  const LIST = 'query ($status: AccessRequestStatus) { myAccessRequests(status: $status) { id residentId status grantToken grantUsesRemaining requester { sub institution { id } practitioner { id } } } }';
+  type Listed = { myAccessRequests: Array<{ id: string; residentId: string; status: string; grantToken: string | null; requester: { sub: string } }> };
+
+  it('lists requests per role and shows the grant token to the requester only', async () => {
+    await grant(resident('res-ar'), { autoApprove: true });
+    const auto = await run<{ requestAccess: { id: string; status: string; grantToken: string | null } }>(drWang, REQUEST, {
+      input: { residentId: 'res-ar', categories: ['CLINICAL'], purpose: 'TREAT', reason: 'Follow-up visit.' },
+    });
+    expect(auto.errors).toBeUndefined();
+    expect(auto.data!.requestAccess.status).toBe('APPROVED');
+    expect(auto.data!.requestAccess.grantToken).toMatch(/^hmg_/);
+    const pending = await run<{ requestAccess: { id: string; status: string } }>(drLi, REQUEST, {
+      input: { residentId: 'res-ar', categories: ['RESULTS'], purpose: 'TREAT', reason: 'Second opinion.', includeLevel5: true },
+    });
+    expect(pending.data!.requestAccess.status).toBe('PENDING');
+
+    const asWang = (await run<Listed>(drWang, LIST)).data!.myAccessRequests;
+    expect(asWang.map((r) => [r.id, r.status, r.requester.sub])).toEqual([[auto.data!.requestAccess.id, 'APPROVED', 'dr-wang']]);
+    expect(asWang[0]!.grantToken).toBe(auto.data!.requestAccess.grantToken);
+
+    const asResident = (await run<Listed>(resident('res-ar'), LIST)).data!.myAccessRequests;
+    expect(asResident.map((r) => [r.id, r.grantToken])).toEqual([
+      [pending.data!.requestAccess.id, null],
+      [auto.data!.requestAccess.id, null],
+    ]);
+    expect((await run<Listed>(resident('res-ar'), LIST, { status: 'PENDING' })).data!.myAccessRequests.map((r) => r.id)).toEqual([pending.data!.requestAccess.id]);
+    expect((await run<Listed>(resident('res-someone-else'), LIST)).data!.myAccessRequests).toEqual([]);
+
+    const asSteward = (await run<Listed>(steward, LIST)).data!.myAccessRequests;
+    expect(asSteward.map((r) => [r.id, r.grantToken])).toEqual([[pending.data!.requestAccess.id, null]]);
+    expect((await run<Listed>(drLi, LIST)).data!.myAccessRequests.map((r) => r.id)).toEqual([pending.data!.requestAccess.id]);
+    expect(refusalOf(await run(null, LIST))).toBe('UNAUTHENTICATED: Sign in first.');
+  });
+
+  it('lets the resident approve, treats another resident as not found, and shows the token to the requester afterwards', async () => {
+    const asked = await run<{ requestAccess: { id: string } }>(drWang, REQUEST, {
+      input: { residentId: 'res-ap', categories: ['CLINICAL', 'RESULTS'], purpose: 'HOPERAT', reason: 'Discharge planning.', uses: 2, validForMinutes: 15 },
+    });
+    const id = asked.data!.requestAccess.id;
+    const APPROVE = 'mutation ($id: ID!) { approveAccessRequest(id: $id) { status grantToken grantUsesRemaining } }';
+    expect(refusalOf(await run(resident('res-not-me'), APPROVE, { id }))).toBe('BAD_USER_INPUT: No such access request');
+    expect((await run(resident('res-ap'), APPROVE, { id })).data).toEqual({ approveAccessRequest: { status: 'APPROVED', grantToken: null, grantUsesRemaining: 2 } });
+    const listed = (await run<Listed>(drWang, LIST, { status: 'APPROVED' })).data!.myAccessRequests.find((r) => r.id === id);
+    expect(listed?.grantToken).toMatch(/^hmg_/);
+  });
+
+  it('denies with a reason through GraphQL', async () => {
+    const asked = await run<{ requestAccess: { id: string } }>(drWang, REQUEST, {
+      input: { residentId: 'res-dn', categories: ['PAYMENT'], purpose: 'TREAT', reason: 'Billing question.' },
+    });
+    const DENY = 'mutation ($id: ID!, $reason: String) { denyAccessRequest(id: $id, reason: $reason) { status residentDecision denialReason } }';
+    expect((await run(resident('res-dn'), DENY, { id: asked.data!.requestAccess.id, reason: 'Not needed.' })).data).toEqual({
+      denyAccessRequest: { status: 'DENIED', residentDecision: 'DENY', denialReason: 'Not needed.' },
+    });
+  });
+
+  it('refuses a request with an ETREAT purpose as BAD_USER_INPUT', async () => {
+    const result = await run(drWang, REQUEST, { input: { residentId: 'res-x', categories: ['CLINICAL'], purpose: 'ETREAT', reason: 'Unconscious patient.' } });
+    expect(result.errors?.[0]?.extensions).toEqual({ code: 'BAD_USER_INPUT', field: 'purpose' });
+  });
+});
+
+describe('the access log', () => {
+  const event = (residentId: string, n: number, change: Partial<AuditEvent> = {}): AuditEvent => ({
+    requestId: `req-${residentId}-${n}`,
+    actorSub: 'dr-wang',
+    actorRole: 'clinician',
+    institutionId: 'inst-a',
+    practitionerId: 'pr-wang',
+    residentId,
+    purpose: 'TREAT',
+    grantId: `grant-${n}`,
+    operationHash: 'sha256:op',
+    fieldsByCategory: { RESULTS: ['LabReport.value'], DEMOGRAPHICS: ['Resident.name'] },
+    deniedByCategory: {},
+    rowsReturned: 1,
+    outcome: 'ALLOWED',
+    at: new Date(Date.UTC(2026, 2, 1, 9, n)),
+    ...change,
+  });
+  const LOG = `query ($first: Int, $after: String) {
+    myAccessLog(first: $first, after: $after) {
+      edges { cursor node { id at actorRole actorInstitution { id } actorPractitioner { id } purpose categories deniedCategories outcome breakGlass breakGlassReason grantId } }
+      pageInfo { hasNextPage endCursor }
+    }
+  }`;
+  type Log = {
+    myAccessLog: { edges: Array<{ cursor: string; node: { id: string; grantId: string | null; at: string } & Record<string, unknown> }>; pageInfo: { hasNextPage: boolean; endCursor: string | null } };
+  };
+
+  beforeAll(async () => {
+    await handle.db.transaction(async (tx) => {
+      const executor = tx as unknown as Executor;
+      await appendAuditEntries(executor, [event('res-log', 1), event('res-log-other', 2), event('res-log', 3), event('res-log', 4)]);
+      await appendAuditEntries(executor, [
+        event('res-log', 5, { deniedByCategory: { CLINICAL: ['Encounter.chiefComplaint'] }, outcome: 'PARTIALLY_DENIED' }),
+        event('res-log', 6, { purpose: 'ETREAT', grantId: null, breakGlass: true, breakGlassReason: 'Unconscious in ER.' }),
+      ]);
+    });
+  });
+
+  it('pages the resident’s own entries newest first with opaque cursors, and ends without a total', async () => {
+    const first = (await run<Log>(resident('res-log'), LOG, { first: 2 })).data!.myAccessLog;
+    expect(first.edges.map((e) => e.node.grantId)).toEqual([null, 'grant-5']);
+    expect(first.edges[0]!.node).toEqual({
+      id: expect.stringMatching(/^audit-/),
+      at: '2026-03-01T09:06:00.000Z',
+      actorRole: 'clinician',
+      actorInstitution: { id: 'inst-a' },
+      actorPractitioner: { id: 'pr-wang' },
+      purpose: 'ETREAT',
+      categories: ['DEMOGRAPHICS', 'RESULTS'],
+      deniedCategories: [],
+      outcome: 'ALLOWED',
+      breakGlass: true,
+      breakGlassReason: 'Unconscious in ER.',
+      grantId: null,
+    });
+    expect(first.edges[1]!.node['deniedCategories']).toEqual(['CLINICAL']);
+    expect(first.pageInfo).toEqual({ hasNextPage: true, endCursor: first.edges[1]!.cursor });
+
+    const second = (await run<Log>(resident('res-log'), LOG, { first: 2, after: first.pageInfo.endCursor })).data!.myAccessLog;
+    expect(second.edges.map((e) => e.node.grantId)).toEqual(['grant-4', 'grant-3']);
+    expect(second.pageInfo.hasNextPage).toBe(true);
+    const last = (await run<Log>(resident('res-log'), LOG, { first: 2, after: second.pageInfo.endCursor })).data!.myAccessLog;
+    expect(last.edges.map((e) => e.node.grantId)).toEqual(['grant-1']);
+    expect(last.pageInfo).toEqual({ hasNextPage: false, endCursor: last.edges[0]!.cursor });
+
+    const all = (await run<Log>(resident('res-log'), LOG)).data!.myAccessLog;
+    expect(all.edges).toHaveLength(5);
+    expect(all.pageInfo.hasNextPage).toBe(false);
+    expect((await run<Log>(resident('res-log-nobody'), LOG)).data!.myAccessLog).toEqual({ edges: [], pageInfo: { hasNextPage: false, endCursor: null } });
+  });
+
+  it('has no total or count field anywhere in the connection', () => {
+    const fieldsOf = (name: string) =>
+      parse(built.sdl)
+        .definitions.filter((d): d is ObjectTypeDefinitionNode => d.kind === Kind.OBJECT_TYPE_DEFINITION && d.name.value === name)
+        .flatMap((d) => d.fields!.map((f) => f.name.value));
+    expect(fieldsOf('AccessLogConnection')).toEqual(['edges', 'pageInfo']);
+    expect(fieldsOf('AccessLogPageInfo')).toEqual(['hasNextPage', 'endCursor']);
+    expect(fieldsOf('AccessLogEdge')).toEqual(['cursor', 'node']);
+  });
+
+  it('refuses a clinician (FORBIDDEN) and a cursor it did not issue (BAD_USER_INPUT)', async () => {
+    expect(refusalOf(await run(drWang, LOG))).toBe('FORBIDDEN: Only a resident has an access log.');
+    expect(refusalOf(await run(resident('res-log'), LOG, { after: 'not-a-cursor' }))).toBe('BAD_USER_INPUT: after is not a cursor from this access log.');
+  });
+
+  it('verifies the audit chain for an auditor or a steward and refuses a clinician', async () => {
+    const VERIFY = '{ verifyAuditChain { valid entries brokenAtSeq brokenAtPosition problem } }';
+    expect(refusalOf(await run(drWang, VERIFY))).toBe('FORBIDDEN: Only an auditor or a steward can verify the audit chain.');
+    expect(refusalOf(await run(resident('res-log'), VERIFY))).toBe('FORBIDDEN: Only an auditor or a steward can verify the audit chain.');
+    const expected = { verifyAuditChain: { valid: true, entries: 6, brokenAtSeq: null, brokenAtPosition: null, problem: null } };
+    expect((await run(auditor, VERIFY)).data).toEqual(expected);
+    expect((await run(steward, VERIFY)).data).toEqual(expected);
+  });
+
+  it('queues break-glass accesses for stewards only, and a review is decided once', async () => {
+    const [entry] = await handle.query<{ id: string; at: Date }>("select id, at from consent.audit_entry where break_glass order by seq limit 1");
+    await handle.db.insert(breakGlassReviews).values({
+      id: 'bgr-1',
+      auditEntryId: entry!.id,
+      requestId: 'req-res-log-6',
+      residentId: 'res-log',
+      actorSub: 'dr-wang',
+      institutionId: 'inst-a',
+      reason: 'Unconscious in ER.',
+      at: entry!.at,
+      status: 'PENDING',
+    });
+    const QUEUE = 'query ($status: BreakGlassReviewStatus) { breakGlassReviews(status: $status) { id residentId actorSub institution { id } practitioner { id } reason status } }';
+    expect(refusalOf(await run(drWang, QUEUE))).toBe('FORBIDDEN: Only a data steward reviews break-glass accesses.');
+    expect((await run(steward, QUEUE, { status: 'PENDING' })).data).toEqual({
+      breakGlassReviews: [
+        { id: 'bgr-1', residentId: 'res-log', actorSub: 'dr-wang', institution: { id: 'inst-a' }, practitioner: { id: 'pr-wang' }, reason: 'Unconscious in ER.', status: 'PENDING' },
+      ],
+    });
+    const REVIEW = 'mutation ($id: ID!) { reviewBreakGlass(id: $id, decision: JUSTIFIED, comment: "Emergency confirmed.") { status reviewerSub comment } }';
+    expect((await run(steward, REVIEW, { id: 'bgr-1' })).data).toEqual({
+      reviewBreakGlass: { status: 'JUSTIFIED', reviewerSub: 'steward-zhao', comment: 'Emergency confirmed.' },
+    });
+    expect(refusalOf(await run(steward, REVIEW, { id: 'bgr-1' }))).toBe('BAD_USER_INPUT: This break-glass access has already been reviewed.');
+    expect(refusalOf(await run(steward, REVIEW, { id: 'bgr-none' }))).toBe('BAD_USER_INPUT: No such break-glass review');
+    expect((await run(steward, QUEUE, { status: 'PENDING' })).data).toEqual({ breakGlassReviews: [] });
+  });
+});
+
+describe('the consent subgraph schema', () => {
+  it('classifies every field of every object type and keeps fields above level 2 nullable (except id)', () => {
+    const classifications = readClassifications(built.sdl);
+    const unclassified: string[] = [];
+    const nonNullSensitive: string[] = [];
+    for (const definition of parse(built.sdl).definitions) {
+      if (definition.kind !== Kind.OBJECT_TYPE_DEFINITION || ['Query', 'Mutation'].includes(definition.name.value)) continue;
+      for (const field of definition.fields ?? []) {
+        const coordinate = `${definition.name.value}.${field.name.value}`;
+        const classification = classifications.get(coordinate);
+        if (!classification) unclassified.push(coordinate);
+        else if (classification.level > 2 && field.type.kind === Kind.NON_NULL_TYPE && field.name.value !== 'id') nonNullSensitive.push(coordinate);
+      }
+    }
+    expect(unclassified).toEqual([]);
+    expect(nonNullSensitive).toEqual([]);
+  });
+
+  it('derives grant tokens from the configured secret', async () => {
+    await grant(resident('res-secret'), { autoApprove: true });
+    const asked = await run<{ requestAccess: { grantToken: string } }>(
+      drWang,
+      'mutation ($input: AccessRequestInput!) { requestAccess(input: $input) { grantToken } }',
+      { input: { residentId: 'res-secret', categories: ['CLINICAL'], purpose: 'TREAT', reason: 'Check-up.' } },
+    );
+    const [row] = await handle.query<{ grant_id: string }>("select grant_id from consent.access_request where resident_id = 'res-secret'");
+    expect(asked.data!.requestAccess.grantToken).toBe(grantTokenFor(SECRET, row!.grant_id));
+  });
+});

@@ -1,0 +1,90 @@
+/**
+ * Wraps @apollo/gateway's executor so the planned operation is the filtered one, and the result goes
+ * through the post-execution stages (shape, decrypt and mask, consume grant + audit) before it leaves.
+ *
+ * The filtered operation gets its own query hash: @apollo/gateway caches plans by it, so a plan made
+ * for a wider caller is never reused for a narrower one.
+ */
+import { createHash } from 'node:crypto';
+import type { ApolloGateway } from '@apollo/gateway';
+import type {
+  GatewayExecutionResult,
+  GatewayExecutor,
+  GatewayGraphQLRequestContext,
+  GatewayInterface,
+  GatewayLoadResult,
+  GatewaySchemaLoadOrUpdateCallback,
+  GatewayUnsubscriber,
+} from '@apollo/server-gateway-interface';
+import { GraphQLError, print } from 'graphql';
+import type { ClassificationMap } from '../schema/classification.js';
+import { ERROR_CODES } from '../schema/errors.js';
+import type { Database } from '../subgraphs/runtime/database.js';
+import { required, type GatewayRequestContext } from './request-context.js';
+import { auditEventsForRefusal, auditEventsForResult } from './stages/audit.js';
+import { commitRefusal, commitUse, GrantUseLostError } from './stages/consume-grant.js';
+import { maskSelections } from './stages/decrypt-and-mask.js';
+import { nullRemovedSelections } from './stages/shape-result.js';
+
+export interface EnforcementDependencies {
+  db: Database;
+  classifications: ClassificationMap;
+}
+
+export class EnforcingGateway implements GatewayInterface {
+  constructor(
+    private readonly inner: ApolloGateway,
+    private readonly dependencies: EnforcementDependencies,
+  ) {}
+
+  async load(options: Parameters<GatewayInterface['load']>[0]): Promise<GatewayLoadResult> {
+    const loaded = await this.inner.load(options as never);
+    const executor = loaded.executor as unknown as GatewayExecutor | null;
+    return { executor: executor ? (request) => this.execute(request, executor) : null };
+  }
+
+  onSchemaLoadOrUpdate(callback: GatewaySchemaLoadOrUpdateCallback): GatewayUnsubscriber {
+    return this.inner.onSchemaLoadOrUpdate(callback);
+  }
+
+  stop(): Promise<void> {
+    return this.inner.stop();
+  }
+
+  private async execute(request: GatewayGraphQLRequestContext, executor: GatewayExecutor): Promise<GatewayExecutionResult> {
+    const context = request.context as GatewayRequestContext;
+    const filtered = required(context, 'filtered', 'execute');
+    const planned: GatewayExecutionResult = filtered.empty
+      ? { data: {} }
+      : await executor({
+          ...request,
+          document: filtered.document,
+          operation: filtered.operation,
+          source: print(filtered.document),
+          queryHash: createHash('sha256').update(print(filtered.document)).digest('hex'),
+        });
+    const data = (planned.data ?? null) as Record<string, unknown> | null;
+    const denials = data ? nullRemovedSelections(data, filtered.removed) : [];
+    if (data) maskSelections(data, filtered.masked);
+
+    const subjects = context.subjects ?? [];
+    if (subjects.length > 0) {
+      const events = auditEventsForResult(context, data, this.dependencies.classifications);
+      try {
+        await commitUse(this.dependencies.db, events);
+      } catch (error) {
+        if (!(error instanceof GrantUseLostError)) throw error;
+        await commitRefusal(this.dependencies.db, auditEventsForRefusal(context, subjects, 'GRANT_INVALID'));
+        return {
+          errors: [
+            new GraphQLError('The access grant has no uses left; request access again.', {
+              extensions: { code: ERROR_CODES.GRANT_INVALID, problem: 'USED_UP' },
+            }),
+          ],
+        };
+      }
+    }
+    const errors = [...(planned.errors ?? []), ...denials];
+    return errors.length > 0 ? { ...planned, data, errors } : { ...planned, data };
+  }
+}

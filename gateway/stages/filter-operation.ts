@@ -1,0 +1,219 @@
+/**
+ * Stage 4b, filter: removes every selection the decision denies before the gateway plans the
+ * operation, so no subgraph is ever asked for a denied field (filter mode, as the Apollo Router's
+ * authorisation directives do). Fragments are inlined first, so aliases and fragments cannot carry a
+ * denied field past the filter. Each removal is recorded with its response path, so the result can
+ * carry `null` and an error there; masked fields are recorded for the decrypt-and-mask stage.
+ */
+import {
+  Kind,
+  getNamedType,
+  isCompositeType,
+  isNonNullType,
+  isObjectType,
+  type DocumentNode,
+  type FieldNode,
+  type FragmentDefinitionNode,
+  type GraphQLCompositeType,
+  type GraphQLSchema,
+  type InlineFragmentNode,
+  type OperationDefinitionNode,
+  type SelectionNode,
+  type SelectionSetNode,
+} from 'graphql';
+import type { DataCategory, MaskKind } from '../../schema/classification.js';
+import type { FieldDecision } from '../../consent/policy.js';
+
+export type DeniedDecision = Extract<FieldDecision, { effect: 'denied' }>;
+
+/** Decides a field coordinate (`Type.field`) for the resident a root field reads. */
+export type CoordinateDecider = (coordinate: string) => FieldDecision & { category?: DataCategory };
+
+export interface RemovedSelection {
+  /** Response keys from the root (aliases applied); lists are expanded when the result is shaped. */
+  path: string[];
+  coordinate: string;
+  decision: DeniedDecision;
+}
+
+export interface MaskedSelection {
+  path: string[];
+  coordinate: string;
+  mask: MaskKind;
+}
+
+export interface FilteredOperation {
+  document: DocumentNode;
+  operation: OperationDefinitionNode;
+  removed: RemovedSelection[];
+  masked: MaskedSelection[];
+  /** Coordinates left in the operation, per root response key (for audit). */
+  kept: Map<string, Set<string>>;
+  /** True when nothing is left to execute. */
+  empty: boolean;
+}
+
+const TYPENAME: FieldNode = { kind: Kind.FIELD, name: { kind: Kind.NAME, value: '__typename' } };
+
+/**
+ * Filters `operation`. `deciderFor(rootResponseKey, rootFieldName)` returns the decider for the
+ * resident a root field reads, or `undefined` for roots that read no resident's data.
+ */
+export function filterOperation(
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  operation: OperationDefinitionNode,
+  deciderFor: (rootResponseKey: string, rootFieldName: string) => CoordinateDecider | undefined,
+): FilteredOperation {
+  const fragments = new Map<string, FragmentDefinitionNode>();
+  for (const definition of document.definitions) {
+    if (definition.kind === Kind.FRAGMENT_DEFINITION) fragments.set(definition.name.value, definition);
+  }
+  const rootType = schema.getRootType(operation.operation);
+  if (!rootType) throw new Error(`schema has no ${operation.operation} type`);
+  const inlined = inlineFragments(operation.selectionSet, fragments, new Set());
+
+  const removed: RemovedSelection[] = [];
+  const masked: MaskedSelection[] = [];
+  const kept = new Map<string, Set<string>>();
+  const rootSelections: SelectionNode[] = [];
+
+  for (const selection of inlined.selections) {
+    // Root-level fragments were inlined; a root selection here is a field or an inline fragment on the root type.
+    const fields = selection.kind === Kind.FIELD ? [selection] : rootFieldsOf(selection);
+    for (const field of fields) {
+      const key = field.alias?.value ?? field.name.value;
+      const decide = field.name.value.startsWith('__') ? undefined : deciderFor(key, field.name.value);
+      if (!decide || !field.selectionSet) {
+        rootSelections.push(field);
+        continue;
+      }
+      const fieldType = rootType.getFields()[field.name.value]?.type;
+      const namedType = fieldType ? getNamedType(fieldType) : undefined;
+      if (!namedType || !isCompositeType(namedType)) {
+        rootSelections.push(field);
+        continue;
+      }
+      const coordinates = new Set<string>();
+      const walk = filterSelectionSet(schema, field.selectionSet, namedType, [key], decide, removed, masked, coordinates);
+      if (walk.kind === 'removed') {
+        removed.push({ path: [key], coordinate: `${rootType.name}.${field.name.value}`, decision: walk.decision });
+        continue;
+      }
+      kept.set(key, coordinates);
+      rootSelections.push({ ...field, selectionSet: walk.selectionSet });
+    }
+  }
+
+  const filteredOperation: OperationDefinitionNode = { ...operation, selectionSet: { kind: Kind.SELECTION_SET, selections: rootSelections } };
+  return {
+    document: { kind: Kind.DOCUMENT, definitions: [filteredOperation] },
+    operation: filteredOperation,
+    removed,
+    masked,
+    kept,
+    empty: rootSelections.length === 0,
+  };
+}
+
+type WalkResult = { kind: 'kept'; selectionSet: SelectionSetNode } | { kind: 'removed'; decision: DeniedDecision };
+
+function filterSelectionSet(
+  schema: GraphQLSchema,
+  selectionSet: SelectionSetNode,
+  parentType: GraphQLCompositeType,
+  path: string[],
+  decide: CoordinateDecider,
+  removed: RemovedSelection[],
+  masked: MaskedSelection[],
+  coordinates: Set<string>,
+): WalkResult {
+  const selections: SelectionNode[] = [];
+  let firstDenial: DeniedDecision | undefined;
+  for (const selection of selectionSet.selections) {
+    if (selection.kind === Kind.INLINE_FRAGMENT) {
+      const conditionType = selection.typeCondition ? schema.getType(selection.typeCondition.name.value) : parentType;
+      if (!conditionType || !isCompositeType(conditionType)) continue;
+      const inner = filterSelectionSet(schema, selection.selectionSet, conditionType, path, decide, removed, masked, coordinates);
+      if (inner.kind === 'kept') selections.push({ ...selection, selectionSet: inner.selectionSet });
+      else firstDenial ??= inner.decision;
+      continue;
+    }
+    if (selection.kind !== Kind.FIELD) continue;
+    const name = selection.name.value;
+    if (name === '__typename') {
+      selections.push(selection);
+      continue;
+    }
+    const key = selection.alias?.value ?? name;
+    // Interfaces and unions are reached through inline fragments on object types; fields on an
+    // abstract parent are decided by their declaring type.
+    const fieldDefinition = isObjectType(parentType) || 'getFields' in parentType ? parentType.getFields()[name] : undefined;
+    if (!fieldDefinition) continue;
+    const coordinate = `${parentType.name}.${name}`;
+    const decision = decide(coordinate);
+    if (decision.effect === 'denied') {
+      // A denied non-null field cannot be null: the nearest nullable ancestor is removed instead.
+      if (isNonNullType(fieldDefinition.type)) return { kind: 'removed', decision };
+      removed.push({ path: [...path, key], coordinate, decision });
+      firstDenial ??= decision;
+      continue;
+    }
+    coordinates.add(coordinate);
+    if (decision.effect === 'masked') masked.push({ path: [...path, key], coordinate, mask: decision.mask });
+    const namedType = getNamedType(fieldDefinition.type);
+    if (selection.selectionSet && isCompositeType(namedType)) {
+      const inner = filterSelectionSet(schema, selection.selectionSet, namedType, [...path, key], decide, removed, masked, coordinates);
+      if (inner.kind === 'removed') {
+        if (isNonNullType(fieldDefinition.type)) return inner;
+        removed.push({ path: [...path, key], coordinate, decision: inner.decision });
+        firstDenial ??= inner.decision;
+        continue;
+      }
+      selections.push({ ...selection, selectionSet: inner.selectionSet });
+    } else {
+      selections.push(selection);
+    }
+  }
+  const hasField = selections.some((s) => s.kind === Kind.FIELD && s.name.value !== '__typename') || selections.some((s) => s.kind === Kind.INLINE_FRAGMENT);
+  if (!hasField) {
+    if (firstDenial) return { kind: 'removed', decision: firstDenial };
+    selections.push(TYPENAME);
+  }
+  return { kind: 'kept', selectionSet: { kind: Kind.SELECTION_SET, selections } };
+}
+
+/** Replaces every fragment spread with an equivalent inline fragment (recursively). */
+export function inlineFragments(
+  selectionSet: SelectionSetNode,
+  fragments: ReadonlyMap<string, FragmentDefinitionNode>,
+  visiting: ReadonlySet<string>,
+): SelectionSetNode {
+  const selections: SelectionNode[] = [];
+  for (const selection of selectionSet.selections) {
+    if (selection.kind === Kind.FRAGMENT_SPREAD) {
+      const fragment = fragments.get(selection.name.value);
+      if (!fragment || visiting.has(fragment.name.value)) continue;
+      const inline: InlineFragmentNode = {
+        kind: Kind.INLINE_FRAGMENT,
+        typeCondition: fragment.typeCondition,
+        directives: [...(fragment.directives ?? []), ...(selection.directives ?? [])],
+        selectionSet: inlineFragments(fragment.selectionSet, fragments, new Set([...visiting, fragment.name.value])),
+      };
+      selections.push(inline);
+    } else if (selection.kind === Kind.INLINE_FRAGMENT) {
+      selections.push({ ...selection, selectionSet: inlineFragments(selection.selectionSet, fragments, visiting) });
+    } else if (selection.selectionSet) {
+      selections.push({ ...selection, selectionSet: inlineFragments(selection.selectionSet, fragments, visiting) });
+    } else {
+      selections.push(selection);
+    }
+  }
+  return { kind: Kind.SELECTION_SET, selections };
+}
+
+function rootFieldsOf(selection: SelectionNode): FieldNode[] {
+  if (selection.kind === Kind.FIELD) return [selection];
+  if (selection.kind === Kind.INLINE_FRAGMENT) return selection.selectionSet.selections.flatMap(rootFieldsOf);
+  return [];
+}
