@@ -1,7 +1,7 @@
 import { composeServices as composeWithGuild } from '@theguild/federation-composition';
 import { buildASTSchema, isNonNullType, isObjectType, parse } from 'graphql';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { buildDomainSdls } from '../subgraphs/index.js';
+import { buildServedSdls } from '../scripts/subgraphs.js';
 import { readClassifications } from './classification.js';
 import { composeSupergraph, loadSupergraphSdl } from './supergraph.js';
 
@@ -9,10 +9,10 @@ import { composeSupergraph, loadSupergraphSdl } from './supergraph.js';
 const UNCLASSIFIED_TYPES = new Set(['Query', 'Mutation', 'Subscription']);
 
 describe('the composed supergraph', () => {
-  let sdls: Awaited<ReturnType<typeof buildDomainSdls>>;
+  let sdls: Awaited<ReturnType<typeof buildServedSdls>>;
   let checkedIn: string;
   beforeAll(async () => {
-    sdls = await buildDomainSdls();
+    sdls = await buildServedSdls();
     checkedIn = loadSupergraphSdl();
   });
 

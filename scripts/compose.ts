@@ -2,9 +2,9 @@
 import 'reflect-metadata';
 import { writeFileSync } from 'node:fs';
 import { composeSupergraph, SUPERGRAPH_PATH } from '../schema/supergraph.js';
-import { buildDomainSdls } from '../subgraphs/index.js';
+import { buildServedSdls } from './subgraphs.js';
 
-const sdls = await buildDomainSdls();
+const sdls = await buildServedSdls();
 const supergraph = composeSupergraph(sdls);
 writeFileSync(SUPERGRAPH_PATH, supergraph);
 process.stdout.write(`Composed ${sdls.length} subgraphs into ${SUPERGRAPH_PATH} (${supergraph.length} bytes).\n`);

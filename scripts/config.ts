@@ -1,5 +1,6 @@
 /** Platform configuration from the environment (every variable is optional; see README's table). */
 import { resolve } from 'node:path';
+import { CONSENT_PORT } from './subgraphs.js';
 import { DOMAIN_SUBGRAPHS } from '../subgraphs/index.js';
 
 export interface PlatformConfig {
@@ -36,7 +37,7 @@ function integer(name: string, fallback: number, env: NodeJS.ProcessEnv): number
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): PlatformConfig {
   const subgraphPorts: Record<string, number> = {};
   const subgraphUrls: Record<string, string> = {};
-  for (const subgraph of DOMAIN_SUBGRAPHS) {
+  for (const subgraph of [...DOMAIN_SUBGRAPHS, { name: 'consent', defaultPort: CONSENT_PORT }]) {
     const key = subgraph.name.toUpperCase();
     subgraphPorts[subgraph.name] = integer(`HEALTHMESH_${key}_PORT`, subgraph.defaultPort, env);
     const url = env[`HEALTHMESH_${key}_URL`];

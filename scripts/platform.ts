@@ -4,10 +4,9 @@
  * platform through here, so there is one way to do it.
  */
 import { join } from 'node:path';
-import { loadOrCreateKeyPair, startGateway, LOCAL_ISSUER, TOKEN_AUDIENCE, type RunningGateway, type SigningKeyPair } from '../gateway/index.js';
+import { loadOrCreateKeyPair, loadOrCreateSecret, startGateway, LOCAL_ISSUER, TOKEN_AUDIENCE, type RunningGateway, type SigningKeyPair } from '../gateway/index.js';
 import { loadSupergraphSdl } from '../schema/supergraph.js';
 import { isRegionSeeded, seedRegion } from '../seed/index.js';
-import { DOMAIN_SUBGRAPHS } from '../subgraphs/index.js';
 import {
   createContextVerifier,
   migrateAll,
@@ -17,6 +16,7 @@ import {
   type RunningSubgraph,
 } from '../subgraphs/runtime/index.js';
 import type { PlatformConfig } from './config.js';
+import { servedSubgraphs } from './subgraphs.js';
 
 export interface RunningPlatform {
   readonly gateway: RunningGateway;
@@ -53,8 +53,9 @@ export async function startPlatform(config: PlatformConfig, options: StartOption
     const issuerKey = await loadOrCreateKeyPair(config.dataDir, 'identity-issuer');
     const contextKey = await loadOrCreateKeyPair(config.dataDir, 'context-signing');
     const verifyContext = createContextVerifier(contextKey.publicKey);
+    const grantSecret = loadOrCreateSecret(config.dataDir, 'grant-token');
 
-    for (const subgraph of DOMAIN_SUBGRAPHS) {
+    for (const subgraph of servedSubgraphs(grantSecret)) {
       started.push(
         await startSubgraph(subgraph.definition, {
           database: database.db,

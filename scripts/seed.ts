@@ -137,7 +137,9 @@ try {
   }
 } catch (error) {
   if (interactive) process.stderr.write('\n');
-  process.stderr.write(`Seeding failed: ${(error as Error).message}\n`);
+  // drizzle wraps driver errors with the whole statement; the cause says what went wrong.
+  const cause = (error as { cause?: unknown }).cause;
+  process.stderr.write(`Seeding failed: ${cause instanceof Error ? cause.message : (error as Error).message.slice(0, 500)}\n`);
   exitCode = 1;
 } finally {
   await handle.close();

@@ -7,10 +7,10 @@
  *   gateway    the gateway, calling the subgraphs at HEALTHMESH_<NAME>_URL
  */
 import 'reflect-metadata';
-import { LOCAL_ISSUER, loadOrCreateKeyPair, startGateway, TOKEN_AUDIENCE } from '../gateway/index.js';
+import { LOCAL_ISSUER, loadOrCreateKeyPair, loadOrCreateSecret, startGateway, TOKEN_AUDIENCE } from '../gateway/index.js';
 import { loadSupergraphSdl } from '../schema/supergraph.js';
 import { isRegionSeeded, seedRegion } from '../seed/index.js';
-import { DOMAIN_SUBGRAPHS } from '../subgraphs/index.js';
+import { servedSubgraphs } from './subgraphs.js';
 import { createContextVerifier, migrateAll, openDatabase, startSubgraph, type RunningHttpService } from '../subgraphs/runtime/index.js';
 import { loadConfig } from './config.js';
 
@@ -22,6 +22,7 @@ async function run(): Promise<RunningHttpService | undefined> {
   if (service === 'keys') {
     await loadOrCreateKeyPair(config.dataDir, 'identity-issuer');
     await loadOrCreateKeyPair(config.dataDir, 'context-signing');
+    loadOrCreateSecret(config.dataDir, 'grant-token');
     log(`keys ready in ${config.dataDir}/keys`);
     return undefined;
   }
@@ -57,8 +58,9 @@ async function run(): Promise<RunningHttpService | undefined> {
       introspection: config.introspection,
     });
   }
-  const subgraph = DOMAIN_SUBGRAPHS.find((s) => s.name === service);
-  if (!subgraph) throw new Error(`Unknown service "${service}". Use keys, migrate, gateway or one of ${DOMAIN_SUBGRAPHS.map((s) => s.name).join(', ')}.`);
+  const subgraphs = servedSubgraphs(loadOrCreateSecret(config.dataDir, 'grant-token'));
+  const subgraph = subgraphs.find((s) => s.name === service);
+  if (!subgraph) throw new Error(`Unknown service "${service}". Use keys, migrate, gateway or one of ${subgraphs.map((s) => s.name).join(', ')}.`);
   if (!config.databaseUrl) throw new Error('A single subgraph service needs DATABASE_URL (PostgreSQL).');
   const database = await openDatabase({ url: config.databaseUrl, maxConnections: 10 });
   return startSubgraph(subgraph.definition, {

@@ -155,6 +155,7 @@ describe('the demo residents', () => {
     expect(child!.resident.guardianId).toBe(multi!.resident.id);
     expect(child!.resident.name[0]).toBe(multi!.resident.name[0]);
     expect(child!.resident.phone).toBeNull();
+    expect(child!.resident.address).toBe(multi!.resident.address);
   });
 
   it('puts clinicians at real departments of their institutions', () => {

@@ -246,7 +246,9 @@ export function generateResident(seed: string, index: number, options: GenerateO
   const name = personName(random, sex, birthYear, demo?.surname);
   const phone = ageNow < 14 || (ageNow >= 80 && random.chance(0.3)) ? null : `${random.pick(PHONE_PREFIXES)}${random.digits(8)}`;
   const road = random.pick(ROADS[districtCode] ?? ['人民路']);
-  const address = `${areaFullName(districtCode)}${road}${random.int(1, 399)}号${random.int(1, 30)}幢${random.int(1, 4)}单元${random.int(1, 18)}0${random.int(1, 4)}室`;
+  const ownAddress = `${areaFullName(districtCode)}${road}${random.int(1, 399)}号${random.int(1, 30)}幢${random.int(1, 4)}单元${random.int(1, 18)}0${random.int(1, 4)}室`;
+  // A demo child lives with its guardian.
+  const address = demo?.guardianIndex === undefined ? ownAddress : generateResident(seed, demo.guardianIndex, options).resident.address!;
   const ethnicity = random.weighted(ETHNICITIES, ([, w]) => w)[0];
 
   const primaryCare = region.primaryCareFor(districtCode);

@@ -6,7 +6,7 @@ import { DEFAULT_SEED, bundleRowCount, generateResident, type ResidentBundle } f
 import { buildRegion } from './region.js';
 import { RegionAlreadySeededError, isRegionSeeded, plaintextProtector, protectBundle, seedRegion, type FieldProtector, type SeedProgress } from './write.js';
 
-const MODULES = ['population', 'resources', 'clinical', 'results', 'archive', 'immunization'];
+const MODULES = ['population', 'resources', 'clinical', 'results', 'archive', 'immunization', 'consent'];
 const RESIDENTS = 30;
 
 let client: PGlite;

@@ -12,6 +12,7 @@ import { immunizationRecords } from '../subgraphs/immunization/tables.js';
 import { residents } from '../subgraphs/population/tables.js';
 import { institutions, practitioners } from '../subgraphs/resources/tables.js';
 import { imagingReports, labItems, labReports } from '../subgraphs/results/tables.js';
+import { careRelationships, guardianships } from '../consent/tables.js';
 import { bundleRowCount, generateResident, residentId, type ResidentBundle } from './generator.js';
 import { buildRegion } from './region.js';
 
@@ -71,6 +72,16 @@ export async function isRegionSeeded(db: SeedDatabase): Promise<boolean> {
 /** Rows per INSERT statement: each statement binds one array per column, so this bounds its size. */
 const ROWS_PER_STATEMENT = 5_000;
 
+/** A Postgres array literal (`{"a",NULL,"say \\"hi\\""}`), sent as one text parameter so no driver needs array support. */
+function arrayLiteral(values: readonly unknown[]): string {
+  const parts = values.map((value) => {
+    if (value === null || value === undefined) return 'NULL';
+    if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+    return `"${String(value).replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
+  });
+  return `{${parts.join(',')}}`;
+}
+
 /**
  * A multi-row insert that binds one array per column (`INSERT … SELECT * FROM unnest($1::text[], …)`)
  * instead of one parameter per value: a handful of parameters per statement whatever the row count,
@@ -88,7 +99,7 @@ async function insertRows(db: SeedDatabase, table: PgTable, rows: readonly Recor
     const chunk = rows.slice(i, i + ROWS_PER_STATEMENT);
     const arrays = columns.map(([key, column]) => {
       const values = chunk.map((row) => (row[key] == null ? null : column.mapToDriverValue(row[key])));
-      return sql`${sql.param(values)}::${sql.raw(column.getSQLType())}[]`;
+      return sql`${sql.param(arrayLiteral(values))}::${sql.raw(column.getSQLType())}[]`;
     });
     await db.execute(sql`insert into ${table} (${names}) select * from unnest(${sql.join(arrays, sql`, `)})`);
   }
@@ -135,6 +146,8 @@ function buildBatch(options: SeedOptions, from: number, to: number, protector: F
     exams: [] as Record<string, unknown>[],
     followUps: [] as Record<string, unknown>[],
     immunizations: [] as Record<string, unknown>[],
+    careRelationships: [] as Record<string, unknown>[],
+    guardianships: [] as Record<string, unknown>[],
   };
   let rows = 0;
   const generateOptions = options.asOf === undefined ? {} : { asOf: options.asOf };
@@ -152,6 +165,8 @@ function buildBatch(options: SeedOptions, from: number, to: number, protector: F
     columns.exams.push(...bundle.physicalExams);
     columns.followUps.push(...bundle.followUps);
     columns.immunizations.push(...bundle.immunizations);
+    columns.careRelationships.push(...careRelationshipsOf(bundle));
+    if (bundle.resident.guardianId) columns.guardianships.push({ residentId: bundle.resident.id, guardianId: bundle.resident.guardianId, since: new Date(`${bundle.resident.birthDate}T00:00:00+08:00`) });
   }
   return {
     residents: to - from,
@@ -169,8 +184,24 @@ function buildBatch(options: SeedOptions, from: number, to: number, protector: F
       [physicalExams, columns.exams],
       [followUps, columns.followUps],
       [immunizationRecords, columns.immunizations],
+      [careRelationships, columns.careRelationships],
+      [guardianships, columns.guardianships],
     ],
   };
+}
+
+/**
+ * The platform's record of which institutions have treated a resident (the clinician's care
+ * relationship), from the first encounter at each; the HIS feed keeps it current afterwards.
+ */
+function careRelationshipsOf(bundle: ResidentBundle): Record<string, unknown>[] {
+  const first = new Map<string, Date>();
+  for (const encounter of bundle.encounters) {
+    const at = new Date(encounter.startedAt as Date | string);
+    const known = first.get(encounter.institutionId);
+    if (!known || at < known) first.set(encounter.institutionId, at);
+  }
+  return [...first].map(([institutionId, since]) => ({ residentId: bundle.resident.id, institutionId, since }));
 }
 
 async function writeBatch(db: SeedDatabase, batch: Batch): Promise<void> {

@@ -2,7 +2,7 @@
  * The registry of domain subgraphs: names, default loopback ports, definitions. Used by the process
  * that runs the platform and by composition; subgraphs themselves never import each other.
  */
-import { buildSubgraph, type ModuleName, type SubgraphDefinition } from './runtime/index.js';
+import type { ModuleName, SubgraphDefinition } from './runtime/index.js';
 import { archiveSubgraph } from './archive/index.js';
 import { clinicalSubgraph } from './clinical/index.js';
 import { immunizationSubgraph } from './immunization/index.js';
@@ -26,16 +26,7 @@ export const DOMAIN_SUBGRAPHS: readonly DomainSubgraph[] = [
 ];
 
 /** The routing URL recorded in the checked-in supergraph (overridable at run time). */
-export function defaultSubgraphUrl(subgraph: DomainSubgraph): string {
+export function defaultSubgraphUrl(subgraph: { defaultPort: number }): string {
   return `http://127.0.0.1:${subgraph.defaultPort}/graphql`;
 }
 
-/** Every domain subgraph's SDL with its default routing URL, as composition takes it. */
-export async function buildDomainSdls(): Promise<Array<{ name: string; url: string; sdl: string }>> {
-  const sdls = [];
-  for (const subgraph of DOMAIN_SUBGRAPHS) {
-    const built = await buildSubgraph(subgraph.definition);
-    sdls.push({ name: subgraph.name, url: defaultSubgraphUrl(subgraph), sdl: built.sdl });
-  }
-  return sdls;
-}

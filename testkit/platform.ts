@@ -26,14 +26,17 @@ export interface TestPlatform {
     query: string,
     variables?: Record<string, unknown>,
     headers?: Record<string, string>,
+    gatewayUrl?: string,
   ): Promise<GraphQLResponse<Data>>;
+  /** The PostgreSQL URL of the test database (absent on PGlite). */
+  databaseUrl?: string;
   stop(): Promise<void>;
 }
 
 export async function startTestPlatform(backend: TestBackend, options: { residents?: number; env?: NodeJS.ProcessEnv } = {}): Promise<TestPlatform> {
   const dataDir = mkdtempSync(join(tmpdir(), 'healthmesh-test-'));
   const zeroPorts: NodeJS.ProcessEnv = {};
-  for (const name of ['POPULATION', 'RESOURCES', 'CLINICAL', 'RESULTS', 'ARCHIVE', 'IMMUNIZATION']) zeroPorts[`HEALTHMESH_${name}_PORT`] = '0';
+  for (const name of ['POPULATION', 'RESOURCES', 'CLINICAL', 'RESULTS', 'ARCHIVE', 'IMMUNIZATION', 'CONSENT']) zeroPorts[`HEALTHMESH_${name}_PORT`] = '0';
   const config = loadConfig({
     HEALTHMESH_DATA_DIR: dataDir,
     PORT: '0',
@@ -75,8 +78,9 @@ export async function startTestPlatform(backend: TestBackend, options: { residen
     actors,
     actor: find,
     token,
-    async query(actorName, query, variables, headers) {
-      const response = await fetch(platform.gateway.url, {
+    ...(database.url ? { databaseUrl: database.url } : {}),
+    async query(actorName, query, variables, headers, gatewayUrl) {
+      const response = await fetch(gatewayUrl ?? platform.gateway.url, {
         method: 'POST',
         headers: {
           'content-type': 'application/json',

@@ -86,15 +86,24 @@ export async function decideSubjects(
     const gathered = await gatherFacts(db, { ...request, residentId: root.residentId });
     if (!gathered.ok) throw grantInvalid(gathered.grantProblem);
     const ability = defineAbilityFor(gathered.facts);
-    decisions.push({ ...root, ...decider(ability, gathered.facts, classifications), categories: categoryScopes(ability, request.actor) });
+    const categories = categoryScopes(ability, request.actor);
+    decisions.push({ ...root, ...decider(ability, gathered.facts, classifications, categories), categories });
   }
   return decisions;
 }
 
-function decider(ability: FieldAbility, facts: DecisionFacts, classifications: ClassificationMap) {
+/** The resident's pseudonymous id joins every category: it is released whenever any of them is. */
+const RESIDENT_KEY = 'Resident.id';
+
+function decider(ability: FieldAbility, facts: DecisionFacts, classifications: ClassificationMap, categories: SubjectDecision['categories']) {
   const decisions = new Map<string, FieldDecision>();
+  const opened = (Object.keys(categories) as DataCategory[]).filter((category) => category !== 'RESOURCES');
   const decide: CoordinateDecider = (coordinate) => {
     let decision = decisions.get(coordinate);
+    if (!decision && coordinate === RESIDENT_KEY) {
+      decision = opened.map((category) => decideField(ability, facts, { category, level: 1 })).find((d) => d.effect === 'clear');
+      if (decision) decisions.set(coordinate, decision);
+    }
     if (!decision) {
       const classification = classifications.get(coordinate);
       // Deny by default: a field without a classification is never released.

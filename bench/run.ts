@@ -1,0 +1,234 @@
+/**
+ * `npm run bench`: measures the platform and writes a markdown table to bench/results/.
+ *
+ *  1. The federated resident query: straight to the subgraphs one by one vs. through the gateway.
+ *  2. The same clinician query through the full enforcement pipeline vs. a plain gateway without it.
+ *  3. Grants consumed + audited per second (PostgreSQL when BENCH_DATABASE_URL/TEST_DATABASE_URL is set).
+ * Everything runs in this process against real HTTP servers on loopback; timings are wall-clock.
+ */
+import 'reflect-metadata';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { ApolloGateway } from '@apollo/gateway';
+import { ApolloServer } from '@apollo/server';
+import { createContextSigner, issueToken } from '../gateway/index.js';
+import { SignedContextDataSource } from '../gateway/data-source.js';
+import type { GatewayRequestContext } from '../gateway/request-context.js';
+import { consumeGrantUse, issueGrant } from '../consent/index.js';
+import { commitUse } from '../gateway/stages/consume-grant.js';
+import { CONTEXT_HEADER, type Actor, type GatewayContextClaims } from '../schema/context.js';
+import { DATA_CATEGORIES } from '../schema/classification.js';
+import { loadSupergraphSdl } from '../schema/supergraph.js';
+import { demoActors } from '../seed/index.js';
+import { openDatabase, migrateAll, serveApollo, type DatabaseHandle } from '../subgraphs/runtime/index.js';
+import { loadConfig } from '../scripts/config.js';
+import { startPlatform } from '../scripts/platform.js';
+
+interface Measurement {
+  name: string;
+  requests: number;
+  p50: number;
+  p99: number;
+  mean: number;
+  rps: number;
+}
+
+const ITERATIONS = Number(process.env['BENCH_ITERATIONS'] ?? 300);
+const CONCURRENCY = Number(process.env['BENCH_CONCURRENCY'] ?? 8);
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+
+/** Runs `once` sequentially for latency, then with CONCURRENCY workers for throughput. */
+async function measure(name: string, once: () => Promise<void>, iterations = ITERATIONS): Promise<Measurement> {
+  for (let i = 0; i < 20; i += 1) await once(); // warm-up: plans cached, connections open
+  const latencies: number[] = [];
+  for (let i = 0; i < iterations; i += 1) {
+    const start = performance.now();
+    await once();
+    latencies.push(performance.now() - start);
+  }
+  latencies.sort((a, b) => a - b);
+  let remaining = iterations;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: CONCURRENCY }, async () => {
+      while (remaining > 0) {
+        remaining -= 1;
+        await once();
+      }
+    }),
+  );
+  const elapsed = (performance.now() - started) / 1000;
+  return {
+    name,
+    requests: iterations,
+    p50: percentile(latencies, 50),
+    p99: percentile(latencies, 99),
+    mean: latencies.reduce((a, b) => a + b, 0) / latencies.length,
+    rps: iterations / elapsed,
+  };
+}
+
+async function post(url: string, body: unknown, headers: Record<string, string>): Promise<Record<string, unknown>> {
+  const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+  const json = (await response.json()) as { data?: Record<string, unknown>; errors?: unknown[] };
+  if (json.errors) throw new Error(`benchmark query failed: ${JSON.stringify(json.errors).slice(0, 300)}`);
+  return json.data ?? {};
+}
+
+const RESIDENT_FIELDS = `
+  id name sex birthDate idCardNumber district { code name }
+  encounters(first: 10) { id encounterClass department startedAt institution { id name grade } diagnoses { code codeSystem display } }
+  labReports(first: 10) { panelName collectedAt institution { id name } items { name value unit abnormalFlag } }
+  imagingReports(first: 5) { modality bodyPart impression institution { id name } }
+  healthArchive { archiveNumber chronicConditions { code display } }
+  immunizations(first: 10) { vaccineName doseNumber administeredOn institution { id name } }
+`;
+
+const CLINICIAN_QUERY = `query Clinician($id: ID!) { resident(id: $id) { id name sex birthDate idCardNumber phone
+  encounters(first: 10) { id encounterClass department startedAt institution { name } diagnoses { code display } }
+  labReports(first: 10) { panelName items { name value unit abnormalFlag } } } }`;
+
+function table(rows: Measurement[]): string {
+  const lines = ['| scenario | requests | p50 ms | p99 ms | mean ms | req/s |', '|---|---:|---:|---:|---:|---:|'];
+  for (const r of rows) lines.push(`| ${r.name} | ${r.requests} | ${r.p50.toFixed(2)} | ${r.p99.toFixed(2)} | ${r.mean.toFixed(2)} | ${r.rps.toFixed(0)} |`);
+  return lines.join('\n');
+}
+
+async function main(): Promise<void> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'healthmesh-bench-'));
+  const zeroPorts = Object.fromEntries(['POPULATION', 'RESOURCES', 'CLINICAL', 'RESULTS', 'ARCHIVE', 'IMMUNIZATION', 'CONSENT'].map((n) => [`HEALTHMESH_${n}_PORT`, '0']));
+  const config = loadConfig({ HEALTHMESH_DATA_DIR: dataDir, PORT: '0', HEALTHMESH_RESIDENTS: process.env['BENCH_RESIDENTS'] ?? '300', ...zeroPorts });
+  const platform = await startPlatform(config, { log: (line) => process.stderr.write(`${line}\n`) });
+  const sections: string[] = [];
+  try {
+    const actors = demoActors(config.seed);
+    const byName = (name: string) => actors.find((a) => a.actor === name)!;
+    const asActor = (name: string): Actor => {
+      const demo = byName(name);
+      return { sub: demo.actor, role: demo.role, ...(demo.residentId ? { residentId: demo.residentId } : {}), ...(demo.institutionId ? { institutionId: demo.institutionId } : {}), ...(demo.practitionerId ? { practitionerId: demo.practitionerId } : {}) };
+    };
+    const resident = asActor('resident-multi');
+    const residentToken = await issueToken(platform.issuerKey, resident);
+    const clinicianToken = await issueToken(platform.issuerKey, asActor('clinician-a'));
+    const sign = createContextSigner(platform.contextKey.privateKey, platform.contextKey.kid);
+    const everything = Object.fromEntries(DATA_CATEGORIES.map((c) => [c, { maxLevel: 5 as const }]));
+    const selfClaims: GatewayContextClaims = { requestId: 'bench', actor: resident, purpose: 'PATRQT', scope: { residents: { [resident.residentId!]: everything } } };
+    const url = (name: string) => platform.subgraphs.find((s) => s.name === name)!.url;
+
+    // 1. Straight to each subgraph, one after another (what a client would do without federation).
+    const entities = (fields: string) => `query($r: [_Any!]!) { _entities(representations: $r) { ... on Resident { ${fields} } } }`;
+    const representation = { r: [{ __typename: 'Resident', id: resident.residentId }] };
+    const direct = async () => {
+      const headers = { [CONTEXT_HEADER]: await sign({ ...selfClaims, requestId: `bench-${Math.random()}` }) };
+      await post(url('population'), { query: `query($id: ID!) { resident(id: $id) { id name sex birthDate idCardNumber district { code name } } }`, variables: { id: resident.residentId } }, headers);
+      const clinical = await post(url('clinical'), { query: entities('encounters(first: 10) { id encounterClass department startedAt institution { id } diagnoses { code codeSystem display } }'), variables: representation }, headers);
+      const results = await post(url('results'), { query: entities('labReports(first: 10) { panelName collectedAt institution { id } items { name value unit abnormalFlag } } imagingReports(first: 5) { modality bodyPart impression institution { id } }'), variables: representation }, headers);
+      await post(url('archive'), { query: entities('healthArchive { archiveNumber chronicConditions { code display } }'), variables: representation }, headers);
+      const immunization = await post(url('immunization'), { query: entities('immunizations(first: 10) { vaccineName doseNumber administeredOn institution { id } }'), variables: representation }, headers);
+      const institutionIds = new Set<string>();
+      JSON.stringify([clinical, results, immunization], (key, value: unknown) => {
+        if (key === 'institution' && value && typeof value === 'object' && 'id' in value) institutionIds.add(String((value as { id: string }).id));
+        return value;
+      });
+      await post(url('resources'), { query: 'query($r: [_Any!]!) { _entities(representations: $r) { ... on Institution { id name grade } } }', variables: { r: [...institutionIds].map((id) => ({ __typename: 'Institution', id })) } }, headers);
+    };
+    const throughGateway = () => post(platform.gateway.url, { query: `{ myArchive { ${RESIDENT_FIELDS} } }` }, { authorization: `Bearer ${residentToken}` }).then(() => undefined);
+    const federated = [await measure('resident record: six subgraphs called one by one (direct, signed context)', direct), await measure('resident record: one federated query through the gateway (full pipeline + audit)', throughGateway)];
+    sections.push(`## Federated resident query\n\n${table(federated)}\n\nGateway / direct p50 ratio: ${(federated[1]!.p50 / federated[0]!.p50).toFixed(2)}`);
+
+    // 2. Clinician query: full enforcement pipeline vs a plain gateway that only forwards a fixed signed context.
+    const clinicianId = byName('resident-multi').residentId!;
+    const plain = await startPlainGateway(platform.subgraphs.map((s) => ({ name: s.name, url: s.url })), async () =>
+      sign({ requestId: `plain-${Math.random()}`, actor: asActor('clinician-a'), purpose: 'TREAT', scope: { residents: { [clinicianId]: everything } } }),
+    );
+    try {
+      const headers = { authorization: `Bearer ${clinicianToken}`, 'x-purpose-of-use': 'TREAT' };
+      const enforced = await measure('clinician query through the enforcement pipeline (decide, filter, mask, audit)', () => post(platform.gateway.url, { query: CLINICIAN_QUERY, variables: { id: clinicianId } }, headers).then(() => undefined).catch(() => undefined));
+      const bare = await measure('same query through a plain gateway (no enforcement, no audit)', () => post(plain.url, { query: CLINICIAN_QUERY, variables: { id: clinicianId } }, {}).then(() => undefined));
+      sections.push(`## Enforcement pipeline overhead\n\n${table([enforced, bare])}\n\nEnforced / plain p50 ratio: ${(enforced.p50 / bare.p50).toFixed(2)}`);
+    } finally {
+      await plain.stop();
+    }
+  } finally {
+    await platform.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+
+  // 3. Grants consumed + audited per second.
+  sections.push(await grantThroughput());
+
+  const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+  mkdirSync('bench/results', { recursive: true });
+  const report = `# healthmesh benchmark, ${new Date().toISOString()}\n\nNode ${process.version}; ${ITERATIONS} requests per scenario (sequential for latency), then ${CONCURRENCY} concurrent workers for req/s.\n\n${sections.join('\n\n')}\n`;
+  writeFileSync(join('bench/results', `${stamp}.md`), report);
+  writeFileSync(join('bench/results', 'latest.md'), report);
+  process.stdout.write(report);
+}
+
+async function startPlainGateway(subgraphs: Array<{ name: string; url: string }>, signedContext: () => Promise<string>) {
+  const urls = Object.fromEntries(subgraphs.map((s) => [s.name, s.url]));
+  const gateway = new ApolloGateway({ supergraphSdl: loadSupergraphSdl(), buildService: ({ name, url }) => new SignedContextDataSource({ url: urls[name] ?? url }) });
+  const apollo = new ApolloServer<GatewayRequestContext>({ gateway, stopOnTerminationSignals: false });
+  return serveApollo(apollo, { port: 0, context: async () => ({ requestId: 'plain', actor: null, signedContext: await signedContext() }) });
+}
+
+async function grantThroughput(): Promise<string> {
+  const url = process.env['BENCH_DATABASE_URL'] ?? process.env['TEST_DATABASE_URL'];
+  const rows: string[] = ['| database | grants consumed + audited | seconds | per second |', '|---|---:|---:|---:|'];
+  const targets: Array<{ name: string; open: () => Promise<{ handle: DatabaseHandle; dispose: () => Promise<void> }> }> = [
+    { name: 'PGlite (embedded)', open: async () => { const handle = await openDatabase(); return { handle, dispose: () => handle.close() }; } },
+  ];
+  if (url) targets.push({ name: 'PostgreSQL', open: () => temporaryPostgres(url) });
+  for (const target of targets) {
+    const { handle, dispose } = await target.open();
+    try {
+      await migrateAll(handle);
+      const total = Number(process.env['BENCH_GRANT_USES'] ?? 2000);
+      const { row } = await issueGrant(handle.db as never, new Uint8Array(32), {
+        requestId: 'bench', residentId: 'res-bench', granteeSub: 'clinician-bench', granteeInstitutionId: 'inst-01', categories: ['CLINICAL'],
+        purpose: 'TREAT', maxLevel: 4, uses: total, validFrom: new Date(Date.now() - 1000), validUntil: new Date(Date.now() + 3_600_000),
+      });
+      let remaining = total;
+      const started = performance.now();
+      await Promise.all(Array.from({ length: handle.kind === 'postgres' ? CONCURRENCY : 1 }, async () => {
+        while (remaining > 0) {
+          remaining -= 1;
+          await commitUse(handle.db, [{ requestId: `bench-${remaining}`, actorSub: 'clinician-bench', actorRole: 'clinician', residentId: 'res-bench', grantId: row.id, operationHash: 'bench', fieldsByCategory: { CLINICAL: ['Encounter.id'] }, deniedByCategory: {}, rowsReturned: 1, outcome: 'ALLOWED' }]);
+        }
+      }));
+      const seconds = (performance.now() - started) / 1000;
+      const left = await consumeGrantUse(handle.db as never, row.id);
+      if (left !== undefined) throw new Error(`grant should be used up, ${left} left`);
+      rows.push(`| ${target.name} | ${total} | ${seconds.toFixed(2)} | ${(total / seconds).toFixed(0)} |`);
+    } finally {
+      await dispose();
+    }
+  }
+  if (!url) rows.push('| PostgreSQL | not measured: set BENCH_DATABASE_URL or TEST_DATABASE_URL | | |');
+  return `## Grants consumed and audited (one transaction each: conditional UPDATE + hash-chained INSERT)\n\n${rows.join('\n')}`;
+}
+
+async function temporaryPostgres(adminUrl: string) {
+  const { default: postgres } = await import('postgres');
+  const name = `healthmesh_bench_${Date.now()}`;
+  const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
+  await admin.unsafe(`CREATE DATABASE ${name}`);
+  const target = new URL(adminUrl);
+  target.pathname = `/${name}`;
+  const handle = await openDatabase({ url: target.toString(), maxConnections: CONCURRENCY + 2 });
+  return {
+    handle,
+    dispose: async () => {
+      await handle.close();
+      await admin.unsafe(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await admin.end();
+    },
+  };
+}
+
+await main();

@@ -1,0 +1,31 @@
+/**
+ * Every subgraph this platform serves: the six domain subgraphs and the consent subgraph, with their
+ * default loopback ports. Composition, `npm start` and docker-compose all read this list.
+ */
+import { consentSubgraph } from '../consent/index.js';
+import { defaultSubgraphUrl, DOMAIN_SUBGRAPHS } from '../subgraphs/index.js';
+import { buildSubgraph, type SubgraphDefinition } from '../subgraphs/runtime/index.js';
+
+export interface ServedSubgraph {
+  name: string;
+  definition: SubgraphDefinition;
+  defaultPort: number;
+}
+
+export const CONSENT_PORT = 4107;
+
+export function servedSubgraphs(grantSecret: Uint8Array): ServedSubgraph[] {
+  return [...DOMAIN_SUBGRAPHS, { name: 'consent', definition: consentSubgraph({ grantSecret }), defaultPort: CONSENT_PORT }];
+}
+
+/** Every served subgraph's SDL with its default routing URL, as composition takes it. */
+export async function buildServedSdls(): Promise<Array<{ name: string; url: string; sdl: string }>> {
+  // The SDL does not depend on the secret; resolvers built here are never run.
+  const subgraphs = servedSubgraphs(new Uint8Array(32));
+  const sdls = [];
+  for (const subgraph of subgraphs) {
+    const built = await buildSubgraph(subgraph.definition);
+    sdls.push({ name: subgraph.name, url: defaultSubgraphUrl(subgraph), sdl: built.sdl });
+  }
+  return sdls;
+}

@@ -1,0 +1,65 @@
+/** Extra moving parts for integration tests: a recording proxy in front of a subgraph, a second gateway. */
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { startGateway, LOCAL_ISSUER, TOKEN_AUDIENCE, type RunningGateway } from '../gateway/index.js';
+import type { EnforcementMode } from '../gateway/pipeline.js';
+import { loadSupergraphSdl } from '../schema/supergraph.js';
+import type { Database } from '../subgraphs/runtime/index.js';
+import type { TestPlatform } from './platform.js';
+
+export interface RecordingProxy {
+  url: string;
+  /** The GraphQL documents the proxy forwarded, in order. */
+  queries: string[];
+  stop(): Promise<void>;
+}
+
+/** Forwards every request to `target` and records the GraphQL document it carried. */
+export async function startRecordingProxy(target: string): Promise<RecordingProxy> {
+  const queries: string[] = [];
+  const server = createServer(async (request, response) => {
+    const chunks: Buffer[] = [];
+    for await (const chunk of request) chunks.push(chunk as Buffer);
+    const body = Buffer.concat(chunks).toString('utf8');
+    try {
+      queries.push(String((JSON.parse(body) as { query?: string }).query ?? ''));
+    } catch {
+      queries.push('');
+    }
+    const headers: Record<string, string> = {};
+    for (const [key, value] of Object.entries(request.headers)) {
+      if (typeof value === 'string' && key !== 'host' && key !== 'content-length') headers[key] = value;
+    }
+    const forwarded = await fetch(target, { method: request.method ?? 'POST', headers, body });
+    response.writeHead(forwarded.status, { 'content-type': forwarded.headers.get('content-type') ?? 'application/json' });
+    response.end(Buffer.from(await forwarded.arrayBuffer()));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}/graphql`,
+    queries,
+    stop: () => new Promise<void>((resolve) => {
+      server.closeAllConnections();
+      server.close(() => resolve());
+    }),
+  };
+}
+
+/** Another gateway over the same subgraphs (or proxies) and a database sharing the platform's data. */
+export async function startExtraGateway(
+  stack: TestPlatform,
+  options: { mode?: EnforcementMode; subgraphUrls?: Record<string, string>; database?: Database } = {},
+): Promise<RunningGateway> {
+  const subgraphUrls: Record<string, string> = {};
+  for (const subgraph of stack.platform.subgraphs) subgraphUrls[subgraph.name] = subgraph.url;
+  return startGateway({
+    supergraphSdl: loadSupergraphSdl(),
+    subgraphUrls: { ...subgraphUrls, ...options.subgraphUrls },
+    authentication: { issuer: LOCAL_ISSUER, audience: TOKEN_AUDIENCE, keys: stack.platform.issuerKey.publicKey },
+    contextSigningKey: stack.platform.contextKey,
+    database: options.database ?? stack.platform.database.db,
+    mode: options.mode ?? 'filter',
+    port: 0,
+  });
+}
