@@ -10,12 +10,12 @@ log(`healthmesh: starting on ${config.databaseUrl ? 'PostgreSQL' : `embedded PGl
 
 const platform = await startPlatform(config, { log });
 log('');
-log(`  gateway    ${platform.gateway.url}`);
+log(`  gateway      ${platform.gateway.url.replace('127.0.0.1', 'localhost')}`);
 for (const subgraph of platform.subgraphs) log(`  ${subgraph.name.padEnd(12)} ${subgraph.url}  (refuses requests not signed by the gateway)`);
 log('');
 log('  demo actors:   npm run --silent token -- list');
 log('  a token:       TOKEN=$(npm run --silent token -- clinician-a)');
-log(`  a query:       curl -s ${platform.gateway.url} -H "authorization: Bearer $TOKEN" -H 'content-type: application/json' \\`);
+log(`  a query:       curl -s ${platform.gateway.url.replace('127.0.0.1', 'localhost')} -H "authorization: Bearer $TOKEN" -H 'content-type: application/json' \\`);
 log(`                   -H 'x-purpose-of-use: TREAT' -d '{"query":"{ institutions(first: 3) { name grade } }"}'`);
 log('');
 log(`healthmesh: ready in ${((Date.now() - startedAt) / 1000).toFixed(1)} s. Ctrl-C stops it.`);

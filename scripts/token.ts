@@ -2,6 +2,7 @@
  * `npm run --silent token -- list` prints the seeded demo actors as JSON;
  * `npm run --silent token -- <actor>` prints a bearer token for one (embedded-mode local issuer).
  */
+import 'reflect-metadata';
 import { issueToken, loadOrCreateKeyPair } from '../gateway/index.js';
 import type { Actor } from '../schema/context.js';
 import { demoActors } from '../seed/index.js';

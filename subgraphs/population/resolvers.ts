@@ -5,7 +5,7 @@ import { Arg, Ctx, ID, Mutation, Query, Resolver } from 'type-graphql';
 import { districtName, isKnownAreaCode } from '../../schema/districts.js';
 import { ERROR_CODES, InvalidInputError } from '../../schema/errors.js';
 import { assertSexMatchesIdCard, parseIdCardNumber } from '../../schema/id-card.js';
-import { mayReadResidentCategory } from '../runtime/row-filter.js';
+import { mayReachResident, mayReadResidentCategory } from '../runtime/row-filter.js';
 import type { SubgraphContext } from '../runtime/server.js';
 import { residents, type ResidentRow } from './tables.js';
 import { Resident, ResidentInput } from './types.js';
@@ -27,12 +27,18 @@ export function toResident(row: ResidentRow): Resident {
   };
 }
 
-/** Loads the residents the context allows; others are indistinguishable from nonexistent. */
+/**
+ * Loads the residents the context reaches; others are indistinguishable from nonexistent. A resident
+ * reached only through other categories (a clinical grant) comes back as its key alone: demographic
+ * columns leave this subgraph only when DEMOGRAPHICS is open.
+ */
 export async function loadResidents(context: SubgraphContext, ids: readonly string[]): Promise<Map<string, Resident>> {
-  const allowed = ids.filter((id) => mayReadResidentCategory(context.request, 'DEMOGRAPHICS', id));
+  const allowed = ids.filter((id) => mayReachResident(context.request, id));
   if (allowed.length === 0) return new Map();
   const rows = await context.db.select().from(residents).where(inArray(residents.id, allowed));
-  return new Map(rows.map((row) => [row.id, toResident(row)]));
+  return new Map(
+    rows.map((row) => [row.id, mayReadResidentCategory(context.request, 'DEMOGRAPHICS', row.id) ? toResident(row) : { id: row.id }]),
+  );
 }
 
 @Resolver(() => Resident)

@@ -2,7 +2,7 @@
 export { createContextVerifier, importContextPublicKey, type ContextVerifier, type ContextVerificationKey } from './context.js';
 export { MODULES, migrateAll, migrateModule, openDatabase, type Database, type DatabaseHandle, type DatabaseOptions, type ModuleName } from './database.js';
 export { serveApollo, type ExtraRoute, type RunningHttpService, type ServeOptions } from './http.js';
-export { NO_ROWS, boundedPageSize, mayReadResidentCategory, residentRowFilter, residentsRowFilter, type ResidentRowColumns } from './row-filter.js';
+export { NO_ROWS, boundedPageSize, mayReachResident, mayReadResidentCategory, residentRowFilter, residentsRowFilter, type ResidentRowColumns } from './row-filter.js';
 export {
   buildSubgraph,
   startSubgraph,

@@ -64,6 +64,12 @@ function openCategory(context: GatewayContextClaims, category: DataCategory, res
   return context.scope?.residents[residentId]?.[category];
 }
 
+/** Whether the context opens any category of this resident (the resident's key may then be returned). */
+export function mayReachResident(context: GatewayContextClaims, residentId: string): boolean {
+  const categories = context.scope?.residents[residentId];
+  return categories !== undefined && Object.keys(categories).length > 0;
+}
+
 /** Whether the context allows any row of this resident in this category. */
 export function mayReadResidentCategory(context: GatewayContextClaims, category: DataCategory, residentId: string): boolean {
   return openCategory(context, category, residentId) !== undefined;
