@@ -63,7 +63,8 @@ export async function gatherFacts(db: Executor, request: FactsRequest): Promise<
     }
     facts.deniedByConsent = [...denied];
 
-    if (request.grantToken) {
+    // Break-glass needs no grant and consumes none; a grant sent along is ignored, not refused.
+    if (request.grantToken && request.purpose !== 'ETREAT') {
       const check = await checkGrant(db, request.grantToken, { residentId, granteeSub: actor.sub, purpose: request.purpose, now });
       if (!check.ok) return { ok: false, grantProblem: check.problem };
       facts.grant = { id: check.grant.id, categories: check.grant.categories, maxLevel: check.grant.maxLevel as SensitivityLevel };

@@ -70,7 +70,7 @@ const PERMISSIONS: Record<Role, DefinePermissions> = {
     }
     if (!facts.purpose || !CLINICAL_PURPOSES.includes(facts.purpose)) return;
     if (facts.relationship.treatedAtActorInstitution) {
-      can('readMasked', 'Field', { category: 'DEMOGRAPHICS' }).because('CARE_RELATIONSHIP');
+      can('readMasked', 'Field', { category: 'DEMOGRAPHICS', level: { $lte: 4 } }).because('CARE_RELATIONSHIP');
       can('read', 'Field', { category: 'DEMOGRAPHICS', level: { $lte: 3 } }).because('CARE_RELATIONSHIP');
       can('read', 'Field', { category: { $in: CARE_CATEGORIES }, level: { $lte: 4 } }).because('CARE_RELATIONSHIP');
     }
@@ -134,6 +134,7 @@ function denial(facts: DecisionFacts, field: ClassifiedField, invertedReason: st
   if (!facts.actor) return deny(ERROR_CODES.UNAUTHENTICATED, `Reading ${category} data needs a signed-in user.`, 'login');
   if (invertedReason === CONSENT_DENY) return deny(ERROR_CODES.CONSENT_REQUIRED, `The resident's consent does not permit ${category} data for you and this purpose.`, 'consent');
   if (facts.actor.role !== 'clinician') return deny(ERROR_CODES.FORBIDDEN, `Your role cannot read this resident's ${category} data.`, 'role');
+  if (facts.purpose === 'ETREAT' && !facts.breakGlassReason) return deny(ERROR_CODES.PURPOSE_REQUIRED, 'Break-glass access (ETREAT) needs a reason.', 'purpose');
   if (facts.purpose === 'ETREAT') return deny(ERROR_CODES.FORBIDDEN, 'Break-glass access never opens level-5 data.', 'role');
   if (!facts.purpose || !CLINICAL_PURPOSES.includes(facts.purpose)) {
     return deny(ERROR_CODES.FORBIDDEN, `The purpose ${facts.purpose ?? '(none)'} does not allow a clinician to read ${category} data.`, 'purpose');
@@ -151,7 +152,8 @@ function denial(facts: DecisionFacts, field: ClassifiedField, invertedReason: st
  */
 export function categoryScopes(ability: FieldAbility, actor: Actor | null): Partial<Record<DataCategory, CategoryScope>> {
   const scopes: Partial<Record<DataCategory, CategoryScope>> = {};
-  for (const category of DATA_CATEGORIES) {
+  // RESOURCES is public data about institutions, never a resident's: it opens no resident rows.
+  for (const category of DATA_CATEGORIES.filter((c) => c !== 'RESOURCES')) {
     for (const level of [5, 4, 3, 2, 1] as const) {
       const target = asSubject('Field', { category, level }) as unknown as TaggedField;
       const rule = ability.relevantRuleFor('read', target) ?? ability.relevantRuleFor('readMasked', target);

@@ -58,6 +58,7 @@ export class EnforcingGateway implements GatewayInterface {
       ? { data: {} }
       : await executor({
           ...request,
+          request: { ...request.request, variables: { ...request.request.variables, ...context.variableOverrides } },
           document: filtered.document,
           operation: filtered.operation,
           source: print(filtered.document),

@@ -3,6 +3,7 @@
  *   1 authenticate            (context function, before parsing)
  *   2 analyse                 limits, selected coordinates, root fields
  *   3 purpose                 X-Purpose-Of-Use, break-glass reason
+ *   3b resolve subjects       findResident → resident id via the blind index
  *   4 decide                  facts → CASL ability → per-field decision and row scope
  *   4b filter                 remove denied selections before planning (or reject the operation)
  *   6 sign context            the JWS every subgraph fetch carries
@@ -26,7 +27,8 @@ import { auditEventsForRefusal } from './stages/audit.js';
 import type { Authenticator } from './stages/authenticate.js';
 import { commitRefusal } from './stages/consume-grant.js';
 import { decideSubjects, rowScopeOf, subjectRoots } from './stages/decide.js';
-import { filterOperation } from './stages/filter-operation.js';
+import { filterOperation, overrideRootArguments } from './stages/filter-operation.js';
+import { isLookupRoot, resolveSubjects, type ResidentIndexLookup } from './stages/resolve-subjects.js';
 import { decodeBreakGlassReason, resolvePurpose } from './stages/purpose.js';
 import type { ContextSigner } from './stages/sign-context.js';
 
@@ -40,6 +42,9 @@ export type EnforcementMode = 'filter' | 'reject';
 export interface PipelineDependencies {
   authenticate: Authenticator;
   signContext: ContextSigner;
+  /** Blind index of an identifier (the keyring's keyed HMAC). */
+  blindIndex: (kind: 'idCard', value: string) => string;
+  lookupResident: ResidentIndexLookup;
   db: Database;
   classifications: ClassificationMap;
   mode?: EnforcementMode;
@@ -81,9 +86,15 @@ const analyse: Stage = (request, { limits }) => {
 const purpose: Stage = (request) => {
   const context = request.contextValue;
   const analysis = required(context, 'analysis', 'purpose');
-  const readsResidentData = subjectRoots(analysis, context.actor).length > 0;
+  const readsResidentData = subjectRoots(analysis, context.actor).length > 0 || analysis.rootFields.some((f) => isLookupRoot(f.name));
   const resolved = resolvePurpose(context.actor, context.purpose, context.breakGlassReason, readsResidentData);
   if (resolved) context.purpose = resolved;
+};
+
+const resolve: Stage = async (request, { blindIndex, lookupResident }) => {
+  const context = request.contextValue;
+  const analysis = required(context, 'analysis', 'resolve-subjects');
+  context.resolvedSubjects = await resolveSubjects(analysis, context.actor, context.requestId, blindIndex, lookupResident);
 };
 
 const decide: Stage = async (request, { db, classifications }) => {
@@ -99,6 +110,7 @@ const decide: Stage = async (request, { db, classifications }) => {
     },
     analysis,
     classifications,
+    required(context, 'resolvedSubjects', 'decide'),
   );
   const scope = rowScopeOf(context.subjects);
   if (scope) context.scope = scope;
@@ -109,7 +121,11 @@ const filter: Stage = (request, { mode }) => {
   const analysis = required(context, 'analysis', 'filter');
   const subjects = required(context, 'subjects', 'filter');
   const byRootKey = new Map(subjects.map((subject) => [subject.rootKey, subject]));
-  context.filtered = filterOperation(request.schema, analysis.document, analysis.operation, (rootKey) => byRootKey.get(rootKey)?.decide);
+  const filtered = filterOperation(request.schema, analysis.document, analysis.operation, (rootKey) => byRootKey.get(rootKey)?.decide);
+  const overrides = new Map([...(context.resolvedSubjects ?? [])].map(([rootKey, subject]) => [rootKey, subject.argument]));
+  const rewritten = overrideRootArguments(filtered, overrides);
+  context.filtered = rewritten.filtered;
+  context.variableOverrides = rewritten.variables;
   const [firstRemoval] = context.filtered.removed;
   if (mode === 'reject' && firstRemoval) {
     throw new GraphQLError(`The operation selects data you may not read: ${context.filtered.removed.map((r) => r.path.join('.')).join(', ')}.`, {
@@ -134,6 +150,7 @@ const signContext: Stage = async (request, { signContext: sign }) => {
 const STAGES: ReadonlyArray<readonly [string, Stage]> = [
   ['analyse', analyse],
   ['purpose', purpose],
+  ['resolve-subjects', resolve],
   ['decide', decide],
   ['filter', filter],
   ['sign-context', signContext],
@@ -161,7 +178,7 @@ export function enforcementPipeline(dependencies: PipelineDependencies): ApolloS
 async function auditRefusal(request: ResolvedRequest, { db }: PipelineDependencies, error: unknown): Promise<void> {
   const context = request.contextValue;
   if (!(error instanceof GraphQLError) || !context.analysis) return;
-  const roots = subjectRoots(context.analysis, context.actor);
+  const roots = subjectRoots(context.analysis, context.actor, context.resolvedSubjects);
   if (roots.length === 0) return;
   await commitRefusal(db, auditEventsForRefusal(context, roots, String(error.extensions['code'] ?? 'REFUSED')));
 }

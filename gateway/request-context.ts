@@ -4,6 +4,7 @@ import type { Actor, PurposeOfUse, RowScope } from '../schema/context.js';
 import type { OperationAnalysis } from './stages/analyse-operation.js';
 import type { SubjectDecision } from './stages/decide.js';
 import type { FilteredOperation } from './stages/filter-operation.js';
+import type { ResolvedSubject } from './stages/resolve-subjects.js';
 
 export interface GatewayRequestContext extends BaseContext {
   requestId: string;
@@ -16,6 +17,10 @@ export interface GatewayRequestContext extends BaseContext {
   breakGlassReason?: string;
   /** Set by analyse. */
   analysis?: OperationAnalysis;
+  /** Set by resolve-subjects: residents found by identifier, by root response key. */
+  resolvedSubjects?: Map<string, ResolvedSubject>;
+  /** Set by filter: variable values the gateway substitutes (blind indexes instead of identifiers). */
+  variableOverrides?: Record<string, string>;
   /** Set by decide: one decision per root field that reads a resident. */
   subjects?: SubjectDecision[];
   /** Set by filter: the operation the gateway actually plans. */

@@ -6,12 +6,15 @@ import { readClassifications } from '../schema/classification.js';
 import type { Database } from '../subgraphs/runtime/database.js';
 import { EnforcingGateway } from './enforcing-gateway.js';
 import { serveApollo, type ExtraRoute, type RunningHttpService } from '../subgraphs/runtime/http.js';
+import { redactUnexpectedErrors } from '../subgraphs/runtime/errors.js';
 import { SignedContextDataSource } from './data-source.js';
 import { authenticateRequest, enforcementPipeline, type EnforcementMode } from './pipeline.js';
 import type { GatewayRequestContext } from './request-context.js';
 import type { OperationLimits } from './stages/analyse-operation.js';
 import { createAuthenticator, type AuthenticationOptions } from './stages/authenticate.js';
-import { createContextSigner } from './stages/sign-context.js';
+import { createContextSigner, type ContextSigner } from './stages/sign-context.js';
+import type { ResidentIndexLookup } from './stages/resolve-subjects.js';
+import { CONTEXT_HEADER } from '../schema/context.js';
 import type { SigningKeyPair } from './keys.js';
 
 export interface GatewayOptions {
@@ -20,6 +23,8 @@ export interface GatewayOptions {
   subgraphUrls?: Readonly<Record<string, string>>;
   authentication: AuthenticationOptions;
   contextSigningKey: SigningKeyPair;
+  /** Blind index of an identifier: the keyring's keyed HMAC. */
+  blindIndex: (kind: 'idCard', value: string) => string;
   /** The consent store (consents, grants, audit) the decisions read and the audit writes. */
   database: Database;
   mode?: EnforcementMode;
@@ -32,6 +37,26 @@ export interface GatewayOptions {
 }
 
 export type RunningGateway = RunningHttpService;
+
+function populationUrl(options: GatewayOptions): string {
+  const url = options.subgraphUrls?.['population'] ?? /name: "population", url: "([^"]+)"/.exec(options.supergraphSdl)?.[1];
+  if (!url) throw new Error('the gateway needs the population subgraph URL for master-patient-index lookups');
+  return url;
+}
+
+/** Master patient index lookups go straight to the population subgraph, under the caller's signed context. */
+function residentIndexLookup(url: string, sign: ContextSigner): ResidentIndexLookup {
+  return async (idCardIndex, actor, requestId) => {
+    const response = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', [CONTEXT_HEADER]: await sign({ requestId, actor }) },
+      body: JSON.stringify({ query: 'query($index: String!) { residentIdByIdCardIndex(index: $index) }', variables: { index: idCardIndex } }),
+    });
+    const body = (await response.json()) as { data?: { residentIdByIdCardIndex: string | null }; errors?: unknown[] };
+    if (!response.ok || body.errors) throw new Error(`master patient index lookup failed (${response.status})`);
+    return body.data?.residentIdByIdCardIndex ?? null;
+  };
+}
 
 export async function startGateway(options: GatewayOptions): Promise<RunningGateway> {
   const classifications = readClassifications(options.supergraphSdl);
@@ -48,10 +73,13 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     introspection: options.introspection ?? false,
     hideSchemaDetailsFromClientErrors: !options.introspection,
     includeStacktraceInErrorResponses: false,
+    formatError: redactUnexpectedErrors,
     plugins: [
       enforcementPipeline({
         authenticate,
         signContext,
+        blindIndex: options.blindIndex,
+        lookupResident: residentIndexLookup(populationUrl(options), signContext),
         db: options.database,
         classifications,
         mode: options.mode ?? 'filter',

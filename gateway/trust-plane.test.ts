@@ -91,6 +91,47 @@ describe.each(testBackends())('the trust plane on $name', (backend) => {
     });
   });
 
+  describe('findResident', () => {
+    const FIND = 'query($card: String!) { findResident(idCardNumber: $card) { id name sex } }';
+
+    it('finds a treated patient by ID-card number through the blind index, identity masked', async () => {
+      const card = stack.actor('resident-multi').idCardNumber!;
+      const { body } = await stack.query<{ findResident: { id: string; name: string; sex: string } }>('clinician-a', FIND, { card }, TREAT);
+      expect(body.errors).toBeUndefined();
+      expect(body.data!.findResident.id).toBe(id('resident-multi'));
+      expect(body.data!.findResident.name).toMatch(/^王\*+$/);
+    });
+
+    it('answers an untreated patient and an unknown valid number identically', async () => {
+      const hidden = await stack.query('clinician-c', FIND, { card: stack.actor('resident-multi').idCardNumber! }, TREAT);
+      const unknown = await stack.query('clinician-c', FIND, { card: '11010519491231002X' }, TREAT);
+      expect(hidden.body.data).toEqual({ findResident: null });
+      expect(hidden.body.errors?.map((e) => e.extensions?.['code'])).toEqual(['GRANT_REQUIRED']);
+      expect(unknown.body).toEqual(hidden.body);
+    });
+
+    it('rejects a malformed ID-card number with BAD_USER_INPUT before any lookup', async () => {
+      const { body } = await stack.query('clinician-a', FIND, { card: '110105194912310021' }, TREAT);
+      expect(body.data ?? null).toBeNull();
+      expect(body.errors?.[0]?.extensions?.['code']).toBe('BAD_USER_INPUT');
+    });
+
+    it('never sends the plaintext number to the population subgraph', async () => {
+      const population = stack.platform.subgraphs.find((s) => s.name === 'population')!;
+      const proxy = await startRecordingProxy(population.url);
+      const gateway = await startExtraGateway(stack, { subgraphUrls: { population: proxy.url } });
+      try {
+        const card = stack.actor('resident-multi').idCardNumber!;
+        const found = await stack.query<{ findResident: { id: string } }>('clinician-a', `{ findResident(idCardNumber: "${card}") { id } }`, {}, TREAT, gateway.url);
+        expect(found.body.data!.findResident.id).toBe(id('resident-multi'));
+        expect(proxy.queries.join('\n')).not.toContain(card);
+      } finally {
+        await gateway.stop();
+        await proxy.stop();
+      }
+    });
+  });
+
   describe('a per-use grant', () => {
     it('opens exactly the granted categories across institutions, for the granted number of uses', async () => {
       const token = await requestAndApprove('clinician-c', 'resident-multi', { categories: ['CLINICAL'], uses: 2 });

@@ -3,9 +3,9 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 
-const modules = ['population', 'resources', 'clinical', 'results', 'archive', 'immunization', 'consent'];
+const modules = ['population', 'resources', 'clinical', 'results', 'archive', 'immunization', 'consent', 'keyring'];
 for (const module of modules) {
-  const tables = module === 'consent' ? 'consent/tables.ts' : `subgraphs/${module}/tables.ts`;
+  const tables = module === 'consent' ? 'consent/tables.ts' : module === 'keyring' ? 'gateway/keyring/tables.ts' : `subgraphs/${module}/tables.ts`;
   if (!existsSync(tables)) continue;
   execFileSync(
     'npx',

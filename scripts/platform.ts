@@ -6,7 +6,7 @@
 import { join } from 'node:path';
 import { loadOrCreateKeyPair, loadOrCreateSecret, startGateway, LOCAL_ISSUER, TOKEN_AUDIENCE, type RunningGateway, type SigningKeyPair } from '../gateway/index.js';
 import { loadSupergraphSdl } from '../schema/supergraph.js';
-import { isRegionSeeded, seedRegion } from '../seed/index.js';
+import { isRegionSeeded, plaintextProtector, seedRegion } from '../seed/index.js';
 import {
   createContextVerifier,
   migrateAll,
@@ -77,6 +77,7 @@ export async function startPlatform(config: PlatformConfig, options: StartOption
         keys: config.jwksUrl ? new URL(config.jwksUrl) : issuerKey.publicKey,
       },
       contextSigningKey: contextKey,
+      blindIndex: plaintextProtector.blindIndex,
       database: database.db,
       mode: config.enforcementMode,
       port: config.gatewayPort,

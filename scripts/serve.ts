@@ -9,7 +9,7 @@
 import 'reflect-metadata';
 import { LOCAL_ISSUER, loadOrCreateKeyPair, loadOrCreateSecret, startGateway, TOKEN_AUDIENCE } from '../gateway/index.js';
 import { loadSupergraphSdl } from '../schema/supergraph.js';
-import { isRegionSeeded, seedRegion } from '../seed/index.js';
+import { isRegionSeeded, plaintextProtector, seedRegion } from '../seed/index.js';
 import { servedSubgraphs } from './subgraphs.js';
 import { createContextVerifier, migrateAll, openDatabase, startSubgraph, type RunningHttpService } from '../subgraphs/runtime/index.js';
 import { loadConfig } from './config.js';
@@ -51,6 +51,7 @@ async function run(): Promise<RunningHttpService | undefined> {
         keys: config.jwksUrl ? new URL(config.jwksUrl) : issuerKey.publicKey,
       },
       contextSigningKey: contextKey,
+      blindIndex: plaintextProtector.blindIndex,
       database: database.db,
       mode: config.enforcementMode,
       port: config.gatewayPort,

@@ -46,12 +46,18 @@ export interface DecideRequest {
   grantToken?: string;
 }
 
-/** The residents an operation's root fields read, by root response key. */
-export function subjectRoots(analysis: OperationAnalysis, actor: Actor | null): Array<{ rootKey: string; rootField: string; residentId: string }> {
+/**
+ * The residents an operation's root fields read, by root response key; `resolved` holds those found
+ * by identifier in the resolve-subjects stage.
+ */
+export function subjectRoots(
+  analysis: OperationAnalysis,
+  actor: Actor | null,
+  resolved: ReadonlyMap<string, { residentId: string }> = new Map(),
+): Array<{ rootKey: string; rootField: string; residentId: string }> {
   const roots = [];
   for (const field of analysis.rootFields) {
-    const resolveSubject = SUBJECT_ROOTS[field.name];
-    const residentId = resolveSubject?.(field.arguments, actor);
+    const residentId = resolved.get(field.responseKey)?.residentId ?? SUBJECT_ROOTS[field.name]?.(field.arguments, actor);
     if (residentId) roots.push({ rootKey: field.responseKey, rootField: field.name, residentId });
   }
   return roots;
@@ -80,9 +86,10 @@ export async function decideSubjects(
   request: DecideRequest,
   analysis: OperationAnalysis,
   classifications: ClassificationMap,
+  resolved: ReadonlyMap<string, { residentId: string }> = new Map(),
 ): Promise<SubjectDecision[]> {
   const decisions: SubjectDecision[] = [];
-  for (const root of subjectRoots(analysis, request.actor)) {
+  for (const root of subjectRoots(analysis, request.actor, resolved)) {
     const gathered = await gatherFacts(db, { ...request, residentId: root.residentId });
     if (!gathered.ok) throw grantInvalid(gathered.grantProblem);
     const ability = defineAbilityFor(gathered.facts);

@@ -217,3 +217,31 @@ function rootFieldsOf(selection: SelectionNode): FieldNode[] {
   if (selection.kind === Kind.INLINE_FRAGMENT) return selection.selectionSet.selections.flatMap(rootFieldsOf);
   return [];
 }
+
+/**
+ * Replaces root-field arguments (e.g. an ID-card number by its blind index) in a filtered operation:
+ * literals are rewritten in the document, variables get an overriding value.
+ */
+export function overrideRootArguments(
+  filtered: FilteredOperation,
+  overrides: ReadonlyMap<string, { name: string; value: string }>,
+): { filtered: FilteredOperation; variables: Record<string, string> } {
+  const variables: Record<string, string> = {};
+  if (overrides.size === 0) return { filtered, variables };
+  const selections = filtered.operation.selectionSet.selections.map((selection) => {
+    if (selection.kind !== Kind.FIELD) return selection;
+    const override = overrides.get(selection.alias?.value ?? selection.name.value);
+    if (!override) return selection;
+    const args = (selection.arguments ?? []).map((argument) => {
+      if (argument.name.value !== override.name) return argument;
+      if (argument.value.kind === Kind.VARIABLE) {
+        variables[argument.value.name.value] = override.value;
+        return argument;
+      }
+      return { ...argument, value: { kind: Kind.STRING, value: override.value } as const };
+    });
+    return { ...selection, arguments: args };
+  });
+  const operation: OperationDefinitionNode = { ...filtered.operation, selectionSet: { kind: Kind.SELECTION_SET, selections } };
+  return { filtered: { ...filtered, operation, document: { kind: Kind.DOCUMENT, definitions: [operation] } }, variables };
+}

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { and, desc, eq, lt, type SQL } from 'drizzle-orm';
+import { and, asc, desc, eq, lt, type SQL } from 'drizzle-orm';
 import { GraphQLError } from 'graphql';
 import { Arg, Ctx, Directive, Field, FieldResolver, ID, InputType, Int, Mutation, Resolver, Root } from 'type-graphql';
 import { classified } from '../../schema/classification.js';
@@ -132,7 +132,7 @@ export class EncounterResolver {
       .select()
       .from(diagnoses)
       .where(and(filter, eq(diagnoses.encounterId, encounter.id)))
-      .orderBy(desc(diagnoses.rank), desc(diagnoses.id))
+      .orderBy(asc(diagnoses.rank), asc(diagnoses.id))
       .limit(50);
     return rows.map(toDiagnosis);
   }
@@ -262,7 +262,7 @@ function validateEncounter(item: EncounterInput, index: number): void {
   if (item.diagnoses.length === 0) throw new InvalidInputError(`${at} needs at least one diagnosis.`, { field: `${at}.diagnoses` });
   item.diagnoses.forEach((d, j) => {
     if (!DIAGNOSIS_RANKS.has(d.rank)) throw new InvalidInputError(`${at}.diagnoses[${j}].rank must be PRIMARY or SECONDARY.`, { field: `${at}.diagnoses[${j}].rank` });
-    assertKnownCode({ system: d.codeSystem, version: d.codeSystemVersion, code: d.code });
+    assertKnownCode({ system: d.codeSystem, version: d.codeSystemVersion, code: d.code }, `${at}.diagnoses[${j}].code`);
   });
   (item.prescriptions ?? []).forEach((p, j) => {
     if (!Number.isInteger(p.days) || p.days < 1 || p.days > 365) throw new InvalidInputError(`${at}.prescriptions[${j}].days must be 1 to 365.`, { field: `${at}.prescriptions[${j}].days` });

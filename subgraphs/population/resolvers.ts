@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { eq, inArray } from 'drizzle-orm';
 import { GraphQLError } from 'graphql';
-import { Arg, Ctx, ID, Mutation, Query, Resolver } from 'type-graphql';
+import { Arg, Ctx, Directive, ID, Mutation, Query, Resolver } from 'type-graphql';
 import { districtName, isKnownAreaCode } from '../../schema/districts.js';
 import { ERROR_CODES, InvalidInputError } from '../../schema/errors.js';
-import { assertSexMatchesIdCard, parseIdCardNumber } from '../../schema/id-card.js';
+import { assertSexMatchesIdCard, normaliseIdCardNumber, parseIdCardNumber } from '../../schema/id-card.js';
 import { mayReachResident, mayReadResidentCategory } from '../runtime/row-filter.js';
 import type { SubgraphContext } from '../runtime/server.js';
 import { residents, type ResidentRow } from './tables.js';
@@ -48,6 +48,27 @@ export class ResidentResolver {
     return (await loadResidents(context, [id])).get(id) ?? null;
   }
 
+  @Query(() => Resident, {
+    nullable: true,
+    description: 'Finds a resident by ID-card number (clinician). The gateway replaces the number by its blind index before it reaches this subgraph, which matches on the index only.',
+  })
+  async findResident(@Arg('idCardNumber', () => String) idCardIndex: string, @Ctx() context: SubgraphContext): Promise<Resident | null> {
+    const [row] = await context.db.select({ id: residents.id }).from(residents).where(eq(residents.idCardIndex, idCardIndex));
+    return row ? ((await loadResidents(context, [row.id])).get(row.id) ?? null) : null;
+  }
+
+  @Query(() => ID, {
+    nullable: true,
+    description: "Master patient index lookup by blind index, for the gateway's subject resolution only (not in the API schema).",
+  })
+  @Directive('@inaccessible')
+  async residentIdByIdCardIndex(@Arg('index', () => String) index: string, @Ctx() context: SubgraphContext): Promise<string | null> {
+    // Only the gateway can reach this (it is @inaccessible), on behalf of a clinician it authenticated.
+    if (context.request.actor?.role !== 'clinician') return null;
+    const [row] = await context.db.select({ id: residents.id }).from(residents).where(eq(residents.idCardIndex, index));
+    return row?.id ?? null;
+  }
+
   @Query(() => Resident, { nullable: true, description: "The calling resident's own whole record." })
   async myArchive(@Ctx() context: SubgraphContext): Promise<Resident | null> {
     const self = context.request.actor?.role === 'resident' ? context.request.actor.residentId : undefined;
@@ -67,9 +88,8 @@ export class ResidentResolver {
       throw new InvalidInputError('A phone number is 11 digits starting with 1[3-9].', { field: 'phone' });
     }
     if (input.name.trim().length === 0 || input.name.length > 50) throw new InvalidInputError('A name is 1 to 50 characters.', { field: 'name' });
-    const idCardNumber = input.idCardNumber.toUpperCase();
-    const existing = await context.db.select({ id: residents.id }).from(residents).where(eq(residents.idCardIndex, idCardNumber));
-    if (existing.length > 0) throw new InvalidInputError('A resident with this ID-card number is already registered.', { field: 'idCardNumber' });
+    const idCardNumber = normaliseIdCardNumber(input.idCardNumber);
+    // One statement: a concurrent registration of the same number loses on the unique index, not with a raw error.
     const [row] = await context.db
       .insert(residents)
       .values({
@@ -84,7 +104,9 @@ export class ResidentResolver {
         address: input.address ?? null,
         districtCode: input.districtCode,
       })
+      .onConflictDoNothing({ target: residents.idCardIndex })
       .returning();
-    return toResident(row!);
+    if (!row) throw new InvalidInputError('A resident with this ID-card number is already registered.', { field: 'idCardNumber' });
+    return toResident(row);
   }
 }

@@ -14,3 +14,4 @@ export {
   type SubgraphDefinition,
 } from './server.js';
 export { residentIdColumn, sensitivityColumns } from './columns.js';
+export { redactUnexpectedErrors } from './errors.js';

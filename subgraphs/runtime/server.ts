@@ -14,6 +14,7 @@ import { CLASSIFICATION_SPEC_URL, CLASSIFIED_DIRECTIVE_SDL } from '../../schema/
 import { CONTEXT_HEADER, type GatewayContextClaims } from '../../schema/context.js';
 import type { ContextVerifier } from './context.js';
 import type { Database } from './database.js';
+import { redactUnexpectedErrors } from './errors.js';
 import { serveApollo, type RunningHttpService } from './http.js';
 
 /** What every resolver receives. */
@@ -39,7 +40,7 @@ export interface SubgraphDefinition {
 /** Federation 2 link plus the composed classification directive, prepended to every subgraph's SDL. */
 const FEDERATION_HEADER = `
 extend schema
-  @link(url: "https://specs.apollo.dev/federation/v2.5", import: ["@key", "@shareable", "@composeDirective"])
+  @link(url: "https://specs.apollo.dev/federation/v2.5", import: ["@key", "@shareable", "@inaccessible", "@composeDirective"])
   @link(url: "${CLASSIFICATION_SPEC_URL}", import: ["@classified"])
   @composeDirective(name: "@classified")
 
@@ -93,6 +94,7 @@ export async function startSubgraph(definition: SubgraphDefinition, options: Sta
     introspection: false,
     hideSchemaDetailsFromClientErrors: true,
     includeStacktraceInErrorResponses: false,
+    formatError: redactUnexpectedErrors,
     // Inline traces would hand timing details to whoever calls; the gateway does not need them.
     plugins: [ApolloServerPluginLandingPageDisabled(), ApolloServerPluginInlineTraceDisabled()],
   });
