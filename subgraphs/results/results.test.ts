@@ -29,7 +29,7 @@ function claims(scope: TestScope | null = {}, actor: Actor | null = clinician): 
   if (scope) {
     const open: CategoryScope = { maxLevel: scope.maxLevel ?? 4 };
     if (scope.institutionId) open.institutionId = scope.institutionId;
-    const categories: RowScope['categories'] = {};
+    const categories: RowScope['residents'][string] = {};
     for (const category of scope.categories ?? ['RESULTS']) categories[category] = open;
     base.scope = { residents: Object.fromEntries((scope.residentIds ?? [A]).map((id) => [id, categories])) };
   }

@@ -67,7 +67,8 @@ function openCategory(context: GatewayContextClaims, category: DataCategory, res
 /** Whether the context opens any category of this resident (the resident's key may then be returned). */
 export function mayReachResident(context: GatewayContextClaims, residentId: string): boolean {
   const categories = context.scope?.residents[residentId];
-  return categories !== undefined && Object.keys(categories).length > 0;
+  // RESOURCES is public institution data, never a resident's: it must not reveal that one exists.
+  return categories !== undefined && Object.keys(categories).some((category) => category !== 'RESOURCES');
 }
 
 /** Whether the context allows any row of this resident in this category. */

@@ -1,0 +1,102 @@
+/**
+ * Key management for operators.
+ *
+ *   node dist/scripts/keys.js rotate                   new KEK; re-wraps every data key (data untouched)
+ *   node dist/scripts/keys.js rewrap                   re-wraps data keys not under the current KEK (after a KMS rotation)
+ *   node dist/scripts/keys.js shred <residentId>       destroys a resident's data key (crypto-shredding)
+ *   node dist/scripts/keys.js issue-cert <institutionId>   issues an institution certificate from the platform CA
+ *   node dist/scripts/keys.js ca                       prints the platform CA certificate's path (creating the CA)
+ *
+ * Database: DATABASE_URL, or the embedded PGlite in $HEALTHMESH_DATA_DIR/pglite (stop `npm start`
+ * first: an embedded database has one process at a time). Keys: $HEALTHMESH_DATA_DIR/keys and /pki,
+ * or HEALTHMESH_KEK / HEALTHMESH_BLIND_INDEX_KEY from the environment.
+ */
+import 'reflect-metadata';
+import { join } from 'node:path';
+import { eq } from 'drizzle-orm';
+import { keyringFromConfig } from '../gateway/keyring/index.js';
+import { issueInstitutionCertificate, loadOrCreatePlatformCa } from '../gateway/pki/index.js';
+import { institutions } from '../subgraphs/resources/tables.js';
+import { migrateAll, openDatabase, type DatabaseHandle } from '../subgraphs/runtime/database.js';
+import { loadConfig, type PlatformConfig } from './config.js';
+
+const USAGE = `usage: node dist/scripts/keys.js <command>
+
+  rotate                    create a new key-encryption key and re-wrap every resident's data key under it
+  rewrap                    re-wrap data keys not yet under the current key-encryption key (after rotating in a KMS)
+  shred <residentId>        destroy a resident's data key: all their encrypted fields become unreadable, for good
+  issue-cert <institutionId>  issue a certificate (and key) for an institution, signed by the platform CA
+  ca                        print the path of the platform CA certificate (created on first use)
+`;
+
+function fail(message: string, code = 2): never {
+  process.stderr.write(`${message}\n`);
+  process.exit(code);
+}
+
+async function withDatabase<T>(config: PlatformConfig, run: (handle: DatabaseHandle) => Promise<T>): Promise<T> {
+  const handle = await openDatabase(config.databaseUrl ? { url: config.databaseUrl } : { dataDir: join(config.dataDir, 'pglite') });
+  try {
+    await migrateAll(handle);
+    return await run(handle);
+  } finally {
+    await handle.close();
+  }
+}
+
+async function institutionName(config: PlatformConfig, institutionId: string): Promise<string> {
+  return withDatabase(config, async (handle) => {
+    const [row] = await handle.db.select({ name: institutions.name }).from(institutions).where(eq(institutions.id, institutionId)).limit(1);
+    return row?.name ?? institutionId;
+  });
+}
+
+async function main(argv: readonly string[]): Promise<void> {
+  const [command, argument, ...rest] = argv;
+  if (command === undefined || command === '--help' || command === '-h') {
+    process.stdout.write(USAGE);
+    return;
+  }
+  const config = loadConfig();
+  const needsArgument = command === 'shred' || command === 'issue-cert';
+  if ((needsArgument && !argument) || (!needsArgument && argument !== undefined) || rest.length > 0) fail(USAGE);
+  switch (command) {
+    case 'rotate':
+    case 'rewrap': {
+      const { kekId, rewrapped } = await withDatabase(config, (handle) => {
+        const keyring = keyringFromConfig(handle.db, config);
+        return command === 'rotate' ? keyring.rotateKek() : keyring.rewrap();
+      });
+      process.stdout.write(`current KEK: ${kekId}\nre-wrapped data keys: ${rewrapped}\n`);
+      return;
+    }
+    case 'shred': {
+      const destroyed = await withDatabase(config, (handle) => keyringFromConfig(handle.db, config).shred(argument!));
+      process.stdout.write(
+        destroyed
+          ? `destroyed the data key of resident ${argument}: their encrypted fields can no longer be read\n`
+          : `no data key was destroyed: resident ${argument} had none or it was already destroyed (none will be created for them)\n`,
+      );
+      return;
+    }
+    case 'issue-cert': {
+      const name = await institutionName(config, argument!);
+      const issued = issueInstitutionCertificate(loadOrCreatePlatformCa(config.dataDir), { institutionId: argument!, name });
+      process.stdout.write(`certificate: ${issued.certPath}\nprivate key: ${issued.keyPath}\nsubject: CN=${name}, O=healthmesh, OU=${argument}\n`);
+      return;
+    }
+    case 'ca':
+      process.stdout.write(`${loadOrCreatePlatformCa(config.dataDir).certPath}\n`);
+      return;
+    default:
+      fail(`unknown command "${command}"\n\n${USAGE}`);
+  }
+}
+
+try {
+  await main(process.argv.slice(2));
+  process.exit(0);
+} catch (error) {
+  const cause = (error as { cause?: unknown }).cause;
+  fail(`keys: ${cause instanceof Error ? cause.message : (error as Error).message}`, 1);
+}
