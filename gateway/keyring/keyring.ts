@@ -131,6 +131,7 @@ class DatabaseKeyring implements Keyring {
   async prepare(residentIds: readonly string[]): Promise<void> {
     const missing: string[] = [];
     for (const residentId of new Set(residentIds)) {
+      if (typeof residentId !== 'string' || residentId.length === 0) throw new Error('a resident id is a non-empty string');
       const entry = this.cache.get(residentId);
       if (entry) {
         this.hits++;
@@ -279,6 +280,9 @@ class DatabaseKeyring implements Keyring {
           return { residentId, key, kekId, wrapped: Buffer.from(wrapped).toString('base64') };
         }),
       );
+      // Sorted by resident: two gateways inserting overlapping sets take row locks in the same order,
+      // so they wait for each other instead of deadlocking.
+      fresh.sort((a, b) => (a.residentId < b.residentId ? -1 : a.residentId > b.residentId ? 1 : 0));
       await this.db
         .insert(dataKeys)
         .values(fresh.map(({ residentId, kekId, wrapped }) => ({ residentId, keyVersion: 1, kekId, wrapped })))
