@@ -109,6 +109,7 @@ type FieldOutcome =
   | 'masked CARE_RELATIONSHIP'
   | 'UNAUTHENTICATED'
   | 'FORBIDDEN role'
+  | 'PURPOSE_REQUIRED purpose'
   | 'FORBIDDEN purpose'
   | 'GRANT_REQUIRED'
   | 'GRANT_INVALID'

@@ -23,12 +23,14 @@ import type { Database } from '../subgraphs/runtime/database.js';
 import { required, type GatewayRequestContext } from './request-context.js';
 import { auditEventsForRefusal, auditEventsForResult } from './stages/audit.js';
 import { commitRefusal, commitUse, GrantUseLostError } from './stages/consume-grant.js';
-import { maskSelections } from './stages/decrypt-and-mask.js';
+import { decryptAndMask } from './stages/decrypt-and-mask.js';
+import type { Keyring } from './keyring/index.js';
 import { nullRemovedSelections } from './stages/shape-result.js';
 
 export interface EnforcementDependencies {
   db: Database;
   classifications: ClassificationMap;
+  keyring: Keyring;
 }
 
 export class EnforcingGateway implements GatewayInterface {
@@ -65,10 +67,13 @@ export class EnforcingGateway implements GatewayInterface {
           queryHash: createHash('sha256').update(print(filtered.document)).digest('hex'),
         });
     const data = (planned.data ?? null) as Record<string, unknown> | null;
-    const denials = data ? nullRemovedSelections(data, filtered.removed) : [];
-    if (data) maskSelections(data, filtered.masked);
-
     const subjects = context.subjects ?? [];
+    const denials = data ? nullRemovedSelections(data, filtered.removed) : [];
+    if (data) {
+      const residentOfRoot = new Map(subjects.map((subject) => [subject.rootKey, subject.residentId]));
+      denials.push(...(await decryptAndMask({ data, released: filtered.released, residentOfRoot, classifications: this.dependencies.classifications, keyring: this.dependencies.keyring })));
+    }
+
     if (subjects.length > 0) {
       const events = auditEventsForResult(context, data, this.dependencies.classifications);
       try {

@@ -6,3 +6,5 @@ export { createContextSigner, type ContextSigner } from './stages/sign-context.j
 export { createAuthenticator, type AuthenticationOptions, type Authenticator } from './stages/authenticate.js';
 export { analyseOperation, DEFAULT_LIMITS, type OperationAnalysis, type OperationLimits } from './stages/analyse-operation.js';
 export { BREAK_GLASS_HEADER, GRANT_HEADER, PURPOSE_HEADER } from './pipeline.js';
+export { keyringFromConfig, keyringOptionsFromConfig, openKeyring, protectorFor, subscribeToShredding, type Keyring } from './keyring/index.js';
+export { issueInstitutionCertificate, loadOrCreatePlatformCa, loadOrCreateReceiptSigner, verifyConsentReceipt, type PlatformCa } from './pki/index.js';

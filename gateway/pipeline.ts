@@ -27,7 +27,7 @@ import { auditEventsForRefusal } from './stages/audit.js';
 import type { Authenticator } from './stages/authenticate.js';
 import { commitRefusal } from './stages/consume-grant.js';
 import { decideSubjects, rowScopeOf, subjectRoots } from './stages/decide.js';
-import { filterOperation, overrideRootArguments } from './stages/filter-operation.js';
+import { filterOperation, overrideRootArguments, type CoordinateDecider } from './stages/filter-operation.js';
 import { isLookupRoot, resolveSubjects, type ResidentIndexLookup } from './stages/resolve-subjects.js';
 import { decodeBreakGlassReason, resolvePurpose } from './stages/purpose.js';
 import type { ContextSigner } from './stages/sign-context.js';
@@ -116,12 +116,30 @@ const decide: Stage = async (request, { db, classifications }) => {
   if (scope) context.scope = scope;
 };
 
-const filter: Stage = (request, { mode }) => {
+/**
+ * Roots that read no particular resident (mutations, the consent plane, public resources) never
+ * release identifying fields: there is no decision about whose they are.
+ */
+function encryptedOnlyThroughResidentRoots(classifications: ClassificationMap): CoordinateDecider {
+  return (coordinate) => {
+    const classification = classifications.get(coordinate);
+    if (!classification?.encrypted) return { effect: 'clear', basis: 'PUBLIC' };
+    return {
+      effect: 'denied',
+      code: ERROR_CODES.FORBIDDEN,
+      reason: 'Identifying fields are only released when reading a resident (resident, findResident, myArchive).',
+      missing: { category: classification.category, need: 'role' },
+    };
+  };
+}
+
+const filter: Stage = (request, { mode, classifications }) => {
   const context = request.contextValue;
   const analysis = required(context, 'analysis', 'filter');
   const subjects = required(context, 'subjects', 'filter');
   const byRootKey = new Map(subjects.map((subject) => [subject.rootKey, subject]));
-  const filtered = filterOperation(request.schema, analysis.document, analysis.operation, (rootKey) => byRootKey.get(rootKey)?.decide);
+  const outsideResidentRoots = encryptedOnlyThroughResidentRoots(classifications);
+  const filtered = filterOperation(request.schema, analysis.document, analysis.operation, (rootKey) => byRootKey.get(rootKey)?.decide ?? outsideResidentRoots);
   const overrides = new Map([...(context.resolvedSubjects ?? [])].map(([rootKey, subject]) => [rootKey, subject.argument]));
   const rewritten = overrideRootArguments(filtered, overrides);
   context.filtered = rewritten.filtered;

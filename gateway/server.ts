@@ -5,6 +5,9 @@ import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/dis
 import { readClassifications } from '../schema/classification.js';
 import type { Database } from '../subgraphs/runtime/database.js';
 import { EnforcingGateway } from './enforcing-gateway.js';
+import type { Keyring } from './keyring/index.js';
+import type { KeyedCertificate, PlatformCa } from './pki/index.js';
+import { pkiRoutes } from './routes.js';
 import { serveApollo, type ExtraRoute, type RunningHttpService } from '../subgraphs/runtime/http.js';
 import { redactUnexpectedErrors } from '../subgraphs/runtime/errors.js';
 import { SignedContextDataSource } from './data-source.js';
@@ -23,8 +26,10 @@ export interface GatewayOptions {
   subgraphUrls?: Readonly<Record<string, string>>;
   authentication: AuthenticationOptions;
   contextSigningKey: SigningKeyPair;
-  /** Blind index of an identifier: the keyring's keyed HMAC. */
-  blindIndex: (kind: 'idCard', value: string) => string;
+  /** Field keys: decrypts what the decision releases, blind-indexes identifiers. */
+  keyring: Keyring;
+  /** The platform PKI: serves the CA certificate and signs consent receipts. */
+  pki?: { ca: PlatformCa; receiptSigner: KeyedCertificate };
   /** The consent store (consents, grants, audit) the decisions read and the audit writes. */
   database: Database;
   mode?: EnforcementMode;
@@ -66,7 +71,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   });
   const authenticate = createAuthenticator(options.authentication);
   const signContext = createContextSigner(options.contextSigningKey.privateKey, options.contextSigningKey.kid);
-  const gateway = new EnforcingGateway(federation, { db: options.database, classifications });
+  const gateway = new EnforcingGateway(federation, { db: options.database, classifications, keyring: options.keyring });
   const apollo = new ApolloServer<GatewayRequestContext>({
     gateway,
     stopOnTerminationSignals: false,
@@ -78,7 +83,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       enforcementPipeline({
         authenticate,
         signContext,
-        blindIndex: options.blindIndex,
+        blindIndex: (kind, value) => options.keyring.blindIndex(kind, value),
         lookupResident: residentIndexLookup(populationUrl(options), signContext),
         db: options.database,
         classifications,
@@ -92,6 +97,9 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     port: options.port,
     host: options.host,
     context: (request) => authenticateRequest(request, authenticate),
-    routes: options.routes,
+    routes: [
+      ...(options.pki ? pkiRoutes({ ca: options.pki.ca, signer: options.pki.receiptSigner, db: options.database, authenticate }) : []),
+      ...(options.routes ?? []),
+    ],
   });
 }

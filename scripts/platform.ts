@@ -4,9 +4,23 @@
  * platform through here, so there is one way to do it.
  */
 import { join } from 'node:path';
-import { loadOrCreateKeyPair, loadOrCreateSecret, startGateway, LOCAL_ISSUER, TOKEN_AUDIENCE, type RunningGateway, type SigningKeyPair } from '../gateway/index.js';
+import {
+  keyringFromConfig,
+  loadOrCreateKeyPair,
+  loadOrCreatePlatformCa,
+  loadOrCreateReceiptSigner,
+  loadOrCreateSecret,
+  LOCAL_ISSUER,
+  protectorFor,
+  startGateway,
+  subscribeToShredding,
+  TOKEN_AUDIENCE,
+  type Keyring,
+  type RunningGateway,
+  type SigningKeyPair,
+} from '../gateway/index.js';
 import { loadSupergraphSdl } from '../schema/supergraph.js';
-import { isRegionSeeded, plaintextProtector, seedRegion } from '../seed/index.js';
+import { isRegionSeeded, seedRegion } from '../seed/index.js';
 import {
   createContextVerifier,
   migrateAll,
@@ -24,6 +38,7 @@ export interface RunningPlatform {
   readonly database: DatabaseHandle;
   readonly issuerKey: SigningKeyPair;
   readonly contextKey: SigningKeyPair;
+  readonly keyring: Keyring;
   /** Seeded this start (false when the data was already there). */
   readonly seeded: boolean;
   stop(): Promise<void>;
@@ -43,10 +58,13 @@ export async function startPlatform(config: PlatformConfig, options: StartOption
   const started: RunningSubgraph[] = [];
   try {
     await migrateAll(database);
+    // Field keys live with the gateway only; seeding encrypts before anything reaches a subgraph table.
+    const keyring = keyringFromConfig(database.db, config);
     let seeded = false;
     if (!(await isRegionSeeded(database.db))) {
       log(`Seeding a synthetic region of ${config.residents} residents (seed "${config.seed}")…`);
-      const summary = await seedRegion(database.db, { seed: config.seed, residents: config.residents });
+      const { protector, prepare } = protectorFor(keyring);
+      const summary = await seedRegion(database.db, { seed: config.seed, residents: config.residents, protector, prepare });
       log(`Seeded ${summary.rows} rows in ${(summary.elapsedMs / 1000).toFixed(1)} s.`);
       seeded = true;
     }
@@ -54,6 +72,10 @@ export async function startPlatform(config: PlatformConfig, options: StartOption
     const contextKey = await loadOrCreateKeyPair(config.dataDir, 'context-signing');
     const verifyContext = createContextVerifier(contextKey.publicKey);
     const grantSecret = loadOrCreateSecret(config.dataDir, 'grant-token');
+    const ca = loadOrCreatePlatformCa(config.dataDir);
+    const receiptSigner = loadOrCreateReceiptSigner(ca);
+    // Other gateways' shredding evicts keys here at once on PostgreSQL (PGlite is one process).
+    const shredSubscription = config.databaseUrl ? await subscribeToShredding(config.databaseUrl, keyring) : undefined;
 
     for (const subgraph of servedSubgraphs(grantSecret)) {
       started.push(
@@ -77,7 +99,8 @@ export async function startPlatform(config: PlatformConfig, options: StartOption
         keys: config.jwksUrl ? new URL(config.jwksUrl) : issuerKey.publicKey,
       },
       contextSigningKey: contextKey,
-      blindIndex: plaintextProtector.blindIndex,
+      keyring,
+      pki: { ca, receiptSigner },
       database: database.db,
       mode: config.enforcementMode,
       port: config.gatewayPort,
@@ -92,11 +115,13 @@ export async function startPlatform(config: PlatformConfig, options: StartOption
       database,
       issuerKey,
       contextKey,
+      keyring,
       seeded,
       stop: () => {
         stopping ??= (async () => {
           await gateway.stop();
           await Promise.all(started.map((s) => s.stop()));
+          await shredSubscription?.close();
           if (!options.database) await database.close();
         })();
         return stopping;

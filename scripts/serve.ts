@@ -7,9 +7,20 @@
  *   gateway    the gateway, calling the subgraphs at HEALTHMESH_<NAME>_URL
  */
 import 'reflect-metadata';
-import { LOCAL_ISSUER, loadOrCreateKeyPair, loadOrCreateSecret, startGateway, TOKEN_AUDIENCE } from '../gateway/index.js';
+import {
+  keyringFromConfig,
+  loadOrCreateKeyPair,
+  loadOrCreatePlatformCa,
+  loadOrCreateReceiptSigner,
+  loadOrCreateSecret,
+  LOCAL_ISSUER,
+  protectorFor,
+  startGateway,
+  subscribeToShredding,
+  TOKEN_AUDIENCE,
+} from '../gateway/index.js';
 import { loadSupergraphSdl } from '../schema/supergraph.js';
-import { isRegionSeeded, plaintextProtector, seedRegion } from '../seed/index.js';
+import { isRegionSeeded, seedRegion } from '../seed/index.js';
 import { servedSubgraphs } from './subgraphs.js';
 import { createContextVerifier, migrateAll, openDatabase, startSubgraph, type RunningHttpService } from '../subgraphs/runtime/index.js';
 import { loadConfig } from './config.js';
@@ -23,6 +34,7 @@ async function run(): Promise<RunningHttpService | undefined> {
     await loadOrCreateKeyPair(config.dataDir, 'identity-issuer');
     await loadOrCreateKeyPair(config.dataDir, 'context-signing');
     loadOrCreateSecret(config.dataDir, 'grant-token');
+    loadOrCreateReceiptSigner(loadOrCreatePlatformCa(config.dataDir));
     log(`keys ready in ${config.dataDir}/keys`);
     return undefined;
   }
@@ -30,7 +42,8 @@ async function run(): Promise<RunningHttpService | undefined> {
     const database = await openDatabase(config.databaseUrl ? { url: config.databaseUrl } : { dataDir: `${config.dataDir}/pglite` });
     await migrateAll(database);
     if (!(await isRegionSeeded(database.db))) {
-      const summary = await seedRegion(database.db, { seed: config.seed, residents: config.residents });
+      const { protector, prepare } = protectorFor(keyringFromConfig(database.db, config));
+      const summary = await seedRegion(database.db, { seed: config.seed, residents: config.residents, protector, prepare });
       log(`seeded ${summary.residents} residents, ${summary.rows} rows`);
     }
     await database.close();
@@ -42,6 +55,9 @@ async function run(): Promise<RunningHttpService | undefined> {
     if (!config.databaseUrl) throw new Error('The gateway service needs DATABASE_URL (PostgreSQL) for consents, grants and audit.');
     const issuerKey = await loadOrCreateKeyPair(config.dataDir, 'identity-issuer');
     const database = await openDatabase({ url: config.databaseUrl, maxConnections: 10 });
+    const keyring = keyringFromConfig(database.db, config);
+    await subscribeToShredding(config.databaseUrl, keyring);
+    const ca = loadOrCreatePlatformCa(config.dataDir);
     return startGateway({
       supergraphSdl: loadSupergraphSdl(),
       subgraphUrls: config.subgraphUrls,
@@ -51,7 +67,8 @@ async function run(): Promise<RunningHttpService | undefined> {
         keys: config.jwksUrl ? new URL(config.jwksUrl) : issuerKey.publicKey,
       },
       contextSigningKey: contextKey,
-      blindIndex: plaintextProtector.blindIndex,
+      keyring,
+      pki: { ca, receiptSigner: loadOrCreateReceiptSigner(ca) },
       database: database.db,
       mode: config.enforcementMode,
       port: config.gatewayPort,

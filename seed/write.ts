@@ -50,6 +50,8 @@ export interface SeedOptions {
   /** Residents per transaction (default 250). */
   batchSize?: number;
   protector?: FieldProtector;
+  /** Awaited before each batch is built with the batch's resident ids (the keyring loads their data keys). */
+  prepare?: (residentIds: readonly string[]) => Promise<void>;
   /** End of the synthetic history (YYYY-MM-DD); see generateResident. */
   asOf?: string;
   onProgress?: (progress: SeedProgress) => void;
@@ -244,7 +246,9 @@ export async function seedRegion(db: SeedDatabase, options: SeedOptions): Promis
   // Generate the next batch while the previous one is being written (helps on a networked Postgres).
   let pending: Promise<void> | undefined;
   for (let from = startIndex; from < end; from += batchSize) {
-    const batch = buildBatch(options, from, Math.min(end, from + batchSize), protector);
+    const to = Math.min(end, from + batchSize);
+    if (options.prepare) await options.prepare(Array.from({ length: to - from }, (_, i) => residentId(from + i)));
+    const batch = buildBatch(options, from, to, protector);
     if (pending) await pending;
     pending = writeBatch(db, batch).then(() => {
       done += batch.residents;

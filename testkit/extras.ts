@@ -6,7 +6,6 @@ import type { EnforcementMode } from '../gateway/pipeline.js';
 import { loadSupergraphSdl } from '../schema/supergraph.js';
 import type { Database } from '../subgraphs/runtime/index.js';
 import type { TestPlatform } from './platform.js';
-import { plaintextProtector } from '../seed/index.js';
 
 export interface RecordingProxy {
   url: string;
@@ -59,7 +58,7 @@ export async function startExtraGateway(
     subgraphUrls: { ...subgraphUrls, ...options.subgraphUrls },
     authentication: { issuer: LOCAL_ISSUER, audience: TOKEN_AUDIENCE, keys: stack.platform.issuerKey.publicKey },
     contextSigningKey: stack.platform.contextKey,
-    blindIndex: plaintextProtector.blindIndex,
+    keyring: stack.platform.keyring,
     database: options.database ?? stack.platform.database.db,
     mode: options.mode ?? 'filter',
     port: 0,

@@ -58,8 +58,8 @@ function toConsent(record: ConsentRecord): Consent {
     autoApprove: record.autoApprove,
     guardianId: record.guardianId,
     recordedAt: record.recordedAt,
-    // Signed receipts come with the platform PKI; until then there is none to show.
-    receipt: null,
+    // The gateway holds the platform keys and signs the receipt when it is downloaded.
+    receiptUrl: `/consents/${encodeURIComponent(record.id)}/receipt`,
   };
 }
 

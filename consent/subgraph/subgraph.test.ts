@@ -45,7 +45,7 @@ function refusalOf(result: ExecutionResult): string {
 
 const GRANT = /* GraphQL */ `
   mutation ($input: ConsentInput!) {
-    grantConsent(input: $input) { id version residentId categories recipient { kind id } purposes provision status noticeVersion autoApprove guardianId receipt }
+    grantConsent(input: $input) { id version residentId categories recipient { kind id } purposes provision status noticeVersion autoApprove guardianId receiptUrl }
   }
 `;
 
@@ -59,7 +59,7 @@ const consentInput = (change: Record<string, unknown> = {}) => ({
 });
 
 interface GrantedConsent {
-  grantConsent: { id: string; version: number; residentId: string; status: string; guardianId: string | null; receipt: string | null };
+  grantConsent: { id: string; version: number; residentId: string; status: string; guardianId: string | null; receiptUrl: string | null };
 }
 
 async function grant(actor: Actor, change: Record<string, unknown> = {}): Promise<GrantedConsent['grantConsent']> {
@@ -101,7 +101,7 @@ describe('consents over GraphQL', () => {
         noticeVersion: '2026-01',
         autoApprove: true,
         guardianId: null,
-        receipt: null,
+        receiptUrl: expect.stringMatching(/^\/consents\/[^/]+\/receipt$/),
       },
     });
   });

@@ -139,9 +139,12 @@ export class Consent {
   @Directive(PLAIN)
   recordedAt!: Date;
 
-  @Field(() => String, { nullable: true, description: 'Signed consent receipt the resident can verify (not yet issued: null).' })
+  @Field(() => String, {
+    nullable: true,
+    description: 'Where the gateway serves this version\'s signed receipt (PKCS#7, verifiable offline with `openssl smime -verify` against /pki/ca.pem).',
+  })
   @Directive(CHOICE)
-  receipt?: string | null;
+  receiptUrl?: string | null;
 }
 
 @ObjectType({ description: 'Who asked for access.' })

@@ -36,17 +36,21 @@ export interface RemovedSelection {
   decision: DeniedDecision;
 }
 
-export interface MaskedSelection {
+/** A leaf field left in the operation, and how it may be released (decrypt-and-mask reads these). */
+export interface ReleasedSelection {
   path: string[];
   coordinate: string;
-  mask: MaskKind;
+  /** The root response key it lives under (which resident's data it is). */
+  rootKey: string;
+  effect: 'clear' | 'masked';
+  mask?: MaskKind;
 }
 
 export interface FilteredOperation {
   document: DocumentNode;
   operation: OperationDefinitionNode;
   removed: RemovedSelection[];
-  masked: MaskedSelection[];
+  released: ReleasedSelection[];
   /** Coordinates left in the operation, per root response key (for audit). */
   kept: Map<string, Set<string>>;
   /** True when nothing is left to execute. */
@@ -74,7 +78,7 @@ export function filterOperation(
   const inlined = inlineFragments(operation.selectionSet, fragments, new Set());
 
   const removed: RemovedSelection[] = [];
-  const masked: MaskedSelection[] = [];
+  const released: ReleasedSelection[] = [];
   const kept = new Map<string, Set<string>>();
   const rootSelections: SelectionNode[] = [];
 
@@ -95,7 +99,7 @@ export function filterOperation(
         continue;
       }
       const coordinates = new Set<string>();
-      const walk = filterSelectionSet(schema, field.selectionSet, namedType, [key], decide, removed, masked, coordinates);
+      const walk = filterSelectionSet(schema, field.selectionSet, namedType, [key], decide, removed, released, coordinates);
       if (walk.kind === 'removed') {
         removed.push({ path: [key], coordinate: `${rootType.name}.${field.name.value}`, decision: walk.decision });
         continue;
@@ -110,7 +114,7 @@ export function filterOperation(
     document: { kind: Kind.DOCUMENT, definitions: [filteredOperation] },
     operation: filteredOperation,
     removed,
-    masked,
+    released,
     kept,
     empty: rootSelections.length === 0,
   };
@@ -125,7 +129,7 @@ function filterSelectionSet(
   path: string[],
   decide: CoordinateDecider,
   removed: RemovedSelection[],
-  masked: MaskedSelection[],
+  released: ReleasedSelection[],
   coordinates: Set<string>,
 ): WalkResult {
   const selections: SelectionNode[] = [];
@@ -134,7 +138,7 @@ function filterSelectionSet(
     if (selection.kind === Kind.INLINE_FRAGMENT) {
       const conditionType = selection.typeCondition ? schema.getType(selection.typeCondition.name.value) : parentType;
       if (!conditionType || !isCompositeType(conditionType)) continue;
-      const inner = filterSelectionSet(schema, selection.selectionSet, conditionType, path, decide, removed, masked, coordinates);
+      const inner = filterSelectionSet(schema, selection.selectionSet, conditionType, path, decide, removed, released, coordinates);
       if (inner.kind === 'kept') selections.push({ ...selection, selectionSet: inner.selectionSet });
       else firstDenial ??= inner.decision;
       continue;
@@ -160,10 +164,12 @@ function filterSelectionSet(
       continue;
     }
     coordinates.add(coordinate);
-    if (decision.effect === 'masked') masked.push({ path: [...path, key], coordinate, mask: decision.mask });
     const namedType = getNamedType(fieldDefinition.type);
+    if (!selection.selectionSet) {
+      released.push({ path: [...path, key], coordinate, rootKey: path[0]!, effect: decision.effect, ...(decision.effect === 'masked' ? { mask: decision.mask } : {}) });
+    }
     if (selection.selectionSet && isCompositeType(namedType)) {
-      const inner = filterSelectionSet(schema, selection.selectionSet, namedType, [...path, key], decide, removed, masked, coordinates);
+      const inner = filterSelectionSet(schema, selection.selectionSet, namedType, [...path, key], decide, removed, released, coordinates);
       if (inner.kind === 'removed') {
         if (isNonNullType(fieldDefinition.type)) return inner;
         removed.push({ path: [...path, key], coordinate, decision: inner.decision });

@@ -1,0 +1,67 @@
+/**
+ * Plain HTTP routes beside /graphql: the platform CA certificate (public) and signed consent receipts
+ * (a resident, or their guardian, downloads a PKCS#7 receipt of one consent version and verifies it
+ * offline with `openssl smime -verify -in receipt.pem -CAfile ca.pem`).
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { currentConsents, residentsVisibleTo } from '../consent/index.js';
+import type { Database } from '../subgraphs/runtime/database.js';
+import type { ExtraRoute } from '../subgraphs/runtime/http.js';
+import type { KeyedCertificate, PlatformCa } from './pki/index.js';
+import { signConsentReceipt } from './pki/index.js';
+import type { Authenticator } from './stages/authenticate.js';
+import type { Executor } from '../consent/index.js';
+
+export interface ReceiptRouteOptions {
+  ca: PlatformCa;
+  signer: KeyedCertificate;
+  db: Database;
+  authenticate: Authenticator;
+}
+
+const RECEIPT_PATH = /^\/consents\/([^/]+)\/receipt$/;
+
+export function pkiRoutes(options: ReceiptRouteOptions): ExtraRoute[] {
+  const caCertificate: ExtraRoute = (request, response) => {
+    if (new URL(request.url ?? '/', 'http://localhost').pathname !== '/pki/ca.pem') return false;
+    response.writeHead(200, { 'content-type': 'application/x-pem-file' }).end(options.ca.certPem);
+    return true;
+  };
+  const receipt: ExtraRoute = async (request, response) => {
+    const match = RECEIPT_PATH.exec(new URL(request.url ?? '/', 'http://localhost').pathname);
+    if (!match || request.method !== 'GET') return false;
+    let actor;
+    try {
+      actor = await options.authenticate(header(request, 'authorization'));
+    } catch {
+      return reply(response, 401, 'invalid bearer token');
+    }
+    if (!actor) return reply(response, 401, 'sign in as the resident to download a receipt');
+    const consentId = decodeURIComponent(match[1]!);
+    const db = options.db as unknown as Executor;
+    for (const residentId of await residentsVisibleTo(db, actor)) {
+      const consent = (await currentConsents(db, residentId)).find((c) => c.id === consentId);
+      if (consent) {
+        response.writeHead(200, {
+          'content-type': 'application/pkcs7-mime; smime-type=signed-data',
+          'content-disposition': `attachment; filename="consent-${consentId}-v${consent.version}.p7m.pem"`,
+        });
+        response.end(signConsentReceipt(options.signer, consent));
+        return true;
+      }
+    }
+    // Someone else's consent looks exactly like one that does not exist.
+    return reply(response, 404, 'no such consent');
+  };
+  return [caCertificate, receipt];
+}
+
+function reply(response: ServerResponse, status: number, message: string): true {
+  response.writeHead(status, { 'content-type': 'text/plain; charset=utf-8' }).end(message);
+  return true;
+}
+
+function header(request: IncomingMessage, name: string): string | undefined {
+  const value = request.headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
