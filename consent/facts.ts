@@ -72,3 +72,13 @@ export async function gatherFacts(db: Executor, request: FactsRequest): Promise<
   }
   return { ok: true, facts };
 }
+
+/** Records that an institution treats these residents (from the HIS encounter feed); idempotent. */
+export async function recordCareRelationships(db: Executor, institutionId: string, residentIds: readonly string[], since = new Date()): Promise<void> {
+  const unique = [...new Set(residentIds)];
+  if (unique.length === 0) return;
+  await db
+    .insert(careRelationships)
+    .values(unique.map((residentId) => ({ residentId, institutionId, since })))
+    .onConflictDoNothing();
+}

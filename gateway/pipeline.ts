@@ -6,6 +6,7 @@
  *   3b resolve subjects       findResident → resident id via the blind index
  *   4 decide                  facts → CASL ability → per-field decision and row scope
  *   4b filter                 remove denied selections before planning (or reject the operation)
+ *   4c protect writes         validate, encrypt and blind-index identifying fields pushed by a HIS
  *   6 sign context            the JWS every subgraph fetch carries
  *   — plan and fetch —        @apollo/gateway, through EnforcingGateway
  *   7 shape, decrypt and mask null + error at denied paths, masks
@@ -31,6 +32,8 @@ import { filterOperation, overrideRootArguments, type CoordinateDecider } from '
 import { isLookupRoot, resolveSubjects, type ResidentIndexLookup } from './stages/resolve-subjects.js';
 import { decodeBreakGlassReason, resolvePurpose } from './stages/purpose.js';
 import type { ContextSigner } from './stages/sign-context.js';
+import { protectWrites } from './stages/protect-writes.js';
+import type { Keyring } from './keyring/index.js';
 
 export const PURPOSE_HEADER = 'x-purpose-of-use';
 export const GRANT_HEADER = 'x-access-grant';
@@ -42,8 +45,8 @@ export type EnforcementMode = 'filter' | 'reject';
 export interface PipelineDependencies {
   authenticate: Authenticator;
   signContext: ContextSigner;
-  /** Blind index of an identifier (the keyring's keyed HMAC). */
-  blindIndex: (kind: 'idCard', value: string) => string;
+  /** Field keys: blind indexes for lookups, encryption of protected writes. */
+  keyring: Keyring;
   lookupResident: ResidentIndexLookup;
   db: Database;
   classifications: ClassificationMap;
@@ -91,10 +94,17 @@ const purpose: Stage = (request) => {
   if (resolved) context.purpose = resolved;
 };
 
-const resolve: Stage = async (request, { blindIndex, lookupResident }) => {
+const resolve: Stage = async (request, { keyring, lookupResident }) => {
   const context = request.contextValue;
   const analysis = required(context, 'analysis', 'resolve-subjects');
-  context.resolvedSubjects = await resolveSubjects(analysis, context.actor, context.requestId, blindIndex, lookupResident);
+  context.resolvedSubjects = await resolveSubjects(analysis, context.actor, context.requestId, (kind, value) => keyring.blindIndex(kind, value), lookupResident);
+};
+
+const protect: Stage = async (request, { keyring }) => {
+  const context = request.contextValue;
+  const analysis = required(context, 'analysis', 'protect-writes');
+  const overrides = await protectWrites(analysis.operation, request.request.variables ?? {}, keyring);
+  context.variableOverrides = { ...context.variableOverrides, ...overrides };
 };
 
 const decide: Stage = async (request, { db, classifications }) => {
@@ -143,7 +153,7 @@ const filter: Stage = (request, { mode, classifications }) => {
   const overrides = new Map([...(context.resolvedSubjects ?? [])].map(([rootKey, subject]) => [rootKey, subject.argument]));
   const rewritten = overrideRootArguments(filtered, overrides);
   context.filtered = rewritten.filtered;
-  context.variableOverrides = rewritten.variables;
+  context.variableOverrides = { ...context.variableOverrides, ...rewritten.variables };
   const [firstRemoval] = context.filtered.removed;
   if (mode === 'reject' && firstRemoval) {
     throw new GraphQLError(`The operation selects data you may not read: ${context.filtered.removed.map((r) => r.path.join('.')).join(', ')}.`, {
@@ -171,6 +181,7 @@ const STAGES: ReadonlyArray<readonly [string, Stage]> = [
   ['resolve-subjects', resolve],
   ['decide', decide],
   ['filter', filter],
+  ['protect-writes', protect],
   ['sign-context', signContext],
 ];
 

@@ -19,8 +19,8 @@ export interface GatewayRequestContext extends BaseContext {
   analysis?: OperationAnalysis;
   /** Set by resolve-subjects: residents found by identifier, by root response key. */
   resolvedSubjects?: Map<string, ResolvedSubject>;
-  /** Set by filter: variable values the gateway substitutes (blind indexes instead of identifiers). */
-  variableOverrides?: Record<string, string>;
+  /** Set by filter and protect-writes: variable values the gateway substitutes (blind indexes, ciphertexts). */
+  variableOverrides?: Record<string, unknown>;
   /** Set by decide: one decision per root field that reads a resident. */
   subjects?: SubjectDecision[];
   /** Set by filter: the operation the gateway actually plans. */

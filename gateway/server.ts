@@ -83,7 +83,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       enforcementPipeline({
         authenticate,
         signContext,
-        blindIndex: (kind, value) => options.keyring.blindIndex(kind, value),
+        keyring: options.keyring,
         lookupResident: residentIndexLookup(populationUrl(options), signContext),
         db: options.database,
         classifications,

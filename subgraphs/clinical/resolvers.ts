@@ -5,6 +5,7 @@ import { Arg, Ctx, Directive, Field, FieldResolver, ID, InputType, Int, Mutation
 import { classified } from '../../schema/classification.js';
 import { assertKnownCode } from '../../schema/codes.js';
 import { ERROR_CODES, InvalidInputError } from '../../schema/errors.js';
+import { looksLikeFieldCiphertext } from '../../schema/protected-value.js';
 import { recordLevel, sensitivityOfDiagnosis, strongestLabel } from '../../schema/sensitivity.js';
 import { boundedPageSize, residentRowFilter } from '../runtime/row-filter.js';
 import type { SubgraphContext } from '../runtime/server.js';
@@ -260,6 +261,10 @@ function validateEncounter(item: EncounterInput, index: number): void {
   if (item.endedAt && item.endedAt < item.startedAt) throw new InvalidInputError(`${at}.endedAt is before startedAt.`, { field: `${at}.endedAt` });
   if (item.startedAt.getTime() > Date.now() + 5 * 60_000) throw new InvalidInputError(`${at}.startedAt is in the future.`, { field: `${at}.startedAt` });
   if (item.diagnoses.length === 0) throw new InvalidInputError(`${at} needs at least one diagnosis.`, { field: `${at}.diagnoses` });
+  // Free text may identify a person: only the gateway's ciphertext is stored.
+  if (item.chiefComplaint != null && !looksLikeFieldCiphertext(item.chiefComplaint)) {
+    throw new InvalidInputError(`${at}.chiefComplaint must arrive encrypted by the gateway.`, { field: `${at}.chiefComplaint` });
+  }
   item.diagnoses.forEach((d, j) => {
     if (!DIAGNOSIS_RANKS.has(d.rank)) throw new InvalidInputError(`${at}.diagnoses[${j}].rank must be PRIMARY or SECONDARY.`, { field: `${at}.diagnoses[${j}].rank` });
     assertKnownCode({ system: d.codeSystem, version: d.codeSystemVersion, code: d.code }, `${at}.diagnoses[${j}].code`);

@@ -1,16 +1,14 @@
-import { randomUUID } from 'node:crypto';
 import { eq, inArray } from 'drizzle-orm';
 import { GraphQLError } from 'graphql';
 import { Arg, Ctx, Directive, ID, Mutation, Query, Resolver } from 'type-graphql';
 import { districtName, isKnownAreaCode } from '../../schema/districts.js';
 import { ERROR_CODES, InvalidInputError } from '../../schema/errors.js';
-import { assertSexMatchesIdCard, normaliseIdCardNumber, parseIdCardNumber } from '../../schema/id-card.js';
+import { looksLikeBlindIndex, looksLikeFieldCiphertext } from '../../schema/protected-value.js';
 import { mayReachResident, mayReadResidentCategory } from '../runtime/row-filter.js';
 import type { SubgraphContext } from '../runtime/server.js';
 import { residents, type ResidentRow } from './tables.js';
 import { Resident, ResidentInput } from './types.js';
 
-const PHONE_PATTERN = /^1[3-9]\d{9}$/;
 
 /** Maps a stored row to the GraphQL type; encrypted columns pass through as stored (the gateway decrypts). */
 export function toResident(row: ResidentRow): Resident {
@@ -76,31 +74,33 @@ export class ResidentResolver {
     return (await loadResidents(context, [self])).get(self) ?? null;
   }
 
-  @Mutation(() => Resident, { description: 'Registers a resident (HIS feed). Validates the ID-card number and sex.' })
+  @Mutation(() => Resident, {
+    description: 'Registers a resident (HIS feed). The gateway validates the ID-card number and sex and encrypts the identifying fields.',
+  })
   async registerResident(@Arg('input', () => ResidentInput) input: ResidentInput, @Ctx() context: SubgraphContext): Promise<Resident> {
     if (context.request.actor?.role !== 'hospital_system') {
       throw new GraphQLError('Only a hospital system can register residents.', { extensions: { code: ERROR_CODES.FORBIDDEN } });
     }
-    const parsed = parseIdCardNumber(input.idCardNumber);
-    assertSexMatchesIdCard(input.sex, input.idCardNumber);
-    if (!isKnownAreaCode(input.districtCode)) throw new InvalidInputError(`Unknown GB/T 2260 district code ${input.districtCode}.`, { field: 'districtCode' });
-    if (input.phone !== undefined && input.phone !== null && !PHONE_PATTERN.test(input.phone)) {
-      throw new InvalidInputError('A phone number is 11 digits starting with 1[3-9].', { field: 'phone' });
+    // Plaintext identifiers are refused here: only the gateway's protected form is ever stored.
+    const protectedFields = [input.name, input.idCardNumber, input.phone, input.address].filter((v) => v !== undefined && v !== null);
+    if (!input.id || !looksLikeBlindIndex(input.idCardIndex) || !input.birthDate || !protectedFields.every(looksLikeFieldCiphertext)) {
+      throw new InvalidInputError('Identifying fields must arrive encrypted by the gateway.', { field: 'input' });
     }
-    if (input.name.trim().length === 0 || input.name.length > 50) throw new InvalidInputError('A name is 1 to 50 characters.', { field: 'name' });
-    const idCardNumber = normaliseIdCardNumber(input.idCardNumber);
+    if (input.phone && !looksLikeBlindIndex(input.phoneIndex)) throw new InvalidInputError('A phone needs its blind index.', { field: 'phone' });
+    if (!['0', '1', '2', '9'].includes(input.sex)) throw new InvalidInputError('sex is a GB/T 2261.1 code: 0, 1, 2 or 9.', { field: 'sex' });
+    if (!isKnownAreaCode(input.districtCode)) throw new InvalidInputError(`Unknown GB/T 2260 district code ${input.districtCode}.`, { field: 'districtCode' });
     // One statement: a concurrent registration of the same number loses on the unique index, not with a raw error.
     const [row] = await context.db
       .insert(residents)
       .values({
-        id: `res-${randomUUID()}`,
-        name: input.name.trim(),
+        id: input.id,
+        name: input.name,
         sex: input.sex,
-        birthDate: parsed.birthDate,
-        idCardNumber,
-        idCardIndex: idCardNumber,
+        birthDate: input.birthDate,
+        idCardNumber: input.idCardNumber,
+        idCardIndex: input.idCardIndex,
         phone: input.phone ?? null,
-        phoneIndex: input.phone ?? null,
+        phoneIndex: input.phone ? (input.phoneIndex ?? null) : null,
         address: input.address ?? null,
         districtCode: input.districtCode,
       })

@@ -53,7 +53,10 @@ export class Resident {
   guardianId?: string | null;
 }
 
-@InputType({ description: 'A resident as registered by a hospital system (HIS feed).' })
+@InputType({
+  description:
+    'A resident as registered by a hospital system (HIS feed). The gateway validates the identity, then encrypts the identifying fields and adds their blind indexes; this subgraph only ever stores ciphertext.',
+})
 export class ResidentInput {
   @Field(() => String)
   name!: string;
@@ -72,4 +75,20 @@ export class ResidentInput {
 
   @Field(() => String, { description: 'GB/T 2260 district of residence.' })
   districtCode!: string;
+
+  @Field(() => ID, { nullable: true, description: 'Set by the gateway (the id the ciphertexts are bound to).' })
+  @Directive('@inaccessible')
+  id?: string;
+
+  @Field(() => String, { nullable: true, description: 'Set by the gateway: blind index of the ID-card number.' })
+  @Directive('@inaccessible')
+  idCardIndex?: string;
+
+  @Field(() => String, { nullable: true, description: 'Set by the gateway: blind index of the phone number.' })
+  @Directive('@inaccessible')
+  phoneIndex?: string;
+
+  @Field(() => String, { nullable: true, description: 'Set by the gateway: birth date read from the ID-card number.' })
+  @Directive('@inaccessible')
+  birthDate?: string;
 }
