@@ -100,7 +100,9 @@ export async function protectWrites(
       }
       for (const [field, { kind, into }] of Object.entries(write.index ?? {})) {
         const plaintext = item[field];
+        // Never trust a client-sent index: it is computed here or absent.
         if (typeof plaintext === 'string' && plaintext.length > 0) result[into] = keyring.blindIndex(kind, plaintext);
+        else delete result[into];
       }
       return result;
     });

@@ -76,19 +76,17 @@ export class ResidentInput {
   @Field(() => String, { description: 'GB/T 2260 district of residence.' })
   districtCode!: string;
 
-  @Field(() => ID, { nullable: true, description: 'Set by the gateway (the id the ciphertexts are bound to).' })
-  @Directive('@inaccessible')
+  // The four fields below are written by the gateway's protect-writes stage; whatever a client sends
+  // in them is replaced. (They cannot be @inaccessible: the gateway coerces variables against the API schema.)
+  @Field(() => ID, { nullable: true, description: 'Set by the gateway (the id the ciphertexts are bound to); a client value is replaced.' })
   id?: string;
 
-  @Field(() => String, { nullable: true, description: 'Set by the gateway: blind index of the ID-card number.' })
-  @Directive('@inaccessible')
+  @Field(() => String, { nullable: true, description: 'Set by the gateway: blind index of the ID-card number; a client value is replaced.' })
   idCardIndex?: string;
 
-  @Field(() => String, { nullable: true, description: 'Set by the gateway: blind index of the phone number.' })
-  @Directive('@inaccessible')
+  @Field(() => String, { nullable: true, description: 'Set by the gateway: blind index of the phone number; a client value is replaced.' })
   phoneIndex?: string;
 
-  @Field(() => String, { nullable: true, description: 'Set by the gateway: birth date read from the ID-card number.' })
-  @Directive('@inaccessible')
+  @Field(() => String, { nullable: true, description: 'Set by the gateway from the ID-card number; a client value is replaced.' })
   birthDate?: string;
 }
