@@ -15,6 +15,7 @@ import 'reflect-metadata';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { count } from 'drizzle-orm';
+import { keyringFromConfig, protectorFor } from '../gateway/index.js';
 import { DEFAULT_AS_OF, DEFAULT_SEED, isRegionSeeded, seedRegion, type SeedProgress } from '../seed/index.js';
 import { residents } from '../subgraphs/population/tables.js';
 import { migrateAll, openDatabase } from '../subgraphs/runtime/database.js';
@@ -72,7 +73,8 @@ const asOf = asOfArgument === 'today' ? new Date().toISOString().slice(0, 10) : 
 if (!/^\d{4}-\d{2}-\d{2}$/.test(asOf) || asOf < '2025-01-01') fail(`--as-of must be "today" or a date from 2025-01-01 on, got "${asOf}"`);
 
 const databaseUrl = process.env['DATABASE_URL'];
-const dataDir = resolve(process.env['HEALTHMESH_DATA_DIR'] ?? '.data', 'pglite');
+const dataDirRoot = resolve(process.env['HEALTHMESH_DATA_DIR'] ?? '.data');
+const dataDir = resolve(dataDirRoot, 'pglite');
 const where = databaseUrl ? 'the database at DATABASE_URL' : dataDir;
 
 const nf = new Intl.NumberFormat('en-US');
@@ -129,7 +131,9 @@ try {
     process.stderr.write(
       `Seeding ${nf.format(total)} residents (seed "${seed}", history to ${asOf}${startIndex > 0 ? `, after the existing ${nf.format(startIndex)}` : ''}) into ${where}\n`,
     );
-    const summary = await seedRegion(handle.db, { seed, residents: total, startIndex, batchSize, asOf, onProgress });
+    // Identifying fields are encrypted with the platform keyring before they reach any table.
+    const { protector, prepare } = protectorFor(keyringFromConfig(handle.db, { dataDir: dataDirRoot }));
+    const summary = await seedRegion(handle.db, { seed, residents: total, startIndex, batchSize, asOf, onProgress, protector, prepare });
     if (interactive) process.stderr.write('\n');
     const rate = summary.rows / Math.max(summary.elapsedMs / 1000, 0.001);
     process.stdout.write(
