@@ -6,6 +6,7 @@
  * for a wider caller is never reused for a narrower one.
  */
 import { createHash } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
 import type { ApolloGateway } from '@apollo/gateway';
 import type {
   GatewayExecutionResult,
@@ -32,6 +33,8 @@ export interface EnforcementDependencies {
   db: Database;
   classifications: ClassificationMap;
   keyring: Keyring;
+  /** Called with the time spent in post-execution stages (for the benchmark; never logs data). */
+  onStageTiming?: (stage: 'execute' | 'decrypt-and-mask' | 'audit', milliseconds: number) => void;
 }
 
 export class EnforcingGateway implements GatewayInterface {
@@ -57,6 +60,8 @@ export class EnforcingGateway implements GatewayInterface {
   private async execute(request: GatewayGraphQLRequestContext, executor: GatewayExecutor): Promise<GatewayExecutionResult> {
     const context = request.context as GatewayRequestContext;
     const filtered = required(context, 'filtered', 'execute');
+    const timing = this.dependencies.onStageTiming;
+    let started = performance.now();
     const planned: GatewayExecutionResult = filtered.empty
       ? { data: {} }
       : await executor({
@@ -68,12 +73,16 @@ export class EnforcingGateway implements GatewayInterface {
           queryHash: createHash('sha256').update(print(filtered.document)).digest('hex'),
         });
     const data = (planned.data ?? null) as Record<string, unknown> | null;
+    timing?.('execute', performance.now() - started);
     const subjects = context.subjects ?? [];
+    started = performance.now();
     const denials = data ? nullRemovedSelections(data, filtered.removed) : [];
     if (data) {
       const residentOfRoot = new Map(subjects.map((subject) => [subject.rootKey, subject.residentId]));
       denials.push(...(await decryptAndMask({ data, released: filtered.released, residentOfRoot, classifications: this.dependencies.classifications, keyring: this.dependencies.keyring })));
     }
+    timing?.('decrypt-and-mask', performance.now() - started);
+    started = performance.now();
 
     if (subjects.length > 0) {
       const events = auditEventsForResult(context, data, this.dependencies.classifications);
@@ -92,6 +101,7 @@ export class EnforcingGateway implements GatewayInterface {
       }
     }
     await recordTreatment(this.dependencies.db, context, data);
+    timing?.('audit', performance.now() - started);
     const errors = [...(planned.errors ?? []), ...denials];
     return errors.length > 0 ? { ...planned, data, errors } : { ...planned, data };
   }

@@ -4,7 +4,7 @@ import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { readClassifications } from '../schema/classification.js';
 import type { Database } from '../subgraphs/runtime/database.js';
-import { EnforcingGateway } from './enforcing-gateway.js';
+import { EnforcingGateway, type EnforcementDependencies } from './enforcing-gateway.js';
 import type { Keyring } from './keyring/index.js';
 import type { KeyedCertificate, PlatformCa } from './pki/index.js';
 import { pkiRoutes } from './routes.js';
@@ -39,6 +39,7 @@ export interface GatewayOptions {
   introspection?: boolean;
   limits?: OperationLimits;
   routes?: ExtraRoute[];
+  onStageTiming?: EnforcementDependencies['onStageTiming'];
 }
 
 export type RunningGateway = RunningHttpService;
@@ -71,7 +72,12 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   });
   const authenticate = createAuthenticator(options.authentication);
   const signContext = createContextSigner(options.contextSigningKey.privateKey, options.contextSigningKey.kid);
-  const gateway = new EnforcingGateway(federation, { db: options.database, classifications, keyring: options.keyring });
+  const gateway = new EnforcingGateway(federation, {
+    db: options.database,
+    classifications,
+    keyring: options.keyring,
+    ...(options.onStageTiming ? { onStageTiming: options.onStageTiming } : {}),
+  });
   const apollo = new ApolloServer<GatewayRequestContext>({
     gateway,
     stopOnTerminationSignals: false,

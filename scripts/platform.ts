@@ -15,6 +15,7 @@ import {
   startGateway,
   subscribeToShredding,
   TOKEN_AUDIENCE,
+  type GatewayOptions,
   type Keyring,
   type RunningGateway,
   type SigningKeyPair,
@@ -48,6 +49,8 @@ export interface StartOptions {
   /** Reuse an open database (tests) instead of opening one from the config. */
   database?: DatabaseHandle;
   log?: (line: string) => void;
+  /** Stage timings of the gateway (the benchmark). */
+  onStageTiming?: GatewayOptions['onStageTiming'];
 }
 
 export async function startPlatform(config: PlatformConfig, options: StartOptions = {}): Promise<RunningPlatform> {
@@ -101,6 +104,7 @@ export async function startPlatform(config: PlatformConfig, options: StartOption
       contextSigningKey: contextKey,
       keyring,
       pki: { ca, receiptSigner },
+      ...(options.onStageTiming ? { onStageTiming: options.onStageTiming } : {}),
       database: database.db,
       mode: config.enforcementMode,
       port: config.gatewayPort,

@@ -6,11 +6,11 @@
  * plans and logs.
  */
 import { randomUUID } from 'node:crypto';
-import { GraphQLError, Kind, type OperationDefinitionNode } from 'graphql';
+import { GraphQLError, Kind, type DocumentNode, type FieldNode, type FragmentDefinitionNode, type OperationDefinitionNode, type SelectionSetNode } from 'graphql';
 import { isKnownAreaCode } from '../../schema/districts.js';
 import { ERROR_CODES, InvalidInputError } from '../../schema/errors.js';
-import { assertSexMatchesIdCard, parseIdCardNumber } from '../../schema/id-card.js';
-import { isMobilePhone } from '../../schema/phone.js';
+import { assertSexMatchesIdCard, normaliseIdCardNumber, parseIdCardNumber } from '../../schema/id-card.js';
+import { isMobilePhone, normalisePhone } from '../../schema/phone.js';
 import type { Keyring } from '../keyring/index.js';
 
 type Input = Record<string, unknown>;
@@ -30,7 +30,7 @@ const PROTECTED_WRITES: Readonly<Record<string, ProtectedWrite>> = {
   registerResident: {
     argument: 'input',
     prepare(item) {
-      const idCardNumber = String(item['idCardNumber'] ?? '');
+      const idCardNumber = normaliseIdCardNumber(String(item['idCardNumber'] ?? ''));
       const parsed = parseIdCardNumber(idCardNumber);
       assertSexMatchesIdCard(String(item['sex'] ?? ''), parsed);
       const name = String(item['name'] ?? '').trim();
@@ -38,7 +38,9 @@ const PROTECTED_WRITES: Readonly<Record<string, ProtectedWrite>> = {
       if (item['phone'] != null && !isMobilePhone(String(item['phone']))) throw new InvalidInputError('A phone number is 11 digits starting with 1[3-9].', { field: 'phone' });
       if (!isKnownAreaCode(String(item['districtCode'] ?? ''))) throw new InvalidInputError('Unknown GB/T 2260 district code.', { field: 'districtCode' });
       const residentId = `res-${randomUUID()}`;
-      return { residentId, extra: { id: residentId, birthDate: parsed.birthDate, name } };
+      // Stored (and indexed) in the normalised form, as the seeded data is.
+      const phone = item['phone'] == null ? {} : { phone: normalisePhone(String(item['phone'])) };
+      return { residentId, extra: { id: residentId, birthDate: parsed.birthDate, name, idCardNumber, ...phone } };
     },
     encrypt: { name: 'Resident.name', idCardNumber: 'Resident.idCardNumber', phone: 'Resident.phone', address: 'Resident.address' },
     index: { idCardNumber: { kind: 'idCard', into: 'idCardIndex' }, phone: { kind: 'phone', into: 'phoneIndex' } },
@@ -59,27 +61,33 @@ const PROTECTED_WRITES: Readonly<Record<string, ProtectedWrite>> = {
  * operation writes nothing protected).
  */
 export async function protectWrites(
+  document: DocumentNode,
   operation: OperationDefinitionNode,
   variables: Readonly<Record<string, unknown>>,
   keyring: Keyring,
 ): Promise<Record<string, unknown>> {
   const overrides: Record<string, unknown> = {};
   if (operation.operation !== 'mutation') return overrides;
-  for (const selection of operation.selectionSet.selections) {
-    if (selection.kind !== Kind.FIELD) continue;
+  const fragments = new Map<string, FragmentDefinitionNode>();
+  for (const definition of document.definitions) if (definition.kind === Kind.FRAGMENT_DEFINITION) fragments.set(definition.name.value, definition);
+  for (const selection of rootFields(operation.selectionSet, fragments)) {
     const write = PROTECTED_WRITES[selection.name.value];
     if (!write) continue;
     const argument = selection.arguments?.find((a) => a.name.value === write.argument);
     if (!argument) continue;
-    if (argument.value.kind !== Kind.VARIABLE) {
-      throw new GraphQLError(`Send ${selection.name.value}(${write.argument}:) as a variable: identifying data must not be written into the query text.`, {
+    const refuse = () =>
+      new GraphQLError(`Send ${selection.name.value}(${write.argument}:) as a variable without a default: identifying data must not be written into the query text.`, {
         extensions: { code: ERROR_CODES.BAD_USER_INPUT, http: { status: 400 } },
       });
-    }
+    if (argument.value.kind !== Kind.VARIABLE) throw refuse();
     const name = argument.value.name.value;
+    if (operation.variableDefinitions?.some((d) => d.variable.name.value === name && d.defaultValue)) throw refuse();
     const value = variables[name];
-    const items = (Array.isArray(value) ? value : [value]).filter((item): item is Input => item !== null && typeof item === 'object');
+    // Positions are kept (non-objects included) so errors name the right item and nothing is dropped.
+    const items: unknown[] = Array.isArray(value) ? value : [value];
+    const isItem = (item: unknown): item is Input => item !== null && typeof item === 'object';
     const prepared = items.map((item, index) => {
+      if (!isItem(item)) return undefined;
       try {
         return write.prepare(item);
       } catch (error) {
@@ -90,9 +98,11 @@ export async function protectWrites(
         throw error;
       }
     });
-    await keyring.prepare([...new Set(prepared.map((p) => p.residentId))]);
+    await keyring.prepare([...new Set(prepared.flatMap((p) => (p ? [p.residentId] : [])))]);
     const protectedItems = items.map((item, index) => {
-      const { residentId, extra } = prepared[index]!;
+      const preparedItem = prepared[index];
+      if (!isItem(item) || !preparedItem) return item;
+      const { residentId, extra } = preparedItem;
       const result: Input = { ...item, ...extra };
       for (const [field, coordinate] of Object.entries(write.encrypt)) {
         const plaintext = result[field];
@@ -109,4 +119,15 @@ export async function protectWrites(
     overrides[name] = Array.isArray(value) ? protectedItems : protectedItems[0];
   }
   return overrides;
+}
+
+/** The operation's root fields, through inline fragments and fragment spreads. */
+function rootFields(selectionSet: SelectionSetNode, fragments: ReadonlyMap<string, FragmentDefinitionNode>, seen = new Set<string>()): FieldNode[] {
+  return selectionSet.selections.flatMap((selection): FieldNode[] => {
+    if (selection.kind === Kind.FIELD) return [selection];
+    if (selection.kind === Kind.INLINE_FRAGMENT) return rootFields(selection.selectionSet, fragments, seen);
+    const fragment = fragments.get(selection.name.value);
+    if (!fragment || seen.has(fragment.name.value)) return [];
+    return rootFields(fragment.selectionSet, fragments, new Set([...seen, fragment.name.value]));
+  });
 }

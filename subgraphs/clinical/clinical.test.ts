@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 // The CommonJS build: the one @apollo/subgraph and type-graphql built the schema with (vite would pick index.mjs,
 // and graphql-js refuses a schema from the other module instance).
 import { graphql, Kind, parse, print, type ExecutionResult, type ObjectTypeDefinitionNode } from 'graphql/index.js';
+import { InMemoryKeyProvider, newBlindIndexKey, openKeyring, type Keyring } from '../../gateway/keyring/index.js';
 import { readClassifications, type DataCategory, type SensitivityLevel } from '../../schema/classification.js';
 import type { Actor, CategoryScope, GatewayContextClaims, RowScope } from '../../schema/context.js';
 import { testBackends } from '../../testkit/databases.js';
@@ -109,7 +110,6 @@ function encounterInput(input: Record<string, unknown> = {}): Record<string, unk
     startedAt: '2024-06-01T01:30:00.000Z',
     endedAt: '2024-06-01T02:00:00.000Z',
     attendingPractitionerId: 'pr-li',
-    chiefComplaint: '头晕 3 天',
     diagnoses: [HYPERTENSION],
     prescriptions: [{ drugCode: 'C08CA01', drugName: '氨氯地平片', dosage: '5mg', route: 'PO', frequency: 'QD', days: 30 }],
     ...input,
@@ -155,6 +155,13 @@ describe('clinical subgraph schema', () => {
 describe.each(testBackends())('the clinical subgraph on $name', (backend) => {
   let handle: DatabaseHandle;
   let dispose: () => Promise<void>;
+  /** The gateway's keyring: a chief complaint reaches this subgraph only as its ciphertext. */
+  let keyring: Keyring;
+
+  async function encryptComplaint(residentId: string, complaint: string): Promise<string> {
+    await keyring.prepare([residentId]);
+    return keyring.encrypt(residentId, 'Encounter.chiefComplaint', complaint);
+  }
 
   async function run<Data>(source: string, request: GatewayContextClaims, variableValues?: Record<string, unknown>): Promise<ExecutionResult<Data>> {
     return (await graphql({ schema: built.schema, source, variableValues, contextValue: { db: handle.db, request } })) as ExecutionResult<Data>;
@@ -190,7 +197,8 @@ describe.each(testBackends())('the clinical subgraph on $name', (backend) => {
 
   beforeAll(async () => {
     ({ handle, dispose } = await backend.open());
-    await migrateAll(handle, ['clinical']);
+    await migrateAll(handle, ['clinical', 'keyring']);
+    keyring = openKeyring(handle.db, { provider: new InMemoryKeyProvider(), blindIndexKey: newBlindIndexKey() });
     const encounter = (id: string, residentId: string, institutionId: string, started: string, extra: Partial<typeof encounters.$inferInsert> = {}) => ({
       id,
       residentId,
@@ -387,14 +395,16 @@ describe.each(testBackends())('the clinical subgraph on $name', (backend) => {
   describe('recordEncounters (HIS feed)', () => {
     it('records encounters with their diagnoses and prescriptions at the pushing institution, labelling an F32 visit level 5', async () => {
       const before = await counts();
+      const dizziness = await encryptComplaint(D, '头晕 3 天');
+      const lowMood = await encryptComplaint(D, '情绪低落 2 月');
       const result = await run<{ recordEncounters: string[] }>(RECORD, claims(null, his), {
         input: [
-          encounterInput(),
+          encounterInput({ chiefComplaint: dizziness }),
           encounterInput({
             department: '精神科',
             startedAt: '2024-06-02T01:30:00.000Z',
             endedAt: null,
-            chiefComplaint: '情绪低落 2 月',
+            chiefComplaint: lowMood,
             diagnoses: [
               { code: 'f32.900', codeSystem: 'ICD-10-CN', codeSystemVersion: '2.0', display: '抑郁发作', rank: 'PRIMARY' },
               { code: 'G47.000', codeSystem: 'ICD-10-CN', codeSystemVersion: '2.0', display: '失眠', rank: 'SECONDARY' },
@@ -408,8 +418,8 @@ describe.each(testBackends())('the clinical subgraph on $name', (backend) => {
       expect(result.data!.recordEncounters).toHaveLength(2);
       expect(await counts()).toEqual({ encounters: before.encounters + 2, diagnoses: before.diagnoses + 3, prescriptions: before.prescriptions + 2 });
 
-      const rows = await handle.query<{ id: string; resident_id: string; institution_id: string; department: string; sensitivity: string; level: number; ended_at: unknown }>(
-        'select id, resident_id, institution_id, department, sensitivity, level, ended_at from clinical.encounter where id = any($1) order by started_at',
+      const rows = await handle.query<{ id: string; resident_id: string; institution_id: string; department: string; chief_complaint: string; sensitivity: string; level: number; ended_at: unknown }>(
+        'select id, resident_id, institution_id, department, chief_complaint, sensitivity, level, ended_at from clinical.encounter where id = any($1) order by started_at',
         [[routine, psychiatry]],
       );
       expect(rows.map((r) => [r.id, r.resident_id, r.institution_id, r.sensitivity, r.level])).toEqual([
@@ -417,6 +427,10 @@ describe.each(testBackends())('the clinical subgraph on $name', (backend) => {
         [psychiatry, D, HOSPITAL_1, 'MENTAL_HEALTH', 5],
       ]);
       expect(rows[1]!.ended_at).toBeNull();
+      // The chief complaint is stored exactly as the gateway encrypted it.
+      expect(rows.map((r) => r.chief_complaint)).toEqual([dizziness, lowMood]);
+      await keyring.prepare([D]);
+      expect(keyring.decrypt(D, 'Encounter.chiefComplaint', rows[1]!.chief_complaint)).toEqual({ ok: true, plaintext: '情绪低落 2 月' });
       const dx = await handle.query<{ encounter_id: string; code: string; code_system: string; code_system_version: string; institution_id: string; sensitivity: string; level: number }>(
         'select encounter_id, code, code_system, code_system_version, institution_id, sensitivity, level from clinical.diagnosis where encounter_id = any($1) order by code',
         [[routine, psychiatry]],
@@ -488,6 +502,15 @@ describe.each(testBackends())('the clinical subgraph on $name', (backend) => {
       for (const [input, field] of cases) {
         expect(await refusal(input), field).toMatchObject({ code: 'BAD_USER_INPUT', field });
       }
+      expect(await counts()).toEqual(before);
+    });
+
+    it('refuses a plaintext chief complaint with BAD_USER_INPUT naming the record, and writes nothing of the batch', async () => {
+      const before = await counts();
+      const encrypted = encounterInput({ chiefComplaint: await encryptComplaint(D, '胸闷 1 周') });
+      expect(await refusal([encounterInput({ chiefComplaint: '胸闷 1 周' })])).toMatchObject({ code: 'BAD_USER_INPUT', field: 'input[0].chiefComplaint' });
+      expect(await refusal([encrypted, encounterInput({ chiefComplaint: '头晕 3 天' })])).toMatchObject({ code: 'BAD_USER_INPUT', field: 'input[1].chiefComplaint' });
+      expect(await refusal([encrypted, encounterInput({ chiefComplaint: '' })])).toMatchObject({ code: 'BAD_USER_INPUT', field: 'input[1].chiefComplaint' });
       expect(await counts()).toEqual(before);
     });
 

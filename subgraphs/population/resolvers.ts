@@ -83,10 +83,11 @@ export class ResidentResolver {
     }
     // Plaintext identifiers are refused here: only the gateway's protected form is ever stored.
     const protectedFields = [input.name, input.idCardNumber, input.phone, input.address].filter((v) => v !== undefined && v !== null);
-    if (!input.id || !looksLikeBlindIndex(input.idCardIndex) || !input.birthDate || !protectedFields.every(looksLikeFieldCiphertext)) {
+    const birthDate = input.birthDate ?? '';
+    if (!input.id || !looksLikeBlindIndex(input.idCardIndex, 'idCard') || !/^\d{4}-\d{2}-\d{2}$/.test(birthDate) || !protectedFields.every(looksLikeFieldCiphertext)) {
       throw new InvalidInputError('Identifying fields must arrive encrypted by the gateway.', { field: 'input' });
     }
-    if (input.phone && !looksLikeBlindIndex(input.phoneIndex)) throw new InvalidInputError('A phone needs its blind index.', { field: 'phone' });
+    if (input.phone && !looksLikeBlindIndex(input.phoneIndex, 'phone')) throw new InvalidInputError('A phone needs its blind index.', { field: 'phone' });
     if (!['0', '1', '2', '9'].includes(input.sex)) throw new InvalidInputError('sex is a GB/T 2261.1 code: 0, 1, 2 or 9.', { field: 'sex' });
     if (!isKnownAreaCode(input.districtCode)) throw new InvalidInputError(`Unknown GB/T 2260 district code ${input.districtCode}.`, { field: 'districtCode' });
     // One statement: a concurrent registration of the same number loses on the unique index, not with a raw error.
@@ -96,7 +97,7 @@ export class ResidentResolver {
         id: input.id,
         name: input.name,
         sex: input.sex,
-        birthDate: input.birthDate,
+        birthDate,
         idCardNumber: input.idCardNumber,
         idCardIndex: input.idCardIndex,
         phone: input.phone ?? null,
@@ -104,7 +105,7 @@ export class ResidentResolver {
         address: input.address ?? null,
         districtCode: input.districtCode,
       })
-      .onConflictDoNothing({ target: residents.idCardIndex })
+      .onConflictDoNothing()
       .returning();
     if (!row) throw new InvalidInputError('A resident with this ID-card number is already registered.', { field: 'idCardNumber' });
     return toResident(row);
