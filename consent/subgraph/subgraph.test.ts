@@ -1,3 +1,4 @@
+import { subgraphContext } from '../../subgraphs/runtime/index.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { graphql, Kind, parse, type ExecutionResult, type ObjectTypeDefinitionNode } from 'graphql';
 import { readClassifications } from '../../schema/classification.js';
@@ -34,7 +35,7 @@ function claims(actor: Actor | null): GatewayContextClaims {
 }
 
 async function run<Data = Record<string, unknown>>(actor: Actor | null, source: string, variableValues?: Record<string, unknown>): Promise<ExecutionResult<Data>> {
-  return (await graphql({ schema: built.schema, source, variableValues, contextValue: { db: handle.db, request: claims(actor) } })) as ExecutionResult<Data>;
+  return (await graphql({ schema: built.schema, source, variableValues, contextValue: subgraphContext(handle.db, claims(actor)) })) as ExecutionResult<Data>;
 }
 
 /** The single error of a refused operation, as `code: message`. */

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { graphql, Kind, parse, print, type ExecutionResult, type ObjectTypeDefinitionNode } from 'graphql/index.js';
 import { readClassifications, type DataCategory, type SensitivityLevel } from '../../schema/classification.js';
 import type { Actor, CategoryScope, GatewayContextClaims, RowScope } from '../../schema/context.js';
-import { buildSubgraph, type BuiltSubgraph } from '../runtime/index.js';
+import { buildSubgraph, type BuiltSubgraph, subgraphContext } from '../runtime/index.js';
 import { migrateAll, openDatabase, type DatabaseHandle } from '../runtime/database.js';
 import { archiveSubgraph } from './index.js';
 import { followUps, healthArchives, physicalExams } from './tables.js';
@@ -83,7 +83,7 @@ let built: BuiltSubgraph;
 let handle: DatabaseHandle;
 
 async function run<Data>(source: string, request: GatewayContextClaims, variableValues?: Record<string, unknown>): Promise<ExecutionResult<Data>> {
-  return (await graphql({ schema: built.schema, source, variableValues, contextValue: { db: handle.db, request } })) as ExecutionResult<Data>;
+  return (await graphql({ schema: built.schema, source, variableValues, contextValue: subgraphContext(handle.db, request) })) as ExecutionResult<Data>;
 }
 
 async function archiveOf(id: string, request: GatewayContextClaims, variables: Record<string, unknown> = {}): Promise<Archive | null> {

@@ -6,7 +6,7 @@ import { InMemoryKeyProvider, newBlindIndexKey, openKeyring, type Keyring } from
 import { readClassifications, type DataCategory, type SensitivityLevel } from '../../schema/classification.js';
 import type { Actor, CategoryScope, GatewayContextClaims, RowScope } from '../../schema/context.js';
 import { testBackends } from '../../testkit/databases.js';
-import { buildSubgraph, type BuiltSubgraph } from '../runtime/index.js';
+import { buildSubgraph, type BuiltSubgraph, subgraphContext } from '../runtime/index.js';
 import { migrateAll, type DatabaseHandle } from '../runtime/database.js';
 import { clinicalSubgraph } from './index.js';
 import { diagnoses, encounters, prescriptions } from './tables.js';
@@ -164,7 +164,7 @@ describe.each(testBackends())('the clinical subgraph on $name', (backend) => {
   }
 
   async function run<Data>(source: string, request: GatewayContextClaims, variableValues?: Record<string, unknown>): Promise<ExecutionResult<Data>> {
-    return (await graphql({ schema: built.schema, source, variableValues, contextValue: { db: handle.db, request } })) as ExecutionResult<Data>;
+    return (await graphql({ schema: built.schema, source, variableValues, contextValue: subgraphContext(handle.db, request) })) as ExecutionResult<Data>;
   }
 
   async function residentsClinical(residentIds: string[], request: GatewayContextClaims, variables: Record<string, unknown> = {}): Promise<ResidentClinical[]> {

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { and, asc, desc, eq, lt, type SQL } from 'drizzle-orm';
+import { and, asc, desc, inArray, lt, type SQL } from 'drizzle-orm';
 import { GraphQLError } from 'graphql';
 import { Arg, Ctx, Directive, Field, FieldResolver, ID, InputType, Int, Mutation, Resolver, Root } from 'type-graphql';
 import { classified } from '../../schema/classification.js';
@@ -128,28 +128,44 @@ export class EncounterResolver {
   @Directive(classified('CLINICAL', 3))
   @FieldResolver(() => [Diagnosis], { nullable: true, description: 'Diagnoses of this encounter (at most 50).' })
   async diagnoses(@Root() encounter: EncounterNode, @Ctx() context: SubgraphContext): Promise<Diagnosis[]> {
-    const filter = residentRowFilter(context.request, 'CLINICAL', diagnoses, encounter.residentId);
-    const rows = await context.db
-      .select()
-      .from(diagnoses)
-      .where(and(filter, eq(diagnoses.encounterId, encounter.id)))
-      .orderBy(asc(diagnoses.rank), asc(diagnoses.id))
-      .limit(50);
-    return rows.map(toDiagnosis);
+    // The encounters of one page share one query, under the resident's row filter.
+    const rows = await context.batches.load(`diagnoses:${encounter.residentId}`, encounter.id, async (encounterIds) => {
+      const filter = residentRowFilter(context.request, 'CLINICAL', diagnoses, encounter.residentId);
+      const found = await context.db
+        .select()
+        .from(diagnoses)
+        .where(and(filter, inArray(diagnoses.encounterId, [...encounterIds])))
+        .orderBy(asc(diagnoses.rank), asc(diagnoses.id));
+      return groupByEncounter(found, 50);
+    });
+    return (rows ?? []).map(toDiagnosis);
   }
 
   @Directive(classified('CLINICAL', 3))
   @FieldResolver(() => [Prescription], { nullable: true, description: 'Prescriptions of this encounter (at most 50).' })
   async prescriptions(@Root() encounter: EncounterNode, @Ctx() context: SubgraphContext): Promise<Prescription[]> {
-    const filter = residentRowFilter(context.request, 'CLINICAL', prescriptions, encounter.residentId);
-    const rows = await context.db
-      .select()
-      .from(prescriptions)
-      .where(and(filter, eq(prescriptions.encounterId, encounter.id)))
-      .orderBy(desc(prescriptions.id))
-      .limit(50);
-    return rows.map(toPrescription);
+    const rows = await context.batches.load(`prescriptions:${encounter.residentId}`, encounter.id, async (encounterIds) => {
+      const filter = residentRowFilter(context.request, 'CLINICAL', prescriptions, encounter.residentId);
+      const found = await context.db
+        .select()
+        .from(prescriptions)
+        .where(and(filter, inArray(prescriptions.encounterId, [...encounterIds])))
+        .orderBy(desc(prescriptions.id));
+      return groupByEncounter(found, 50);
+    });
+    return (rows ?? []).map(toPrescription);
   }
+}
+
+/** Rows by encounter, at most `limit` each, keeping the query's order. */
+function groupByEncounter<Row extends { encounterId: string }>(rows: readonly Row[], limit: number): Map<string, Row[]> {
+  const groups = new Map<string, Row[]>();
+  for (const row of rows) {
+    const group = groups.get(row.encounterId) ?? [];
+    if (group.length < limit) group.push(row);
+    groups.set(row.encounterId, group);
+  }
+  return groups;
 }
 
 @InputType()

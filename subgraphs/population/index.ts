@@ -8,7 +8,7 @@ export const populationSubgraph: SubgraphDefinition = {
   resolvers: [ResidentResolver],
   orphanedTypes: [Resident, District],
   referenceResolvers: {
-    Resident: async (reference, context) => (await loadResidents(context, [reference.id])).get(reference.id) ?? null,
+    Resident: async (reference, context) => (await context.batches.load('residents', reference.id, (ids) => loadResidents(context, ids))) ?? null,
   },
 };
 

@@ -8,7 +8,7 @@ import type { Actor, CategoryScope, GatewayContextClaims, RowScope } from '../..
 import { InMemoryKeyProvider, newBlindIndexKey, openKeyring, type Keyring } from '../../gateway/keyring/index.js';
 import { makeIdCardNumber, parseIdCardNumber } from '../../schema/id-card.js';
 import { testBackends } from '../../testkit/databases.js';
-import { buildSubgraph, type BuiltSubgraph } from '../runtime/index.js';
+import { buildSubgraph, type BuiltSubgraph, subgraphContext } from '../runtime/index.js';
 import { migrateAll, type DatabaseHandle } from '../runtime/database.js';
 import { populationSubgraph } from './index.js';
 import { residents } from './tables.js';
@@ -164,7 +164,7 @@ describe.each(testBackends())('the population subgraph on $name', (backend) => {
   let dispose: () => Promise<void>;
 
   async function run<Data>(source: string, request: GatewayContextClaims, variableValues?: Record<string, unknown>): Promise<ExecutionResult<Data>> {
-    return (await graphql({ schema: built.schema, source, variableValues, contextValue: { db: handle.db, request } })) as ExecutionResult<Data>;
+    return (await graphql({ schema: built.schema, source, variableValues, contextValue: subgraphContext(handle.db, request) })) as ExecutionResult<Data>;
   }
 
   async function resident(id: string, request: GatewayContextClaims): Promise<ResidentResult | null> {

@@ -8,8 +8,10 @@ export const resourcesSubgraph: SubgraphDefinition = {
   resolvers: [InstitutionResolver, PractitionerResolver],
   orphanedTypes: [Institution, Practitioner],
   referenceResolvers: {
-    Institution: async (reference, context) => (await loadInstitutions(context, [reference.id])).get(reference.id) ?? null,
-    Practitioner: async (reference, context) => (await loadPractitioners(context, [reference.id])).get(reference.id) ?? null,
+    Institution: async (reference, context) =>
+      (await context.batches.load('institutions', reference.id, (ids) => loadInstitutions(context, ids))) ?? null,
+    Practitioner: async (reference, context) =>
+      (await context.batches.load('practitioners', reference.id, (ids) => loadPractitioners(context, ids))) ?? null,
   },
 };
 

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { and, asc, desc, eq, getTableColumns, lt, type SQL } from 'drizzle-orm';
+import { and, asc, desc, eq, getTableColumns, inArray, lt, type SQL } from 'drizzle-orm';
 import { GraphQLError } from 'graphql';
 import { Arg, Ctx, Directive, Field, FieldResolver, ID, InputType, Int, Mutation, Resolver, Root } from 'type-graphql';
 import { assertKnownCode, LOINC } from '../../schema/codes.js';
@@ -113,15 +113,24 @@ export class LabReportResolver {
   @Directive(classified('RESULTS', 3))
   async items(@Root() report: LabReportNode, @Ctx() context: SubgraphContext): Promise<LabItem[]> {
     // Items have no level or institution of their own: they are visible exactly when their report is.
-    const reportFilter = residentRowFilter(context.request, 'RESULTS', labReports, report.residentId);
-    const rows = await context.db
-      .select(getTableColumns(labItems))
-      .from(labItems)
-      .innerJoin(labReports, eq(labItems.reportId, labReports.id))
-      .where(and(reportFilter, eq(labItems.reportId, report.id), eq(labItems.residentId, report.residentId)))
-      .orderBy(asc(labItems.localCode), asc(labItems.id))
-      .limit(MAX_ITEMS_PER_REPORT);
-    return rows.map(toLabItem);
+    // All reports of one page are loaded in one query (batched by resident, whose filter applies).
+    const items = await context.batches.load(`lab-items:${report.residentId}`, report.id, async (reportIds) => {
+      const reportFilter = residentRowFilter(context.request, 'RESULTS', labReports, report.residentId);
+      const rows = await context.db
+        .select(getTableColumns(labItems))
+        .from(labItems)
+        .innerJoin(labReports, eq(labItems.reportId, labReports.id))
+        .where(and(reportFilter, inArray(labItems.reportId, [...reportIds]), eq(labItems.residentId, report.residentId)))
+        .orderBy(asc(labItems.reportId), asc(labItems.localCode), asc(labItems.id));
+      const byReport = new Map<string, LabItem[]>();
+      for (const row of rows) {
+        const list = byReport.get(row.reportId) ?? [];
+        if (list.length < MAX_ITEMS_PER_REPORT) list.push(toLabItem(row));
+        byReport.set(row.reportId, list);
+      }
+      return byReport;
+    });
+    return items ?? [];
   }
 }
 

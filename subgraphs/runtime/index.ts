@@ -6,6 +6,7 @@ export { NO_ROWS, boundedPageSize, mayReachResident, mayReadResidentCategory, re
 export {
   buildSubgraph,
   startSubgraph,
+  subgraphContext,
   type BuiltSubgraph,
   type ReferenceResolver,
   type RunningSubgraph,
@@ -15,3 +16,4 @@ export {
 } from './server.js';
 export { residentIdColumn, sensitivityColumns } from './columns.js';
 export { redactUnexpectedErrors } from './errors.js';
+export { RequestBatches } from './batch.js';

@@ -12,6 +12,7 @@ import { parse, type GraphQLSchema } from 'graphql';
 import { buildSchema, createResolversMap, type NonEmptyArray } from 'type-graphql';
 import { CLASSIFICATION_SPEC_URL, CLASSIFIED_DIRECTIVE_SDL } from '../../schema/classification.js';
 import { CONTEXT_HEADER, type GatewayContextClaims } from '../../schema/context.js';
+import { RequestBatches } from './batch.js';
 import type { ContextVerifier } from './context.js';
 import type { Database } from './database.js';
 import { redactUnexpectedErrors } from './errors.js';
@@ -21,6 +22,13 @@ import { serveApollo, type RunningHttpService } from './http.js';
 export interface SubgraphContext {
   db: Database;
   request: GatewayContextClaims;
+  /** Per-request batching of reference resolution and nested lists. */
+  batches: RequestBatches;
+}
+
+/** The context of one request: the only way a resolver's context is built (server and tests alike). */
+export function subgraphContext(db: Database, request: GatewayContextClaims): SubgraphContext {
+  return { db, request, batches: new RequestBatches() };
 }
 
 /** Resolves an entity reference (`_entities`) within the request's context. */
@@ -104,7 +112,7 @@ export async function startSubgraph(definition: SubgraphDefinition, options: Sta
     context: async (request) => {
       const header = request.headers[CONTEXT_HEADER];
       const claims = await options.verifyContext(Array.isArray(header) ? header[0] : header);
-      return { db: options.database, request: claims };
+      return subgraphContext(options.database, claims);
     },
   });
   return { ...running, name: definition.name, url: running.url, port: running.port, stop: running.stop };
