@@ -10,6 +10,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { issueToken, loadOrCreateKeyPair } from '../gateway/index.js';
 import { demoActors, generateResident } from '../seed/index.js';
+import { openDatabase } from '../subgraphs/runtime/index.js';
 
 const run = promisify(execFile);
 const RESIDENTS = 60;
@@ -129,5 +130,23 @@ describe('npm start and the keys command line', () => {
     } finally {
       expect(await stop(second)).toBe(0);
     }
+  });
+
+  it('verifies the audit chain from the command line, and reports a tampered entry by position', async () => {
+    const env = environment(dataDir);
+    const intact = await run(process.execPath, ['dist/scripts/audit-verify.js'], { env });
+    expect(intact.stdout).toMatch(/^audit chain intact: \d+ entries/);
+    const handle = await openDatabase({ dataDir: join(dataDir, 'pglite') });
+    try {
+      await handle.query(`update consent.audit_entry set rows_returned = rows_returned + 1 where seq = (select min(seq) + 1 from consent.audit_entry)`);
+    } finally {
+      await handle.close();
+    }
+    const broken = await run(process.execPath, ['dist/scripts/audit-verify.js'], { env }).then(
+      () => ({ code: 0, stdout: '' }),
+      (error: { code: number; stdout: string }) => error,
+    );
+    expect(broken.code).toBe(1);
+    expect(broken.stdout).toMatch(/^audit chain BROKEN at position 2 \(seq \d+\): the entry was altered/);
   });
 });
