@@ -46,10 +46,13 @@ export async function keyPairFromJwk(privateJwk: JWK): Promise<SigningKeyPair> {
   return { kid: privateJwk.kid ?? 'unnamed', privateKey, publicKey, publicJwk };
 }
 
-/** A 32-byte secret under `<dataDir>/keys` (e.g. for deriving grant tokens), created on first use. */
-export function loadOrCreateSecret(dataDir: string, name: 'grant-token'): Uint8Array {
+/**
+ * A 32-byte secret under `<dataDir>/keys` (grant-token derivation, blind indexes), created on first
+ * use with mode 0600; two processes starting at once agree on one.
+ */
+export function loadOrCreateSecret(dataDir: string, name: 'grant-token' | 'blind-index'): Uint8Array {
   const directory = join(dataDir, 'keys');
-  const file = join(directory, `${name}.secret`);
+  const file = join(directory, name === 'blind-index' ? 'blind-index.key' : `${name}.secret`);
   if (!existsSync(file)) {
     mkdirSync(directory, { recursive: true, mode: 0o700 });
     try {

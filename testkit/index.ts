@@ -2,3 +2,4 @@
 export { testBackends, type TestBackend } from './databases.js';
 export { startTestPlatform, type GraphQLResponse, type TestPlatform } from './platform.js';
 export { startExtraGateway, startRecordingProxy, type RecordingProxy } from './extras.js';
+export { scopedClaims, type TestScope } from './claims.js';

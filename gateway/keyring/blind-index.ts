@@ -6,10 +6,9 @@
  *   bi1.<kind>.<base64url(HMAC-SHA-256(key, kind ‖ "\n" ‖ normalised value))>
  */
 import { createHmac, randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { normaliseIdCardNumber } from '../../schema/id-card.js';
 import { normalisePhone } from '../../schema/phone.js';
+import { loadOrCreateSecret } from '../keys.js';
 
 export const BLIND_INDEX_VERSION = 'bi1';
 export const BLIND_INDEX_KINDS = ['idCard', 'phone'] as const;
@@ -52,17 +51,7 @@ function decode(base64: string, what: string): Uint8Array {
 export function loadOrCreateBlindIndexKey(dataDir: string, env: NodeJS.ProcessEnv = process.env): Uint8Array {
   const fromEnv = env['HEALTHMESH_BLIND_INDEX_KEY'];
   if (fromEnv) return decode(fromEnv, 'HEALTHMESH_BLIND_INDEX_KEY');
-  const directory = join(dataDir, 'keys');
-  const file = join(directory, 'blind-index.key');
-  if (!existsSync(file)) {
-    mkdirSync(directory, { recursive: true, mode: 0o700 });
-    try {
-      writeFileSync(file, randomBytes(32).toString('base64'), { mode: 0o600, flag: 'wx' });
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-    }
-  }
-  return decode(readFileSync(file, 'utf8'), `blind index key ${file}`);
+  return loadOrCreateSecret(dataDir, 'blind-index');
 }
 
 /** A fresh random blind-index key (tests, tools). */
