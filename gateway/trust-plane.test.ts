@@ -75,6 +75,9 @@ describe.each(testBackends())('the trust plane on $name', (backend) => {
       const missing = await stack.query<ClinicalView>('clinician-c', CLINICAL_VIEW, { id: 'res-999999' }, TREAT);
       expect(existing.body.data).toEqual({ resident: null });
       expect(existing.body.errors?.map((e) => [e.path, e.extensions?.['code']])).toEqual([[['resident'], 'GRANT_REQUIRED']]);
+      // Everything the clinician would need to ask for, in one error.
+      const extensions = existing.body.errors![0]!.extensions as { missing: { category: string }; alsoMissing: Array<{ category: string }> };
+      expect([extensions.missing, ...extensions.alsoMissing].map((m) => m.category).sort()).toEqual(['CLINICAL', 'DEMOGRAPHICS', 'RESULTS']);
       expect(missing.body).toEqual(existing.body);
     });
 

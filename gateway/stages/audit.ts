@@ -44,7 +44,8 @@ export function auditEventsForResult(
       if (decision && decision.effect !== 'denied' && decision.basis === 'BREAK_GLASS') event.breakGlass = true;
     }
     for (const removed of filtered?.removed ?? []) {
-      if (removed.path[0] === subject.rootKey) addTo(event.deniedByCategory, removed.decision.missing.category, removed.coordinate);
+      if (removed.path[0] !== subject.rootKey) continue;
+      for (const missing of [removed.decision.missing, ...(removed.alsoMissing ?? [])]) addTo(event.deniedByCategory, missing.category, removed.coordinate);
     }
     event.rowsReturned += countObjects(data?.[subject.rootKey]);
   }

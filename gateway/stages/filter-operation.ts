@@ -34,6 +34,8 @@ export interface RemovedSelection {
   path: string[];
   coordinate: string;
   decision: DeniedDecision;
+  /** When a whole object was removed: what else inside it was missing. */
+  alsoMissing?: Array<DeniedDecision['missing']>;
 }
 
 /** A leaf field left in the operation, and how it may be released (decrypt-and-mask reads these). */
@@ -100,8 +102,9 @@ export function filterOperation(
       }
       const coordinates = new Set<string>();
       const walk = filterSelectionSet(schema, field.selectionSet, namedType, [key], decide, removed, released, coordinates);
-      if (walk.kind === 'removed') {
-        removed.push({ path: [key], coordinate: `${rootType.name}.${field.name.value}`, decision: walk.decision });
+      if (walk.kind !== 'kept') {
+        const [first, ...more] = walk.denials;
+        removed.push({ path: [key], coordinate: `${rootType.name}.${field.name.value}`, decision: first!, ...(more.length ? { alsoMissing: more.map((d) => d.missing) } : {}) });
         continue;
       }
       kept.set(key, coordinates);
@@ -120,8 +123,22 @@ export function filterOperation(
   };
 }
 
-type WalkResult = { kind: 'kept'; selectionSet: SelectionSetNode } | { kind: 'removed'; decision: DeniedDecision };
+type Collected = { removed: RemovedSelection[]; released: ReleasedSelection[]; coordinates: Set<string> };
 
+/**
+ * kept: the set survives. empty: every field was denied but each could be null (a fragment merges the
+ * removals, a field is removed whole). removed: a denied non-null field takes the enclosing object.
+ */
+type WalkResult =
+  | { kind: 'kept'; selectionSet: SelectionSetNode }
+  | { kind: 'empty'; denials: DeniedDecision[]; collected: Collected }
+  | { kind: 'removed'; denials: DeniedDecision[] };
+
+/**
+ * Filters one selection set. Removals and releases are collected locally and handed up only when the
+ * set is kept: when a denied non-null field takes its parent with it, every denial found inside is
+ * reported at the parent, so the caller learns everything that is missing, not only the first thing.
+ */
 function filterSelectionSet(
   schema: GraphQLSchema,
   selectionSet: SelectionSetNode,
@@ -133,14 +150,27 @@ function filterSelectionSet(
   coordinates: Set<string>,
 ): WalkResult {
   const selections: SelectionNode[] = [];
-  let firstDenial: DeniedDecision | undefined;
+  const local = { removed: [] as RemovedSelection[], released: [] as ReleasedSelection[], coordinates: new Set<string>() };
+  const denials: DeniedDecision[] = [];
+  let removeThisSet = false;
+  const removeChild = (childPath: string[], coordinate: string, found: DeniedDecision[]) => {
+    denials.push(...found);
+    local.removed.push({ path: childPath, coordinate, decision: found[0]!, ...(found.length > 1 ? { alsoMissing: found.slice(1).map((d) => d.missing) } : {}) });
+  };
   for (const selection of selectionSet.selections) {
     if (selection.kind === Kind.INLINE_FRAGMENT) {
       const conditionType = selection.typeCondition ? schema.getType(selection.typeCondition.name.value) : parentType;
       if (!conditionType || !isCompositeType(conditionType)) continue;
-      const inner = filterSelectionSet(schema, selection.selectionSet, conditionType, path, decide, removed, released, coordinates);
+      const inner = filterSelectionSet(schema, selection.selectionSet, conditionType, path, decide, local.removed, local.released, local.coordinates);
       if (inner.kind === 'kept') selections.push({ ...selection, selectionSet: inner.selectionSet });
-      else firstDenial ??= inner.decision;
+      else if (inner.kind === 'empty') {
+        // The fragment disappears; its fields are removed at their own paths.
+        denials.push(...inner.denials);
+        local.removed.push(...inner.collected.removed);
+      } else {
+        denials.push(...inner.denials);
+        removeThisSet = true;
+      }
       continue;
     }
     if (selection.kind !== Kind.FIELD) continue;
@@ -158,22 +188,28 @@ function filterSelectionSet(
     const decision = decide(coordinate);
     if (decision.effect === 'denied') {
       // A denied non-null field cannot be null: the nearest nullable ancestor is removed instead.
-      if (isNonNullType(fieldDefinition.type)) return { kind: 'removed', decision };
-      removed.push({ path: [...path, key], coordinate, decision });
-      firstDenial ??= decision;
+      if (isNonNullType(fieldDefinition.type)) {
+        denials.push(decision);
+        removeThisSet = true;
+      } else {
+        removeChild([...path, key], coordinate, [decision]);
+      }
       continue;
     }
-    coordinates.add(coordinate);
+    local.coordinates.add(coordinate);
     const namedType = getNamedType(fieldDefinition.type);
     if (!selection.selectionSet) {
-      released.push({ path: [...path, key], coordinate, rootKey: path[0]!, effect: decision.effect, ...(decision.effect === 'masked' ? { mask: decision.mask } : {}) });
+      local.released.push({ path: [...path, key], coordinate, rootKey: path[0]!, effect: decision.effect, ...(decision.effect === 'masked' ? { mask: decision.mask } : {}) });
     }
     if (selection.selectionSet && isCompositeType(namedType)) {
-      const inner = filterSelectionSet(schema, selection.selectionSet, namedType, [...path, key], decide, removed, released, coordinates);
-      if (inner.kind === 'removed') {
-        if (isNonNullType(fieldDefinition.type)) return inner;
-        removed.push({ path: [...path, key], coordinate, decision: inner.decision });
-        firstDenial ??= inner.decision;
+      const inner = filterSelectionSet(schema, selection.selectionSet, namedType, [...path, key], decide, local.removed, local.released, local.coordinates);
+      if (inner.kind !== 'kept') {
+        if (isNonNullType(fieldDefinition.type)) {
+          denials.push(...inner.denials);
+          removeThisSet = true;
+        } else {
+          removeChild([...path, key], coordinate, inner.denials);
+        }
         continue;
       }
       selections.push({ ...selection, selectionSet: inner.selectionSet });
@@ -181,12 +217,25 @@ function filterSelectionSet(
       selections.push(selection);
     }
   }
-  const hasField = selections.some((s) => s.kind === Kind.FIELD && s.name.value !== '__typename') || selections.some((s) => s.kind === Kind.INLINE_FRAGMENT);
-  if (!hasField) {
-    if (firstDenial) return { kind: 'removed', decision: firstDenial };
-    selections.push(TYPENAME);
-  }
+  const hasField = selections.some((s) => (s.kind === Kind.FIELD && s.name.value !== '__typename') || s.kind === Kind.INLINE_FRAGMENT);
+  if (removeThisSet) return { kind: 'removed', denials: distinctDenials(denials) };
+  if (!hasField && denials.length > 0) return { kind: 'empty', denials: distinctDenials(denials), collected: local };
+  if (!hasField) selections.push(TYPENAME);
+  removed.push(...local.removed);
+  released.push(...local.released);
+  for (const coordinate of local.coordinates) coordinates.add(coordinate);
   return { kind: 'kept', selectionSet: { kind: Kind.SELECTION_SET, selections } };
+}
+
+/** One denial per category and need, in the order found. */
+function distinctDenials(denials: readonly DeniedDecision[]): DeniedDecision[] {
+  const seen = new Set<string>();
+  return denials.filter((denial) => {
+    const key = `${denial.missing.category}:${denial.missing.need}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
 }
 
 /** Replaces every fragment spread with an equivalent inline fragment (recursively). */

@@ -37,10 +37,14 @@ export function nullRemovedSelections(data: Record<string, unknown>, removed: re
   for (const selection of removed) {
     forEachAtPath(data as Record<string, Json>, selection.path, (parent, key, concretePath) => {
       parent[key] = null;
+      const also = selection.alsoMissing ?? [];
+      const message = also.length
+        ? `${selection.decision.reason} Also missing: ${also.map((m) => `${m.category} (${m.need})`).join(', ')}.`
+        : selection.decision.reason;
       errors.push(
-        new GraphQLError(selection.decision.reason, {
+        new GraphQLError(message, {
           path: concretePath,
-          extensions: { code: selection.decision.code, missing: selection.decision.missing },
+          extensions: { code: selection.decision.code, missing: selection.decision.missing, ...(also.length ? { alsoMissing: also } : {}) },
         }),
       );
     });
