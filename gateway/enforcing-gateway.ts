@@ -120,6 +120,6 @@ async function recordTreatment(db: Database, context: GatewayRequestContext, dat
     if (field.name !== 'recordEncounters' || !Array.isArray(data[field.responseKey])) continue;
     const input = field.arguments['input'];
     const residentIds = (Array.isArray(input) ? input : []).flatMap((item) => (item && typeof item === 'object' && typeof (item as Record<string, unknown>)['residentId'] === 'string' ? [(item as Record<string, string>)['residentId']!] : []));
-    await recordCareRelationships(db as never, institutionId, residentIds);
+    await recordCareRelationships(db, institutionId, residentIds);
   }
 }

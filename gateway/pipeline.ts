@@ -111,7 +111,7 @@ const decide: Stage = async (request, { db, classifications }) => {
   const context = request.contextValue;
   const analysis = required(context, 'analysis', 'decide');
   context.subjects = await decideSubjects(
-    db as never,
+    db,
     {
       actor: context.actor,
       ...(context.purpose ? { purpose: context.purpose } : {}),

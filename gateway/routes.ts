@@ -4,13 +4,11 @@
  * offline with `openssl smime -verify -in receipt.pem -CAfile ca.pem`).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { currentConsents, residentsVisibleTo } from '../consent/index.js';
+import { currentConsents, residentsVisibleTo, type Executor } from '../consent/index.js';
 import type { Database } from '../subgraphs/runtime/database.js';
 import type { ExtraRoute } from '../subgraphs/runtime/http.js';
-import type { KeyedCertificate, PlatformCa } from './pki/index.js';
-import { signConsentReceipt } from './pki/index.js';
+import { signConsentReceipt, type KeyedCertificate, type PlatformCa } from './pki/index.js';
 import type { Authenticator } from './stages/authenticate.js';
-import type { Executor } from '../consent/index.js';
 
 export interface ReceiptRouteOptions {
   ca: PlatformCa;
@@ -38,7 +36,7 @@ export function pkiRoutes(options: ReceiptRouteOptions): ExtraRoute[] {
     }
     if (!actor) return reply(response, 401, 'sign in as the resident to download a receipt');
     const consentId = decodeURIComponent(match[1]!);
-    const db = options.db as unknown as Executor;
+    const db: Executor = options.db;
     for (const residentId of await residentsVisibleTo(db, actor)) {
       const consent = (await currentConsents(db, residentId)).find((c) => c.id === consentId);
       if (consent) {

@@ -7,7 +7,7 @@
  * `verifyAuditChain` query as the demo auditor; when it is not, the data directory is opened here.
  */
 import 'reflect-metadata';
-import { verifyAuditChain, type AuditChainReport, type Executor } from '../consent/index.js';
+import { verifyAuditChain, type AuditChainReport } from '../consent/index.js';
 import { issueToken, loadOrCreateKeyPair } from '../gateway/index.js';
 import { migrateAll, openDatabase } from '../subgraphs/runtime/index.js';
 import { loadConfig } from './config.js';
@@ -43,7 +43,7 @@ async function directly(): Promise<AuditChainReport> {
   const handle = await openDatabase(config.databaseUrl ? { url: config.databaseUrl } : { dataDir: `${config.dataDir}/pglite` });
   try {
     await migrateAll(handle);
-    return await verifyAuditChain(handle.db as unknown as Executor);
+    return await verifyAuditChain(handle.db);
   } finally {
     await handle.close();
   }

@@ -16,7 +16,7 @@ export class GrantUseLostError extends Error {
 export async function commitUse(db: Database, events: readonly AuditEvent[]): Promise<void> {
   const grantIds = [...new Set(events.flatMap((event) => (event.grantId ? [event.grantId] : [])))];
   await db.transaction(async (tx) => {
-    const executor = tx as unknown as Executor;
+    const executor: Executor = tx;
     for (const grantId of grantIds) {
       if ((await consumeGrantUse(executor, grantId)) === undefined) throw new GrantUseLostError(grantId);
     }
@@ -29,6 +29,6 @@ export async function commitUse(db: Database, events: readonly AuditEvent[]): Pr
 export async function commitRefusal(db: Database, events: readonly AuditEvent[]): Promise<void> {
   if (events.length === 0) return;
   await db.transaction(async (tx) => {
-    await appendAuditEntries(tx as unknown as Executor, events);
+    await appendAuditEntries(tx, events);
   });
 }

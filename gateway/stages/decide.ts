@@ -13,9 +13,9 @@ import {
   type DecisionFacts,
   type FieldAbility,
   type FieldDecision,
+  type Executor,
   type GrantProblem,
 } from '../../consent/index.js';
-import type { Executor } from '../../consent/index.js';
 import type { ClassificationMap, DataCategory } from '../../schema/classification.js';
 import type { Actor, CategoryScope, PurposeOfUse, RowScope } from '../../schema/context.js';
 import { ERROR_CODES } from '../../schema/errors.js';
