@@ -62,7 +62,7 @@ describe('the layout of DESIGN §2', () => {
     const servicesBlock = compose.slice(compose.indexOf('\nservices:'), compose.indexOf('\nvolumes:'));
     const services = [...servicesBlock.matchAll(/^ {2}([a-z][a-z0-9-]*):\s*$/gm)].map((m) => m[1]!);
     const subgraphServices = services.filter((s) => !['postgres', 'gateway', 'keys', 'migrate'].includes(s));
-    expect(subgraphServices.sort()).toEqual(servedSubgraphs(new Uint8Array(32)).map((s) => s.name).sort());
+    expect(subgraphServices.sort()).toEqual(servedSubgraphs(new Uint8Array(32), new Map()).map((s) => s.name).sort());
     expect(services).toContain('gateway');
     expect(services).toContain('postgres');
   });

@@ -7,6 +7,7 @@
  * Everything runs in this process against real HTTP servers on loopback; timings are wall-clock.
  */
 import 'reflect-metadata';
+import { generateKeyPairSync } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -229,20 +230,22 @@ async function grantThroughput(): Promise<string> {
     try {
       await migrateAll(handle);
       const total = Number(process.env['BENCH_GRANT_USES'] ?? 2000);
-      const { row } = await issueGrant(handle.db as never, new Uint8Array(32), {
+      const { row } = await issueGrant(handle.db, new Uint8Array(32), {
         requestId: 'bench', residentId: 'res-bench', granteeSub: 'clinician-bench', granteeInstitutionId: 'inst-01', categories: ['CLINICAL'],
         purpose: 'TREAT', maxLevel: 4, uses: total, validFrom: new Date(Date.now() - 1000), validUntil: new Date(Date.now() + 3_600_000),
       });
+      const { privateKey } = generateKeyPairSync('ed25519');
+      const signer = { keyId: 'bench', privateKey };
       let remaining = total;
       const started = performance.now();
       await Promise.all(Array.from({ length: handle.kind === 'postgres' ? CONCURRENCY : 1 }, async () => {
         while (remaining > 0) {
           remaining -= 1;
-          await commitUse(handle.db, [{ requestId: `bench-${remaining}`, actorSub: 'clinician-bench', actorRole: 'clinician', residentId: 'res-bench', grantId: row.id, operationHash: 'bench', fieldsByCategory: { CLINICAL: ['Encounter.id'] }, deniedByCategory: {}, rowsReturned: 1, outcome: 'ALLOWED' }]);
+          await commitUse(handle.db, [{ requestId: `bench-${remaining}`, actorSub: 'clinician-bench', actorRole: 'clinician', residentId: 'res-bench', grantId: row.id, operationHash: 'bench', fieldsByCategory: { CLINICAL: ['Encounter.id'] }, deniedByCategory: {}, rowsReturned: 1, outcome: 'ALLOWED' }], signer);
         }
       }));
       const seconds = (performance.now() - started) / 1000;
-      const left = await consumeGrantUse(handle.db as never, row.id);
+      const left = await consumeGrantUse(handle.db, row.id);
       if (left !== undefined) throw new Error(`grant should be used up, ${left} left`);
       rows.push(`| ${target.name} | ${total} | ${seconds.toFixed(2)} | ${(total / seconds).toFixed(0)} |`);
     } finally {
@@ -250,7 +253,7 @@ async function grantThroughput(): Promise<string> {
     }
   }
   if (!url) rows.push('| PostgreSQL | not measured: set BENCH_DATABASE_URL or TEST_DATABASE_URL | | |');
-  return `## Grants consumed and audited (one transaction each: conditional UPDATE + hash-chained INSERT)\n\n${rows.join('\n')}`;
+  return `## Grants consumed and audited (one transaction each: conditional UPDATE + hash-chained INSERT + signed checkpoint)\n\n${rows.join('\n')}`;
 }
 
 async function temporaryPostgres(adminUrl: string) {

@@ -1,4 +1,4 @@
-import { bigserial, boolean, index, integer, jsonb, pgSchema, smallint, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
+import { bigint, bigserial, boolean, index, integer, jsonb, pgSchema, smallint, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
 import type { DataCategory } from '../schema/classification.js';
 import type { PurposeOfUse } from '../schema/context.js';
 
@@ -156,6 +156,19 @@ export const auditEntries = consentSchema.table(
   (t) => [uniqueIndex('audit_entry_id_key').on(t.id), index('audit_entry_resident_idx').on(t.residentId, t.seq)],
 );
 
+/**
+ * Signed checkpoints of the audit chain: each audit transaction signs (seq, hash) of its last entry
+ * with the gateway's audit key (Ed25519). Someone with write access to the database can recompute a
+ * plain hash chain, but cannot sign: a rewritten or truncated chain no longer matches its checkpoints.
+ */
+export const auditCheckpoints = consentSchema.table('audit_checkpoint', {
+  seq: bigint('seq', { mode: 'number' }).primaryKey(),
+  hash: text('hash').notNull(),
+  keyId: text('key_id').notNull(),
+  signature: text('signature').notNull(),
+  at: timestamp('at', { withTimezone: true }).notNull().defaultNow(),
+});
+
 /** Break-glass accesses queued for a steward's review. */
 export const breakGlassReviews = consentSchema.table(
   'break_glass_review',
@@ -182,3 +195,4 @@ export type AccessRequestRow = typeof accessRequests.$inferSelect;
 export type AccessGrantRow = typeof accessGrants.$inferSelect;
 export type AuditEntryRow = typeof auditEntries.$inferSelect;
 export type BreakGlassReviewRow = typeof breakGlassReviews.$inferSelect;
+export type AuditCheckpointRow = typeof auditCheckpoints.$inferSelect;

@@ -25,7 +25,7 @@ import { required, type GatewayRequestContext } from './request-context.js';
 import { auditEventsForRefusal, auditEventsForResult } from './stages/audit.js';
 import { commitRefusal, commitUse, GrantUseLostError } from './stages/consume-grant.js';
 import { decryptAndMask } from './stages/decrypt-and-mask.js';
-import { recordCareRelationships } from '../consent/index.js';
+import { recordCareRelationships, type AuditSigner } from '../consent/index.js';
 import type { Keyring } from './keyring/index.js';
 import { nullRemovedSelections } from './stages/shape-result.js';
 
@@ -33,6 +33,8 @@ export interface EnforcementDependencies {
   db: Database;
   classifications: ClassificationMap;
   keyring: Keyring;
+  /** Signs the audit chain's checkpoints. */
+  auditSigner: AuditSigner;
   /** Called with the time spent in post-execution stages (for the benchmark; never logs data). */
   onStageTiming?: (stage: 'execute' | 'decrypt-and-mask' | 'audit', milliseconds: number) => void;
 }
@@ -87,10 +89,10 @@ export class EnforcingGateway implements GatewayInterface {
     if (subjects.length > 0) {
       const events = auditEventsForResult(context, data, this.dependencies.classifications);
       try {
-        await commitUse(this.dependencies.db, events);
+        await commitUse(this.dependencies.db, events, this.dependencies.auditSigner);
       } catch (error) {
         if (!(error instanceof GrantUseLostError)) throw error;
-        await commitRefusal(this.dependencies.db, auditEventsForRefusal(context, subjects, 'GRANT_INVALID'));
+        await commitRefusal(this.dependencies.db, auditEventsForRefusal(context, subjects, 'GRANT_INVALID'), this.dependencies.auditSigner);
         return {
           errors: [
             new GraphQLError('The access grant has no uses left; request access again.', {

@@ -1,6 +1,6 @@
 /** The gateway's public surface. */
 export { startGateway, type GatewayOptions, type RunningGateway } from './server.js';
-export { keyPairFromJwk, loadOrCreateKeyPair, loadOrCreateSecret, type KeyPurpose, type SigningKeyPair } from './keys.js';
+export { auditKeys, keyPairFromJwk, loadOrCreateKeyPair, loadOrCreateSecret, type KeyPurpose, type SigningKeyPair } from './keys.js';
 export { issueToken, LOCAL_ISSUER, TOKEN_AUDIENCE } from './identity.js';
 export { createContextSigner, type ContextSigner } from './stages/sign-context.js';
 export { createAuthenticator, type AuthenticationOptions, type Authenticator } from './stages/authenticate.js';

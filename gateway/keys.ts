@@ -4,9 +4,10 @@
  * and the context key from the environment or a secret store instead.
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { randomBytes } from 'node:crypto';
+import { KeyObject, randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { exportJWK, generateKeyPair, importJWK, type CryptoKey, type JWK } from 'jose';
+import type { AuditSigner, AuditVerifier } from '../consent/index.js';
 
 export interface SigningKeyPair {
   readonly kid: string;
@@ -15,7 +16,7 @@ export interface SigningKeyPair {
   readonly publicJwk: JWK;
 }
 
-export type KeyPurpose = 'identity-issuer' | 'context-signing';
+export type KeyPurpose = 'identity-issuer' | 'context-signing' | 'audit-signing';
 
 /** Loads the Ed25519 key pair for `purpose` from `<dataDir>/keys`, creating it on first use. */
 export async function loadOrCreateKeyPair(dataDir: string, purpose: KeyPurpose): Promise<SigningKeyPair> {
@@ -62,4 +63,12 @@ export function loadOrCreateSecret(dataDir: string, name: 'grant-token' | 'blind
     }
   }
   return new Uint8Array(Buffer.from(readFileSync(file, 'utf8'), 'base64'));
+}
+
+/** The audit key pair as the audit chain uses it: signs checkpoints (gateway) and verifies them (anyone). */
+export function auditKeys(pair: SigningKeyPair): { signer: AuditSigner; verifier: AuditVerifier } {
+  return {
+    signer: { keyId: pair.kid, privateKey: KeyObject.from(pair.privateKey) },
+    verifier: new Map([[pair.kid, KeyObject.from(pair.publicKey)]]),
+  };
 }

@@ -34,6 +34,7 @@ import { decodeBreakGlassReason, resolvePurpose } from './stages/purpose.js';
 import type { ContextSigner } from './stages/sign-context.js';
 import { protectWrites } from './stages/protect-writes.js';
 import type { Keyring } from './keyring/index.js';
+import type { AuditSigner } from '../consent/index.js';
 
 export const PURPOSE_HEADER = 'x-purpose-of-use';
 export const GRANT_HEADER = 'x-access-grant';
@@ -47,6 +48,8 @@ export interface PipelineDependencies {
   signContext: ContextSigner;
   /** Field keys: blind indexes for lookups, encryption of protected writes. */
   keyring: Keyring;
+  /** Signs the audit chain's checkpoints. */
+  auditSigner: AuditSigner;
   lookupResident: ResidentIndexLookup;
   db: Database;
   classifications: ClassificationMap;
@@ -204,12 +207,12 @@ export function enforcementPipeline(dependencies: PipelineDependencies): ApolloS
 }
 
 /** A refused operation that named residents is audited as DENIED for each of them (fail closed). */
-async function auditRefusal(request: ResolvedRequest, { db }: PipelineDependencies, error: unknown): Promise<void> {
+async function auditRefusal(request: ResolvedRequest, { db, auditSigner }: PipelineDependencies, error: unknown): Promise<void> {
   const context = request.contextValue;
   if (!(error instanceof GraphQLError) || !context.analysis) return;
   const roots = subjectRoots(context.analysis, context.actor, context.resolvedSubjects);
   if (roots.length === 0) return;
-  await commitRefusal(db, auditEventsForRefusal(context, roots, String(error.extensions['code'] ?? 'REFUSED')));
+  await commitRefusal(db, auditEventsForRefusal(context, roots, String(error.extensions['code'] ?? 'REFUSED')), auditSigner);
 }
 
 function header(request: IncomingMessage, name: string): string | undefined {

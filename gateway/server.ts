@@ -18,7 +18,7 @@ import { createAuthenticator, type AuthenticationOptions } from './stages/authen
 import { createContextSigner, type ContextSigner } from './stages/sign-context.js';
 import type { ResidentIndexLookup } from './stages/resolve-subjects.js';
 import { CONTEXT_HEADER } from '../schema/context.js';
-import type { SigningKeyPair } from './keys.js';
+import { auditKeys, type SigningKeyPair } from './keys.js';
 
 export interface GatewayOptions {
   supergraphSdl: string;
@@ -28,6 +28,8 @@ export interface GatewayOptions {
   contextSigningKey: SigningKeyPair;
   /** Field keys: decrypts what the decision releases, blind-indexes identifiers. */
   keyring: Keyring;
+  /** Signs the audit chain's checkpoints (Ed25519; the public half verifies them). */
+  auditSigningKey: SigningKeyPair;
   /** The platform PKI: serves the CA certificate and signs consent receipts. */
   pki?: { ca: PlatformCa; receiptSigner: KeyedCertificate };
   /** The consent store (consents, grants, audit) the decisions read and the audit writes. */
@@ -66,6 +68,7 @@ function residentIndexLookup(url: string, sign: ContextSigner): ResidentIndexLoo
 
 export async function startGateway(options: GatewayOptions): Promise<RunningGateway> {
   const classifications = readClassifications(options.supergraphSdl);
+  const { signer: auditSigner } = auditKeys(options.auditSigningKey);
   const federation = new ApolloGateway({
     supergraphSdl: options.supergraphSdl,
     buildService: ({ name, url }) => new SignedContextDataSource({ url: options.subgraphUrls?.[name] ?? url }),
@@ -76,6 +79,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     db: options.database,
     classifications,
     keyring: options.keyring,
+    auditSigner,
     ...(options.onStageTiming ? { onStageTiming: options.onStageTiming } : {}),
   });
   const apollo = new ApolloServer<GatewayRequestContext>({
@@ -90,6 +94,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
         authenticate,
         signContext,
         keyring: options.keyring,
+        auditSigner,
         lookupResident: residentIndexLookup(populationUrl(options), signContext),
         db: options.database,
         classifications,

@@ -302,7 +302,7 @@ describe.each(testBackends())('the trust plane on $name', (backend) => {
       await stack.platform.database.query(`update consent.audit_entry set outcome = 'ALLOWED', rows_returned = rows_returned + 1 where seq = $1`, [victim.seq]);
       expect(await report()).toMatchObject({ valid: false, brokenAtPosition: 3, problem: 'ALTERED' });
       await stack.platform.database.query(`delete from consent.audit_entry where seq = $1`, [victim.seq]);
-      expect(await report()).toMatchObject({ valid: false, brokenAtPosition: 3, problem: 'MISSING_PREDECESSOR' });
+      expect(await report()).toMatchObject({ valid: false, brokenAtPosition: 3, problem: 'MISSING_ENTRIES' });
     });
 
     it('releases nothing when the audit cannot be written (fail closed)', async () => {

@@ -2,17 +2,23 @@
  * `npm run audit:verify`: recomputes the whole audit hash chain and reports the first altered or
  * missing entry by position. Exit code 0 when the chain is intact, 1 when it is broken.
  *
- * On PostgreSQL it reads the database directly. The embedded PGlite belongs to the running platform
+ * Signed checkpoints are checked with the gateway's public audit key, and the chain must still contain
+ * the head recorded by the previous successful run (`<dataDir>/audit-anchor.json`), so a removed tail
+ * is caught too. On PostgreSQL it reads the database directly. The embedded PGlite belongs to the running platform
  * (one process may hold it), so when `npm start` is running the check goes through the gateway's
  * `verifyAuditChain` query as the demo auditor; when it is not, the data directory is opened here.
  */
 import 'reflect-metadata';
-import { verifyAuditChain, type AuditChainReport } from '../consent/index.js';
-import { issueToken, loadOrCreateKeyPair } from '../gateway/index.js';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { verifyAuditChain, type AuditAnchor, type AuditChainReport } from '../consent/index.js';
+import { auditKeys, issueToken, loadOrCreateKeyPair } from '../gateway/index.js';
 import { migrateAll, openDatabase } from '../subgraphs/runtime/index.js';
 import { loadConfig } from './config.js';
 
 const config = loadConfig();
+const anchorFile = join(config.dataDir, 'audit-anchor.json');
+const anchor = existsSync(anchorFile) ? (JSON.parse(readFileSync(anchorFile, 'utf8')) as AuditAnchor) : undefined;
 
 async function throughRunningGateway(): Promise<AuditChainReport | undefined> {
   const url = `http://127.0.0.1:${config.gatewayPort || 4000}/graphql`;
@@ -21,7 +27,10 @@ async function throughRunningGateway(): Promise<AuditChainReport | undefined> {
     const response = await fetch(url, {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-      body: JSON.stringify({ query: '{ verifyAuditChain { valid entries brokenAtSeq brokenAtPosition problem lastHash } }' }),
+      body: JSON.stringify({
+        query: 'query($n: Float, $h: String) { verifyAuditChain(knownEntries: $n, knownLastHash: $h) { valid entries brokenAtSeq brokenAtPosition problem lastHash } }',
+        variables: { n: anchor?.entries ?? null, h: anchor?.lastHash ?? null },
+      }),
       signal: AbortSignal.timeout(3000),
     });
     const body = (await response.json()) as { data?: { verifyAuditChain: Record<string, unknown> } };
@@ -43,18 +52,29 @@ async function directly(): Promise<AuditChainReport> {
   const handle = await openDatabase(config.databaseUrl ? { url: config.databaseUrl } : { dataDir: `${config.dataDir}/pglite` });
   try {
     await migrateAll(handle);
-    return await verifyAuditChain(handle.db);
+    const { verifier } = auditKeys(await loadOrCreateKeyPair(config.dataDir, 'audit-signing'));
+    return await verifyAuditChain(handle.db, { verifier, ...(anchor ? { anchor } : {}) });
   } finally {
     await handle.close();
   }
 }
 
+const PROBLEMS: Record<string, string> = {
+  ALTERED: 'the entry was altered',
+  MISSING_PREDECESSOR: 'the entry before it is missing',
+  MISSING_ENTRIES: 'signed entries are missing',
+  UNSIGNED_TAIL: 'the last entries were written without the audit key',
+  BAD_SIGNATURE: 'a checkpoint signature does not verify',
+  TRUNCATED: 'the chain is shorter than at the last verification',
+};
+
 const report = (config.databaseUrl ? undefined : await throughRunningGateway()) ?? (await directly());
 if (report.valid) {
-  process.stdout.write(`audit chain intact: ${report.entries} entries, last hash ${report.lastHash}\n`);
+  writeFileSync(anchorFile, JSON.stringify({ entries: report.entries, lastHash: report.lastHash }));
+  process.stdout.write(`audit chain intact: ${report.entries} entries, last hash ${report.lastHash} (recorded as the anchor for the next run)\n`);
   process.exit(0);
 }
 process.stdout.write(
-  `audit chain BROKEN at position ${report.brokenAt.position} (seq ${report.brokenAt.seq}): ${report.brokenAt.problem === 'ALTERED' ? 'the entry was altered' : 'the entry before it is missing'}; ${report.entries} entries verify before it\n`,
+  `audit chain BROKEN at position ${report.brokenAt.position} (seq ${report.brokenAt.seq}): ${PROBLEMS[report.brokenAt.problem]}; ${report.entries} entries verify before it\n`,
 );
 process.exit(1);

@@ -5,6 +5,7 @@
  */
 import { join } from 'node:path';
 import {
+  auditKeys,
   keyringFromConfig,
   loadOrCreateKeyPair,
   loadOrCreatePlatformCa,
@@ -39,6 +40,7 @@ export interface RunningPlatform {
   readonly database: DatabaseHandle;
   readonly issuerKey: SigningKeyPair;
   readonly contextKey: SigningKeyPair;
+  readonly auditKey: SigningKeyPair;
   readonly keyring: Keyring;
   /** Seeded this start (false when the data was already there). */
   readonly seeded: boolean;
@@ -75,12 +77,13 @@ export async function startPlatform(config: PlatformConfig, options: StartOption
     const contextKey = await loadOrCreateKeyPair(config.dataDir, 'context-signing');
     const verifyContext = createContextVerifier(contextKey.publicKey);
     const grantSecret = loadOrCreateSecret(config.dataDir, 'grant-token');
+    const auditKey = await loadOrCreateKeyPair(config.dataDir, 'audit-signing');
     const ca = loadOrCreatePlatformCa(config.dataDir);
     const receiptSigner = loadOrCreateReceiptSigner(ca);
     // Other gateways' shredding evicts keys here at once on PostgreSQL (PGlite is one process).
     const shredSubscription = config.databaseUrl ? await subscribeToShredding(config.databaseUrl, keyring) : undefined;
 
-    for (const subgraph of servedSubgraphs(grantSecret)) {
+    for (const subgraph of servedSubgraphs(grantSecret, auditKeys(auditKey).verifier)) {
       started.push(
         await startSubgraph(subgraph.definition, {
           database: database.db,
@@ -102,6 +105,7 @@ export async function startPlatform(config: PlatformConfig, options: StartOption
         keys: config.jwksUrl ? new URL(config.jwksUrl) : issuerKey.publicKey,
       },
       contextSigningKey: contextKey,
+      auditSigningKey: auditKey,
       keyring,
       pki: { ca, receiptSigner },
       ...(options.onStageTiming ? { onStageTiming: options.onStageTiming } : {}),
@@ -119,6 +123,7 @@ export async function startPlatform(config: PlatformConfig, options: StartOption
       database,
       issuerKey,
       contextKey,
+      auditKey,
       keyring,
       seeded,
       stop: () => {

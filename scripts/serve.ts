@@ -8,6 +8,7 @@
  */
 import 'reflect-metadata';
 import {
+  auditKeys,
   keyringFromConfig,
   loadOrCreateKeyPair,
   loadOrCreatePlatformCa,
@@ -33,6 +34,7 @@ async function run(): Promise<RunningHttpService | undefined> {
   if (service === 'keys') {
     await loadOrCreateKeyPair(config.dataDir, 'identity-issuer');
     await loadOrCreateKeyPair(config.dataDir, 'context-signing');
+    await loadOrCreateKeyPair(config.dataDir, 'audit-signing');
     loadOrCreateSecret(config.dataDir, 'grant-token');
     loadOrCreateReceiptSigner(loadOrCreatePlatformCa(config.dataDir));
     log(`keys ready in ${config.dataDir}/keys`);
@@ -67,6 +69,7 @@ async function run(): Promise<RunningHttpService | undefined> {
         keys: config.jwksUrl ? new URL(config.jwksUrl) : issuerKey.publicKey,
       },
       contextSigningKey: contextKey,
+      auditSigningKey: await loadOrCreateKeyPair(config.dataDir, 'audit-signing'),
       keyring,
       pki: { ca, receiptSigner: loadOrCreateReceiptSigner(ca) },
       database: database.db,
@@ -76,7 +79,8 @@ async function run(): Promise<RunningHttpService | undefined> {
       introspection: config.introspection,
     });
   }
-  const subgraphs = servedSubgraphs(loadOrCreateSecret(config.dataDir, 'grant-token'));
+  const auditVerifier = auditKeys(await loadOrCreateKeyPair(config.dataDir, 'audit-signing')).verifier;
+  const subgraphs = servedSubgraphs(loadOrCreateSecret(config.dataDir, 'grant-token'), auditVerifier);
   const subgraph = subgraphs.find((s) => s.name === service);
   if (!subgraph) throw new Error(`Unknown service "${service}". Use keys, migrate, gateway or one of ${subgraphs.map((s) => s.name).join(', ')}.`);
   if (!config.databaseUrl) throw new Error('A single subgraph service needs DATABASE_URL (PostgreSQL).');

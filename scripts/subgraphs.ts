@@ -2,7 +2,7 @@
  * Every subgraph this platform serves: the six domain subgraphs and the consent subgraph, with their
  * default loopback ports. Composition, `npm start` and docker-compose all read this list.
  */
-import { consentSubgraph } from '../consent/index.js';
+import { consentSubgraph, type AuditVerifier } from '../consent/index.js';
 import { defaultSubgraphUrl, DOMAIN_SUBGRAPHS } from '../subgraphs/index.js';
 import { buildSubgraph, type SubgraphDefinition } from '../subgraphs/runtime/index.js';
 
@@ -14,14 +14,14 @@ export interface ServedSubgraph {
 
 export const CONSENT_PORT = 4107;
 
-export function servedSubgraphs(grantSecret: Uint8Array): ServedSubgraph[] {
-  return [...DOMAIN_SUBGRAPHS, { name: 'consent', definition: consentSubgraph({ grantSecret }), defaultPort: CONSENT_PORT }];
+export function servedSubgraphs(grantSecret: Uint8Array, auditVerifier: AuditVerifier): ServedSubgraph[] {
+  return [...DOMAIN_SUBGRAPHS, { name: 'consent', definition: consentSubgraph({ grantSecret, auditVerifier }), defaultPort: CONSENT_PORT }];
 }
 
 /** Every served subgraph's SDL with its default routing URL, as composition takes it. */
 export async function buildServedSdls(): Promise<Array<{ name: string; url: string; sdl: string }>> {
-  // The SDL does not depend on the secret; resolvers built here are never run.
-  const subgraphs = servedSubgraphs(new Uint8Array(32));
+  // The SDL depends on no secret or key; resolvers built here are never run.
+  const subgraphs = servedSubgraphs(new Uint8Array(32), new Map());
   const sdls = [];
   for (const subgraph of subgraphs) {
     const built = await buildSubgraph(subgraph.definition);

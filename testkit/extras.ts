@@ -58,6 +58,7 @@ export async function startExtraGateway(
     subgraphUrls: { ...subgraphUrls, ...options.subgraphUrls },
     authentication: { issuer: LOCAL_ISSUER, audience: TOKEN_AUDIENCE, keys: stack.platform.issuerKey.publicKey },
     contextSigningKey: stack.platform.contextKey,
+    auditSigningKey: stack.platform.auditKey,
     keyring: stack.platform.keyring,
     database: options.database ?? stack.platform.database.db,
     mode: options.mode ?? 'filter',

@@ -3,17 +3,20 @@ import type { SubgraphDefinition } from '../../subgraphs/runtime/server.js';
 import {
   AccessLogResolver,
   ActorResolver,
-  AuditChainResolver,
+  createAuditChainResolver,
   BreakGlassReviewResolver,
   ConsentResolver,
   createAccessRequestResolver,
   ResidentConsentsResolver,
 } from './resolvers.js';
 import { Institution, Practitioner, Resident } from './types.js';
+import type { AuditVerifier } from '../audit.js';
 
 export interface ConsentSubgraphOptions {
   /** The platform secret grant tokens are derived from (the gateway checks tokens with the same secret's hashes). */
   grantSecret: Uint8Array;
+  /** The gateway's public audit key(s), to check the audit chain's signed checkpoints. */
+  auditVerifier: AuditVerifier;
 }
 
 /** Builds the consent subgraph definition (name `consent`). */
@@ -26,7 +29,7 @@ export function consentSubgraph(options: ConsentSubgraphOptions): SubgraphDefini
       createAccessRequestResolver(options.grantSecret),
       AccessLogResolver,
       BreakGlassReviewResolver,
-      AuditChainResolver,
+      createAuditChainResolver(options.auditVerifier),
       ResidentConsentsResolver,
     ],
     orphanedTypes: [Resident, Institution, Practitioner],

@@ -4,14 +4,14 @@
  */
 import { GraphQLError } from 'graphql';
 import { JSONResolver } from 'graphql-scalars';
-import { Arg, Ctx, Directive, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { Arg, Ctx, Directive, FieldResolver, Float, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { classified } from '../../schema/classification.js';
 import { isDataCategory, type DataCategory } from '../../schema/classification.js';
 import { PURPOSES_OF_USE, type Actor as ActorClaims, type PurposeOfUse } from '../../schema/context.js';
 import { ERROR_CODES, InvalidInputError } from '../../schema/errors.js';
 import { boundedPageSize } from '../../subgraphs/runtime/row-filter.js';
 import type { SubgraphContext } from '../../subgraphs/runtime/server.js';
-import { auditEntriesForResident, verifyAuditChain } from '../audit.js';
+import { auditEntriesForResident, verifyAuditChain, type AuditVerifier } from '../audit.js';
 import { listBreakGlassReviews, reviewBreakGlass, type BreakGlassDecision, type BreakGlassReviewRecord, type BreakGlassReviewStatus } from '../break-glass-reviews.js';
 import { currentConsents, grantConsent, residentsVisibleTo, revokeConsent, standingFor, toFhirBundle, type ConsentRecord, type FhirBundle } from '../consents.js';
 import { approveAccessRequest, denyAccessRequest, listAccessRequests, requestAccess, type AccessRequestRecord, type AccessRequestStatus } from '../requests.js';
@@ -266,21 +266,34 @@ export class BreakGlassReviewResolver {
   }
 }
 
-@Resolver(() => AuditChainReport)
-export class AuditChainResolver {
-  @Query(() => AuditChainReport, { description: 'Auditor or steward: recomputes the audit hash chain.' })
-  async verifyAuditChain(@Ctx() context: SubgraphContext): Promise<AuditChainReport> {
-    const actor = signedIn(context);
-    if (actor.role !== 'auditor' && actor.role !== 'steward') throw forbidden('Only an auditor or a steward can verify the audit chain.');
-    const report = await verifyAuditChain(context.db);
-    if (report.valid) return { valid: true, entries: report.entries, brokenAtSeq: null, brokenAtPosition: null, problem: null, lastHash: report.lastHash };
-    return {
-      valid: false,
-      entries: report.entries,
-      brokenAtSeq: report.brokenAt.seq,
-      brokenAtPosition: report.brokenAt.position,
-      problem: report.brokenAt.problem,
-      lastHash: null,
-    };
+/** The audit-chain query, checking the signed checkpoints with the gateway's public audit key. */
+export function createAuditChainResolver(verifier: AuditVerifier) {
+  @Resolver(() => AuditChainReport)
+  class AuditChainResolver {
+
+    @Query(() => AuditChainReport, {
+      description:
+        'Auditor or steward: recomputes the audit hash chain and checks its signed checkpoints. Pass the entries and last hash you recorded at an earlier verification to detect a removed tail.',
+    })
+    async verifyAuditChain(
+      @Ctx() context: SubgraphContext,
+      @Arg('knownEntries', () => Float, { nullable: true }) knownEntries?: number,
+      @Arg('knownLastHash', () => String, { nullable: true }) knownLastHash?: string,
+    ): Promise<AuditChainReport> {
+      const actor = signedIn(context);
+      if (actor.role !== 'auditor' && actor.role !== 'steward') throw forbidden('Only an auditor or a steward can verify the audit chain.');
+      const anchor = knownEntries !== undefined && knownEntries !== null && knownLastHash ? { entries: knownEntries, lastHash: knownLastHash } : undefined;
+      const report = await verifyAuditChain(context.db, { verifier, ...(anchor ? { anchor } : {}) });
+      if (report.valid) return { valid: true, entries: report.entries, brokenAtSeq: null, brokenAtPosition: null, problem: null, lastHash: report.lastHash };
+      return {
+        valid: false,
+        entries: report.entries,
+        brokenAtSeq: report.brokenAt.seq,
+        brokenAtPosition: report.brokenAt.position,
+        problem: report.brokenAt.problem,
+        lastHash: null,
+      };
+    }
   }
+  return AuditChainResolver;
 }

@@ -1,3 +1,4 @@
+import { generateKeyPairSync } from 'node:crypto';
 import { subgraphContext } from '../../subgraphs/runtime/index.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { graphql, Kind, parse, type ExecutionResult, type ObjectTypeDefinitionNode } from 'graphql';
@@ -19,11 +20,14 @@ const auditor: Actor = { sub: 'auditor-sun', role: 'auditor' };
 
 let built: BuiltSubgraph;
 let handle: DatabaseHandle;
+const AUDIT_KEYS = generateKeyPairSync('ed25519');
+const AUDIT_SIGNER = { keyId: 'audit-test', privateKey: AUDIT_KEYS.privateKey };
+const AUDIT_VERIFIER = new Map([['audit-test', AUDIT_KEYS.publicKey]]);
 
 beforeAll(async () => {
   handle = await openDatabase();
   await migrateAll(handle);
-  built = await buildSubgraph(consentSubgraph({ grantSecret: SECRET }));
+  built = await buildSubgraph(consentSubgraph({ grantSecret: SECRET, auditVerifier: AUDIT_VERIFIER }));
 });
 
 afterAll(async () => {
@@ -263,11 +267,11 @@ describe('the access log', () => {
   beforeAll(async () => {
     await handle.db.transaction(async (tx) => {
       const executor = tx as unknown as Executor;
-      await appendAuditEntries(executor, [event('res-log', 1), event('res-log-other', 2), event('res-log', 3), event('res-log', 4)]);
+      await appendAuditEntries(executor, [event('res-log', 1), event('res-log-other', 2), event('res-log', 3), event('res-log', 4)], AUDIT_SIGNER);
       await appendAuditEntries(executor, [
         event('res-log', 5, { deniedByCategory: { CLINICAL: ['Encounter.chiefComplaint'] }, outcome: 'PARTIALLY_DENIED' }),
         event('res-log', 6, { purpose: 'ETREAT', grantId: null, breakGlass: true, breakGlassReason: 'Unconscious in ER.' }),
-      ]);
+      ], AUDIT_SIGNER);
     });
   });
 

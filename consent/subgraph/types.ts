@@ -394,7 +394,7 @@ export class AuditChainReport {
   @Directive(PLAIN)
   brokenAtPosition?: number | null;
 
-  @Field(() => String, { nullable: true, description: 'ALTERED, MISSING_PREDECESSOR or SEQUENCE_GAP.' })
+  @Field(() => String, { nullable: true, description: 'ALTERED, MISSING_PREDECESSOR, MISSING_ENTRIES, UNSIGNED_TAIL, BAD_SIGNATURE or TRUNCATED.' })
   @Directive(PLAIN)
   problem?: string | null;
 
