@@ -99,6 +99,16 @@ describe.each(testBackends())('the federated data plane on $name', (backend) => 
     expect(response.body.data).toBeUndefined();
   });
 
+  it('suggests no field names, not even for a misspelt input field in a variable', async () => {
+    const mutation = 'mutation($input: ResidentInput!) { registerResident(input: $input) { id } }';
+    const input = { name: '测试', nme: 'x', sex: '2', idCardNumber: '11010519491231002X', districtCode: '330106' };
+    const { body } = await stack.query('his-inst-01', mutation, { input });
+    expect(body.errors?.[0]?.extensions?.['code']).toBe('BAD_USER_INPUT');
+    expect(JSON.stringify(body.errors)).not.toMatch(/Did you mean/);
+    const typo = await stack.query('resident-multi', '{ myArchve { id } }');
+    expect(JSON.stringify(typo.body.errors)).not.toMatch(/Did you mean/);
+  });
+
   it('does not answer introspection outside dev mode', async () => {
     const response = await stack.query(null, '{ __schema { types { name } } }');
     expect(response.body.data ?? null).toBeNull();

@@ -9,7 +9,7 @@ import type { Keyring } from './keyring/index.js';
 import type { KeyedCertificate, PlatformCa } from './pki/index.js';
 import { pkiRoutes } from './routes.js';
 import { serveApollo, type ExtraRoute, type RunningHttpService } from '../subgraphs/runtime/http.js';
-import { redactUnexpectedErrors } from '../subgraphs/runtime/errors.js';
+import { redactUnexpectedErrors, withoutSuggestions } from '../subgraphs/runtime/errors.js';
 import { SignedContextDataSource } from './data-source.js';
 import { authenticateRequest, enforcementPipeline, type EnforcementMode } from './pipeline.js';
 import type { GatewayRequestContext } from './request-context.js';
@@ -88,7 +88,8 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     introspection: options.introspection ?? false,
     hideSchemaDetailsFromClientErrors: !options.introspection,
     includeStacktraceInErrorResponses: false,
-    formatError: redactUnexpectedErrors,
+    // Outside dev mode, not even a variable's coercion error suggests field names.
+    formatError: (formatted) => (options.introspection ? redactUnexpectedErrors(formatted) : withoutSuggestions(redactUnexpectedErrors(formatted))),
     plugins: [
       enforcementPipeline({
         authenticate,

@@ -34,3 +34,9 @@ export function redactUnexpectedErrors(formatted: GraphQLFormattedError): GraphQ
     extensions: { code: 'INTERNAL_SERVER_ERROR' },
   };
 }
+
+/** Removes graphql-js's field suggestions ("Did you mean …?"), which describe the schema to a stranger. */
+export function withoutSuggestions(formatted: GraphQLFormattedError): GraphQLFormattedError {
+  const message = formatted.message.replace(/\s*Did you mean [^?]*\?/g, '');
+  return message === formatted.message ? formatted : { ...formatted, message };
+}

@@ -15,5 +15,5 @@ export {
   type SubgraphDefinition,
 } from './server.js';
 export { residentIdColumn, sensitivityColumns } from './columns.js';
-export { redactUnexpectedErrors } from './errors.js';
+export { redactUnexpectedErrors, withoutSuggestions } from './errors.js';
 export { RequestBatches } from './batch.js';
