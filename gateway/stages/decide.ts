@@ -88,13 +88,19 @@ export async function decideSubjects(
   classifications: ClassificationMap,
   resolved: ReadonlyMap<string, { residentId: string }> = new Map(),
 ): Promise<SubjectDecision[]> {
+  const roots = subjectRoots(analysis, request.actor, resolved);
+  // One set of facts per resident, gathered concurrently (several roots may read the same resident).
+  const residents = [...new Set(roots.map((root) => root.residentId))];
+  const gathered = new Map(
+    await Promise.all(residents.map(async (residentId) => [residentId, await gatherFacts(db, { ...request, residentId })] as const)),
+  );
   const decisions: SubjectDecision[] = [];
-  for (const root of subjectRoots(analysis, request.actor, resolved)) {
-    const gathered = await gatherFacts(db, { ...request, residentId: root.residentId });
-    if (!gathered.ok) throw grantInvalid(gathered.grantProblem);
-    const ability = defineAbilityFor(gathered.facts);
+  for (const root of roots) {
+    const facts = gathered.get(root.residentId)!;
+    if (!facts.ok) throw grantInvalid(facts.grantProblem);
+    const ability = defineAbilityFor(facts.facts);
     const categories = categoryScopes(ability, request.actor);
-    decisions.push({ ...root, ...decider(ability, gathered.facts, classifications, categories), categories });
+    decisions.push({ ...root, ...decider(ability, facts.facts, classifications, categories), categories });
   }
   return decisions;
 }
