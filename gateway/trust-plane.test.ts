@@ -94,6 +94,28 @@ describe.each(testBackends())('the trust plane on $name', (backend) => {
     });
   });
 
+  describe('other readers', () => {
+    it("lets a guardian read their ward's record in clear, and no other resident's", async () => {
+      const ward = await stack.query<{ resident: { id: string; name: string; immunizations: unknown[] } }>(
+        'resident-multi',
+        'query($id: ID!) { resident(id: $id) { id name immunizations(first: 3) { vaccineName } } }',
+        { id: id('resident-child') },
+      );
+      expect(ward.body.errors).toBeUndefined();
+      expect(ward.body.data!.resident.name).toBe(stack.actor('resident-child').displayName);
+      expect(ward.body.data!.resident.immunizations.length).toBeGreaterThan(0);
+      const stranger = await stack.query('resident-child', 'query($id: ID!) { resident(id: $id) { id name } }', { id: id('resident-multi') });
+      expect(stranger.body.data).toEqual({ resident: null });
+      expect(stranger.body.errors?.[0]?.extensions?.['code']).toBe('FORBIDDEN');
+    });
+
+    it.each(['researcher', 'steward-1', 'auditor', 'his-inst-01'])('refuses resident data to %s with FORBIDDEN', async (actor) => {
+      const { body } = await stack.query(actor, 'query($id: ID!) { resident(id: $id) { id name encounters(first: 1) { id } } }', { id: id('resident-multi') }, TREAT);
+      expect(body.data).toEqual({ resident: null });
+      expect(body.errors?.map((e) => e.extensions?.['code'])).toEqual(['FORBIDDEN']);
+    });
+  });
+
   describe('findResident', () => {
     const FIND = 'query($card: String!) { findResident(idCardNumber: $card) { id name sex } }';
 
