@@ -79,6 +79,20 @@ describe.each(testBackends())('the federated data plane on $name', (backend) => 
     expect(foreign.body.data).toEqual({ resident: null });
   });
 
+  it('seeds the demo resident who consented to research, separately per purpose and recipient', async () => {
+    const { body } = await stack.query<{ myConsents: Array<Record<string, unknown>> }>(
+      'resident-research',
+      '{ myConsents { provision purposes categories status recipient { kind id } } }',
+    );
+    expect(body.data!.myConsents).toContainEqual({
+      provision: 'PERMIT',
+      purposes: ['HRESCH'],
+      categories: ['HEALTH_STATUS', 'RESULTS'],
+      status: 'ACTIVE',
+      recipient: { kind: 'SCENARIO', id: stack.actor('researcher').scenarioId },
+    });
+  });
+
   it('refuses a bad bearer token with UNAUTHENTICATED', async () => {
     const response = await fetch(stack.platform.gateway.url, {
       method: 'POST',

@@ -12,8 +12,9 @@ import { immunizationRecords } from '../subgraphs/immunization/tables.js';
 import { residents } from '../subgraphs/population/tables.js';
 import { institutions, practitioners } from '../subgraphs/resources/tables.js';
 import { imagingReports, labItems, labReports } from '../subgraphs/results/tables.js';
-import { careRelationships, guardianships } from '../consent/tables.js';
-import { bundleRowCount, generateResident, residentId, type ResidentBundle } from './generator.js';
+import { careRelationships, consentVersions, guardianships } from '../consent/tables.js';
+import { DEMO_SCENARIO_ID } from './demo.js';
+import { bundleRowCount, DEMO_RESIDENT_INDEX, generateResident, residentId, type ResidentBundle } from './generator.js';
 import { buildRegion } from './region.js';
 
 export type SeedDatabase = PgDatabase<PgQueryResultHKT, Record<string, never>>;
@@ -150,6 +151,7 @@ function buildBatch(options: SeedOptions, from: number, to: number, protector: F
     immunizations: [] as Record<string, unknown>[],
     careRelationships: [] as Record<string, unknown>[],
     guardianships: [] as Record<string, unknown>[],
+    consents: [] as Record<string, unknown>[],
   };
   let rows = 0;
   const generateOptions = options.asOf === undefined ? {} : { asOf: options.asOf };
@@ -168,6 +170,7 @@ function buildBatch(options: SeedOptions, from: number, to: number, protector: F
     columns.followUps.push(...bundle.followUps);
     columns.immunizations.push(...bundle.immunizations);
     columns.careRelationships.push(...careRelationshipsOf(bundle));
+    if (index === DEMO_RESIDENT_INDEX.research) columns.consents.push(researchConsent(bundle.resident.id));
     if (bundle.resident.guardianId) columns.guardianships.push({ residentId: bundle.resident.id, guardianId: bundle.resident.guardianId, since: new Date(`${bundle.resident.birthDate}T00:00:00+08:00`) });
   }
   return {
@@ -188,7 +191,34 @@ function buildBatch(options: SeedOptions, from: number, to: number, protector: F
       [immunizationRecords, columns.immunizations],
       [careRelationships, columns.careRelationships],
       [guardianships, columns.guardianships],
+      [consentVersions, columns.consents],
     ],
+  };
+}
+
+/**
+ * The demo resident who consented to research: a separate consent (PIPL art. 29 单独同意) for the
+ * demo diabetes scenario, research purpose only, results and health status only.
+ */
+function researchConsent(residentId: string): Record<string, unknown> {
+  return {
+    id: 'consent-demo-research-v1',
+    consentId: 'consent-demo-research',
+    version: 1,
+    residentId,
+    categories: ['HEALTH_STATUS', 'RESULTS'],
+    recipientKind: 'SCENARIO',
+    recipientId: DEMO_SCENARIO_ID,
+    purposes: ['HRESCH'],
+    provision: 'PERMIT',
+    status: 'ACTIVE',
+    validFrom: new Date('2026-01-01T00:00:00+08:00'),
+    validUntil: new Date('2028-12-31T23:59:59+08:00'),
+    noticeVersion: '2026-01',
+    autoApprove: false,
+    guardianId: null,
+    recordedBy: 'resident-research',
+    recordedAt: new Date('2026-01-05T10:00:00+08:00'),
   };
 }
 
