@@ -1,9 +1,10 @@
+import { scopedClaims, type TestScope } from '../../testkit/claims.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 // The CommonJS build: the one @apollo/subgraph and type-graphql built the schema with (vite would pick index.mjs,
 // and graphql-js refuses a schema from the other module instance).
 import { graphql, Kind, parse, print, type ExecutionResult, type ObjectTypeDefinitionNode } from 'graphql/index.js';
 import { InMemoryKeyProvider, newBlindIndexKey, openKeyring, type Keyring } from '../../gateway/keyring/index.js';
-import { readClassifications, type DataCategory, type SensitivityLevel } from '../../schema/classification.js';
+import { readClassifications } from '../../schema/classification.js';
 import type { Actor, CategoryScope, GatewayContextClaims, RowScope } from '../../schema/context.js';
 import { testBackends } from '../../testkit/databases.js';
 import { buildSubgraph, type BuiltSubgraph, subgraphContext } from '../runtime/index.js';
@@ -21,24 +22,8 @@ const HOSPITAL_2 = 'inst-2';
 const clinician: Actor = { sub: 'dr-li', role: 'clinician', institutionId: HOSPITAL_1, practitionerId: 'pr-li' };
 const his: Actor = { sub: 'his-1', role: 'hospital_system', institutionId: HOSPITAL_1 };
 
-/** What a test scope says; turned into the signed context's per-category shape. */
-interface TestScope {
-  residentIds?: string[];
-  categories?: DataCategory[];
-  maxLevel?: SensitivityLevel;
-  institutionId?: string;
-}
-
 function claims(scope: TestScope | null = {}, actor: Actor | null = clinician): GatewayContextClaims {
-  const base: GatewayContextClaims = { requestId: 'req-test', actor, purpose: 'TREAT' };
-  if (scope) {
-    const open: CategoryScope = { maxLevel: scope.maxLevel ?? 4 };
-    if (scope.institutionId) open.institutionId = scope.institutionId;
-    const categories: Partial<Record<DataCategory, CategoryScope>> = {};
-    for (const category of scope.categories ?? ['CLINICAL']) categories[category] = open;
-    base.scope = { residents: Object.fromEntries((scope.residentIds ?? [A]).map((id) => [id, categories])) };
-  }
-  return base;
+  return scopedClaims(scope, actor, { residentIds: [A], categories: ['CLINICAL'] });
 }
 
 /** A context whose CLINICAL scope differs per resident, as the gateway signs it for a multi-resident operation. */

@@ -1,10 +1,11 @@
+import { scopedClaims, type TestScope } from '../../testkit/claims.js';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 // The CommonJS build: the one @apollo/subgraph and type-graphql built the schema with (vite would pick index.mjs,
 // and graphql-js refuses a schema from the other module instance).
 import { graphql, Kind, parse, type ExecutionResult } from 'graphql/index.js';
-import { readClassifications, type DataCategory, type SensitivityLevel } from '../../schema/classification.js';
-import type { Actor, CategoryScope, GatewayContextClaims, RowScope } from '../../schema/context.js';
+import { readClassifications } from '../../schema/classification.js';
+import type { Actor, GatewayContextClaims, RowScope } from '../../schema/context.js';
 import { InMemoryKeyProvider, newBlindIndexKey, openKeyring, type Keyring } from '../../gateway/keyring/index.js';
 import { makeIdCardNumber, parseIdCardNumber } from '../../schema/id-card.js';
 import { testBackends } from '../../testkit/databases.js';
@@ -24,24 +25,8 @@ const his: Actor = { sub: 'his-1', role: 'hospital_system', institutionId: HOSPI
 /** The GB 11643 vector from DESIGN §9: born 1949-12-31 in 北京朝阳区, 17th digit 2 (female). */
 const VALID_ID = '11010519491231002X';
 
-/** What a test scope says; turned into the signed context's per-category shape. */
-interface TestScope {
-  residentIds?: string[];
-  categories?: DataCategory[];
-  maxLevel?: SensitivityLevel;
-  institutionId?: string;
-}
-
 function claims(scope: TestScope | null = {}, actor: Actor | null = clinician): GatewayContextClaims {
-  const base: GatewayContextClaims = { requestId: 'req-test', actor, purpose: 'TREAT' };
-  if (scope) {
-    const open: CategoryScope = { maxLevel: scope.maxLevel ?? 4 };
-    if (scope.institutionId) open.institutionId = scope.institutionId;
-    const categories: Partial<Record<DataCategory, CategoryScope>> = {};
-    for (const category of scope.categories ?? ['DEMOGRAPHICS']) categories[category] = open;
-    base.scope = { residents: Object.fromEntries((scope.residentIds ?? [A]).map((id) => [id, categories])) };
-  }
-  return base;
+  return scopedClaims(scope, actor, { residentIds: [A], categories: ['DEMOGRAPHICS'] });
 }
 
 const RESIDENT_FIELDS = 'id name sex birthDate idCardNumber phone address district { code name } guardianId';
