@@ -102,3 +102,26 @@ export function isDataCategory(value: string): value is DataCategory {
 function isLevel(value: number): value is SensitivityLevel {
   return Number.isInteger(value) && value >= 1 && value <= 5;
 }
+
+/**
+ * Where an SDL breaks the classification rules: object fields without `@classified`, and fields above
+ * level 2 (other than ids) that are non-null, so a filter could not null them. Roots and federation
+ * machinery are exempt.
+ */
+export function classificationGaps(sdl: string): { unclassified: string[]; nonNullAboveLevel2: string[] } {
+  const classifications = readClassifications(sdl);
+  const unclassified: string[] = [];
+  const nonNullAboveLevel2: string[] = [];
+  for (const definition of parse(sdl).definitions) {
+    if (definition.kind !== Kind.OBJECT_TYPE_DEFINITION && definition.kind !== Kind.OBJECT_TYPE_EXTENSION) continue;
+    const typeName = definition.name.value;
+    if (['Query', 'Mutation', 'Subscription'].includes(typeName) || typeName.startsWith('join__') || typeName.startsWith('link__')) continue;
+    for (const field of definition.fields ?? []) {
+      const coordinate = `${typeName}.${field.name.value}`;
+      const classification = classifications.get(coordinate);
+      if (!classification) unclassified.push(coordinate);
+      else if (classification.level > 2 && field.type.kind === Kind.NON_NULL_TYPE && field.name.value !== 'id') nonNullAboveLevel2.push(coordinate);
+    }
+  }
+  return { unclassified, nonNullAboveLevel2 };
+}

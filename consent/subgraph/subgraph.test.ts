@@ -2,7 +2,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import { subgraphContext } from '../../subgraphs/runtime/index.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { graphql, Kind, parse, type ExecutionResult, type ObjectTypeDefinitionNode } from 'graphql';
-import { readClassifications } from '../../schema/classification.js';
+import { classificationGaps } from '../../schema/classification.js';
 import type { Actor, GatewayContextClaims } from '../../schema/context.js';
 import { migrateAll, openDatabase, type DatabaseHandle } from '../../subgraphs/runtime/database.js';
 import { buildSubgraph, type BuiltSubgraph } from '../../subgraphs/runtime/server.js';
@@ -364,18 +364,7 @@ describe('the access log', () => {
 
 describe('the consent subgraph schema', () => {
   it('classifies every field of every object type and keeps fields above level 2 nullable (except id)', () => {
-    const classifications = readClassifications(built.sdl);
-    const unclassified: string[] = [];
-    const nonNullSensitive: string[] = [];
-    for (const definition of parse(built.sdl).definitions) {
-      if (definition.kind !== Kind.OBJECT_TYPE_DEFINITION || ['Query', 'Mutation'].includes(definition.name.value)) continue;
-      for (const field of definition.fields ?? []) {
-        const coordinate = `${definition.name.value}.${field.name.value}`;
-        const classification = classifications.get(coordinate);
-        if (!classification) unclassified.push(coordinate);
-        else if (classification.level > 2 && field.type.kind === Kind.NON_NULL_TYPE && field.name.value !== 'id') nonNullSensitive.push(coordinate);
-      }
-    }
+    const { unclassified, nonNullAboveLevel2: nonNullSensitive } = classificationGaps(built.sdl);
     expect(unclassified).toEqual([]);
     expect(nonNullSensitive).toEqual([]);
   });
