@@ -20,7 +20,8 @@ export interface ServeOptions<Context extends BaseContext> {
   port: number;
   host?: string;
   path?: string;
-  context: (request: IncomingMessage) => Promise<Context>;
+  /** Builds the request context; `body` is the request body exactly as received (signed-context digests cover it). */
+  context: (request: IncomingMessage, body: Buffer) => Promise<Context>;
   routes?: ExtraRoute[];
   /** Largest accepted request body; bigger bodies get 413 before parsing. */
   maxBodyBytes?: number;
@@ -54,8 +55,8 @@ export async function serveApollo<Context extends BaseContext>(
       response.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
       return;
     }
-    const raw = await readBody(request, maxBodyBytes);
-    if (raw === undefined) {
+    const bytes = await readBody(request, maxBodyBytes);
+    if (bytes === undefined) {
       response.writeHead(413, { 'content-type': 'text/plain' }).end('request body too large');
       return;
     }
@@ -63,6 +64,7 @@ export async function serveApollo<Context extends BaseContext>(
     for (const [key, value] of Object.entries(request.headers)) {
       if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(', ') : value);
     }
+    const raw = bytes.toString('utf8');
     let body: unknown = raw;
     if ((headers.get('content-type') ?? '').includes('application/json') && raw.length > 0) {
       try {
@@ -75,7 +77,7 @@ export async function serveApollo<Context extends BaseContext>(
     }
     const result = await apollo.executeHTTPGraphQLRequest({
       httpGraphQLRequest: { method: (request.method ?? 'GET').toUpperCase(), headers, search: url.search, body },
-      context: () => options.context(request),
+      context: () => options.context(request, bytes),
     });
     for (const [key, value] of result.headers) response.setHeader(key, value);
     response.statusCode = result.status ?? 200;
@@ -112,7 +114,7 @@ export async function serveApollo<Context extends BaseContext>(
   };
 }
 
-async function readBody(request: IncomingMessage, limit: number): Promise<string | undefined> {
+async function readBody(request: IncomingMessage, limit: number): Promise<Buffer | undefined> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of request) {
@@ -121,5 +123,5 @@ async function readBody(request: IncomingMessage, limit: number): Promise<string
     if (size > limit) return undefined;
     chunks.push(buffer);
   }
-  return Buffer.concat(chunks).toString('utf8');
+  return Buffer.concat(chunks);
 }
