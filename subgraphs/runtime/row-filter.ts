@@ -5,13 +5,16 @@
  */
 import { and, eq, lte, or, sql, type SQL } from 'drizzle-orm';
 import type { AnyPgColumn } from 'drizzle-orm/pg-core';
-import type { DataCategory } from '../../schema/classification.js';
+import type { DataCategory, SensitivityLevel } from '../../schema/classification.js';
 import type { CategoryScope, GatewayContextClaims } from '../../schema/context.js';
 
-/** The columns a resident-keyed table exposes to the filter. */
+/**
+ * The columns a resident-keyed table exposes to the filter. The level is required: a table without one
+ * could not prove that a row is within the scope's level (a level-5 row to a context without level 5).
+ */
 export interface ResidentRowColumns {
   residentId: AnyPgColumn;
-  level?: AnyPgColumn;
+  level: AnyPgColumn;
   institutionId?: AnyPgColumn;
 }
 
@@ -49,14 +52,20 @@ export function residentsRowFilter(
 }
 
 function scopedConditions(residentCondition: SQL, open: CategoryScope, columns: ResidentRowColumns): SQL {
-  const conditions: SQL[] = [residentCondition];
-  if (columns.level) conditions.push(lte(columns.level, open.maxLevel));
+  // The context is signed by the gateway; still, a scope without a valid level opens nothing, decided
+  // here rather than left to how the database compares `level <= NULL`.
+  if (!isRecordLevel(open.maxLevel)) return NO_ROWS;
+  const conditions: SQL[] = [residentCondition, lte(columns.level, open.maxLevel)];
   if (open.institutionId) {
     // A table without an institution column cannot prove the row is the institution's own: none.
     if (!columns.institutionId) return NO_ROWS;
     conditions.push(eq(columns.institutionId, open.institutionId));
   }
   return and(...conditions)!;
+}
+
+function isRecordLevel(value: unknown): value is SensitivityLevel {
+  return typeof value === 'number' && Number.isInteger(value) && value >= 1 && value <= 5;
 }
 
 /** The category's scope when this resident's rows of it are open to the request. */
