@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { assertKnownCode, abnormalFlag, labPanel } from '../schema/codes.js';
 import { parseIdCardNumber } from '../schema/id-card.js';
+import { sensitivityOfDepartment } from '../schema/sensitivity.js';
 import { demoActors } from './demo.js';
 import { DEFAULT_AS_OF, DEFAULT_SEED, bundleRowCount, generateResident, residentId, type ResidentBundle } from './generator.js';
 import { buildRegion } from './region.js';
@@ -86,6 +87,16 @@ describe('generateResident', () => {
     expect(rows.some((r) => r.level === 5)).toBe(true);
   });
 
+  it('makes every encounter in a sensitive department level 5, and every record of a level-5 encounter too', () => {
+    const inSensitiveDepartment = sample.flatMap((b) => b.encounters.filter((e) => sensitivityOfDepartment(e.department) !== 'NONE'));
+    expect(inSensitiveDepartment.length).toBeGreaterThan(0);
+    expect(inSensitiveDepartment.filter((e) => e.level !== 5)).toEqual([]);
+    const levelFive = new Map(sample.flatMap((b) => b.encounters.filter((e) => e.level === 5).map((e) => [e.id, e.sensitivity] as const)));
+    const parts = sample.flatMap((b) => [...b.diagnoses, ...b.prescriptions, ...b.labReports, ...b.imagingReports]).filter((r) => levelFive.has(r.encounterId!));
+    expect(parts.length).toBeGreaterThan(0);
+    expect(parts.filter((r) => r.level !== 5 || r.sensitivity === 'NONE')).toEqual([]);
+  });
+
   it('immunises children by the national schedule', () => {
     const child = sample[3]!;
     expect(child.immunizations.filter((i) => i.vaccineCode === '0101').map((i) => i.doseNumber)).toEqual([1, 2, 3]);
@@ -142,6 +153,12 @@ describe('the demo residents', () => {
     expect(sensitive!.diagnoses.filter((d) => d.code === 'F32.900').map((d) => [d.sensitivity, d.level])).toContainEqual(['MENTAL_HEALTH', 5]);
     expect(sensitive!.labReports.filter((r) => r.panelCode === 'HIV-AB').map((r) => [r.sensitivity, r.level])).toEqual([['HIV_STI', 5]]);
     expect(sensitive!.prescriptions.some((p) => p.drugName === '盐酸舍曲林片' && p.level === 5)).toBe(true);
+  });
+
+  it('makes resident-sensitive’s check-up at the STD/HIV clinic level 5 by its department alone', () => {
+    const clinic = sensitive!.encounters.filter((e) => e.department === '性病艾滋病防制所');
+    expect(clinic.map((e) => [e.institutionId, e.sensitivity, e.level])).toEqual([['inst-09', 'HIV_STI', 5]]);
+    expect(sensitive!.diagnoses.filter((d) => d.encounterId === clinic[0]!.id).map((d) => [d.code, d.sensitivity, d.level])).toEqual([['Z00.000', 'HIV_STI', 5]]);
   });
 
   it('makes resident-research a diabetic with HbA1c results', () => {

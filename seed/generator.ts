@@ -5,7 +5,7 @@
 import { ELSEWHERE_COUNTY_CODES, REGION_DISTRICTS, areaFullName, issuingCodesForDistrict } from '../schema/districts.js';
 import { makeIdCardNumber, normaliseIdCardNumber } from '../schema/id-card.js';
 import { ICD10_CN, VACCINES, abnormalFlag, diagnosisByCode, imagingProcedure, labPanel, referenceRangeText, vaccine } from '../schema/codes.js';
-import { recordLevel, sensitivityOfDiagnosis, sensitivityOfLabCode, strongestLabel, type SensitivityLabel } from '../schema/sensitivity.js';
+import { labTestCodes, recordSensitivity } from '../schema/sensitivity.js';
 import { normalisePhone } from '../schema/phone.js';
 import type { healthArchives, physicalExams, followUps, CodedCondition, Allergy } from '../subgraphs/archive/tables.js';
 import type { diagnoses, encounters, prescriptions } from '../subgraphs/clinical/tables.js';
@@ -469,10 +469,6 @@ function forcedPlans(region: Region, demo: DemoProfile, asOf: number): Plan[] {
   });
 }
 
-function level(label: SensitivityLabel) {
-  return { sensitivity: label, level: recordLevel(label) };
-}
-
 /** Turns one plan into encounter, diagnosis, prescription, lab and imaging rows. */
 function materialise(random: Random, region: Region, person: Person, plan: Plan, n: number, asOf: number, bundle: ResidentBundle): void {
   const encounterId = `enc-${person.id.slice(4)}-${String(n).padStart(2, '0')}`;
@@ -489,8 +485,10 @@ function materialise(random: Random, region: Region, person: Person, plan: Plan,
     endedAt = minutesAfter(plan.encounterClass === 'EMERGENCY' ? random.int(90, 480) : random.int(10, 40));
   }
   const practitionerId = plan.practitionerId ?? random.pick(region.practitionersIn(plan.institutionId, plan.department)).id;
-  const labelByCode = new Map(plan.diagnoses.map((code) => [code, sensitivityOfDiagnosis(code)]));
-  const encounterLabel = strongestLabel(labelByCode.values());
+  // The visit is level 5 by any of its diagnoses or by its department (a check-up at an STD/HIV clinic);
+  // every record of it takes its label, since each reveals the visit (DESIGN §9).
+  const visit = recordSensitivity({ diagnosisCodes: plan.diagnoses, department: plan.department });
+  const ofVisit = [visit.sensitivity];
 
   bundle.encounters.push({
     id: encounterId,
@@ -502,7 +500,7 @@ function materialise(random: Random, region: Region, person: Person, plan: Plan,
     endedAt,
     attendingPractitionerId: practitionerId,
     chiefComplaint: plan.complaint,
-    ...level(encounterLabel),
+    ...visit,
   });
   plan.diagnoses.forEach((code, i) => {
     const entry = diagnosisByCode(code);
@@ -518,7 +516,7 @@ function materialise(random: Random, region: Region, person: Person, plan: Plan,
       display: entry.display,
       rank: i === 0 ? 'PRIMARY' : 'SECONDARY',
       recordedAt: minutesAfter(random.int(5, 20)),
-      ...level(labelByCode.get(code)!),
+      ...recordSensitivity({ diagnosisCodes: [code], within: ofVisit }),
     });
   });
   plan.drugs.forEach(({ drug, forCode }, i) => {
@@ -535,7 +533,7 @@ function materialise(random: Random, region: Region, person: Person, plan: Plan,
       days: plan.encounterClass === 'INPATIENT' && drug.route === '口服' ? Math.min(drug.days, 14) : drug.days,
       prescribedAt: minutesAfter(random.int(10, 25)),
       prescriberId: practitionerId,
-      ...level(strongestLabel([sensitivityOfDiagnosis(forCode), encounterLabel])),
+      ...recordSensitivity({ diagnosisCodes: [forCode], within: ofVisit }),
     });
   });
   const age = ageAt(person.birthDate, plan.day);
@@ -544,8 +542,6 @@ function materialise(random: Random, region: Region, person: Person, plan: Plan,
     const reportId = `lab-${key}-${i + 1}`;
     const collectedAt = plan.encounterClass === 'INPATIENT' ? localMoment(plan.day + 1, random.int(6 * 60, 7 * 60)) : minutesAfter(random.int(15, 60));
     const reportedAt = new Date(collectedAt.getTime() + Math.round(panel.turnaroundHours * random.float(0.7, 1.5) * 3_600_000));
-    // A result from a level-5 encounter is as sensitive as the encounter (it reveals the condition).
-    const label = strongestLabel([sensitivityOfLabCode(panel.code), encounterLabel]);
     bundle.labReports.push({
       id: reportId,
       residentId: person.id,
@@ -556,7 +552,8 @@ function materialise(random: Random, region: Region, person: Person, plan: Plan,
       specimen: panel.specimen,
       collectedAt,
       reportedAt,
-      ...level(label),
+      // A result of a level-5 visit is as sensitive as the visit (it reveals the condition).
+      ...recordSensitivity({ testCodes: labTestCodes(panel.code, panel.items), within: ofVisit }),
     });
     panel.items.forEach((item, j) => {
       const bias = plan.labBias[item.localCode];
@@ -589,7 +586,7 @@ function materialise(random: Random, region: Region, person: Person, plan: Plan,
       impression: result.impression,
       performedAt: minutesAfter(random.int(30, 180)),
       contrast: procedure.contrastPossible && random.chance(0.25),
-      ...level(encounterLabel),
+      ...recordSensitivity({ within: ofVisit }),
     });
   });
 }
@@ -613,7 +610,7 @@ function archiveRow(random: Random, person: Person, archiveNumber: string, asOf:
     bloodType: random.weighted(BLOOD_TYPES, ([, w]) => w)[0],
     chronicConditions,
     allergies: random.chance(0.1) ? random.sample(ALLERGIES, random.int(1, 2)) : [],
-    ...level('NONE'),
+    ...recordSensitivity({ diagnosisCodes: chronicConditions.map((c) => c.code) }),
   };
 }
 
@@ -643,7 +640,7 @@ function followUpRows(random: Random, person: Person, asOf: number): FollowUpIns
         fastingGlucose: mode === 'PHONE' ? null : glucose,
         assessment: r < 0.02 ? 'ADVERSE_REACTION' : r < 0.04 ? 'COMPLICATION' : controlled || mode === 'PHONE' ? 'CONTROLLED' : 'UNCONTROLLED',
         nextVisitDate: isoDay(day + 91),
-        ...level('NONE'),
+        ...recordSensitivity({}),
       });
       day += random.int(80, 100);
     }
@@ -688,7 +685,7 @@ function physicalExamRows(random: Random, person: Person, asOf: number): Physica
       diastolic,
       fastingGlucose,
       summary: notes.length === 0 ? '未见明显异常，建议保持健康生活方式。' : `${notes.join('，')}，建议低盐低脂饮食、适量运动，定期复查。`,
-      ...level('NONE'),
+      ...recordSensitivity({}),
     });
   }
   return rows;
@@ -711,7 +708,7 @@ function immunizationRows(random: Random, region: Region, person: Person, asOf: 
       administeredOn: d,
       site: definition.site,
       route: definition.route,
-      ...level('NONE'),
+      ...recordSensitivity({}),
     });
   };
   const primaryCare = person.primaryCare.row.id;

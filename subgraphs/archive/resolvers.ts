@@ -5,6 +5,7 @@ import { LocalDateResolver } from 'graphql-scalars';
 import { Arg, Ctx, Directive, Field, FieldResolver, Float, ID, InputType, Int, Mutation, Resolver, Root } from 'type-graphql';
 import { classified } from '../../schema/classification.js';
 import { ERROR_CODES, InvalidInputError } from '../../schema/errors.js';
+import { recordSensitivity } from '../../schema/sensitivity.js';
 import { boundedPageSize, residentRowFilter } from '../runtime/row-filter.js';
 import type { SubgraphContext } from '../runtime/server.js';
 import { followUps, healthArchives, physicalExams, type FollowUpRow, type HealthArchiveRow, type PhysicalExamRow } from './tables.js';
@@ -173,6 +174,8 @@ export class ArchiveFeedResolver {
       fastingGlucose: visit.fastingGlucose ?? null,
       assessment: visit.assessment,
       nextVisitDate: visit.nextVisitDate ?? null,
+      // Follow-ups are of hypertension and diabetes only: no special label, but derived, not defaulted.
+      ...recordSensitivity({}),
     }));
     await context.db.transaction(async (tx) => {
       await tx.insert(followUps).values(rows);

@@ -412,9 +412,10 @@ describe.each(testBackends())('the clinical subgraph on $name', (backend) => {
         'select encounter_id, code, code_system, code_system_version, institution_id, sensitivity, level from clinical.diagnosis where encounter_id = any($1) order by code',
         [[routine, psychiatry]],
       );
+      // Every diagnosis of a level-5 visit is level 5: the insomnia of a psychiatric visit reveals the visit.
       expect(dx.map((d) => [d.encounter_id, d.code, d.code_system, d.code_system_version, d.institution_id, d.sensitivity, d.level])).toEqual([
         [psychiatry, 'F32.900', 'ICD-10-CN', '2.0', HOSPITAL_1, 'MENTAL_HEALTH', 5],
-        [psychiatry, 'G47.000', 'ICD-10-CN', '2.0', HOSPITAL_1, 'NONE', 3],
+        [psychiatry, 'G47.000', 'ICD-10-CN', '2.0', HOSPITAL_1, 'MENTAL_HEALTH', 5],
         [routine, 'I10.X00', 'ICD-10-CN', '2.0', HOSPITAL_1, 'NONE', 3],
       ]);
       const rx = await handle.query<{ encounter_id: string; drug_code: string; sensitivity: string; level: number }>(
@@ -433,6 +434,47 @@ describe.each(testBackends())('the clinical subgraph on $name', (backend) => {
       expect(ids(atFour.encounters)).not.toContain(psychiatry);
       const atFive = await residentClinical(D, claims({ residentIds: [D], maxLevel: 5 }));
       expect(sortedIds(atFive.encounters.find((e) => e.id === psychiatry)!.diagnoses)).toHaveLength(2);
+    });
+
+    it('stores an encounter in a sensitive department at level 5 with its diagnoses and prescriptions, whatever their codes', async () => {
+      const result = await run<{ recordEncounters: string[] }>(RECORD, claims(null, his), {
+        input: [
+          encounterInput({ department: '精神科', startedAt: '2024-06-03T01:30:00.000Z', endedAt: null, diagnoses: [{ ...HYPERTENSION, code: 'G47.000', display: '失眠' }] }),
+          encounterInput({ department: '性病艾滋病防制所', startedAt: '2024-06-04T01:30:00.000Z', endedAt: null, diagnoses: [{ ...HYPERTENSION, code: 'Z00.000', display: '一般医学检查' }] }),
+          encounterInput({ department: '生殖医学中心', startedAt: '2024-06-05T01:30:00.000Z', endedAt: null }),
+        ],
+      });
+      expect(result.errors).toBeUndefined();
+      const pushed = result.data!.recordEncounters;
+      expect(pushed).toHaveLength(3);
+      const [psychiatry, clinic, fertility] = pushed;
+
+      const labelled = async (table: string, column: string) =>
+        (await handle.query<{ owner: string; sensitivity: string; level: number }>(`select ${column} as owner, sensitivity, level from clinical.${table} where ${column} = any($1) order by ${column}`, [pushed])).map(
+          (r) => [r.owner, r.sensitivity, r.level],
+        );
+      const expected = [
+        [psychiatry, 'MENTAL_HEALTH', 5],
+        [clinic, 'HIV_STI', 5],
+        [fertility, 'REPRODUCTIVE', 5],
+      ].sort((a, b) => String(a[0]).localeCompare(String(b[0])));
+      expect(await labelled('encounter', 'id')).toEqual(expected);
+      expect(await labelled('diagnosis', 'encounter_id')).toEqual(expected);
+      expect(await labelled('prescription', 'encounter_id')).toEqual(expected);
+
+      // Through the row filter: nothing of these visits below level 5, in any list, and no department name.
+      const atFour = await residentClinical(D, claims({ residentIds: [D], maxLevel: 4 }));
+      expect(ids(atFour.encounters).filter((id) => pushed.includes(id))).toEqual([]);
+      const seenAtFour = JSON.stringify(atFour);
+      for (const department of ['精神科', '性病艾滋病防制所', '生殖医学中心']) expect(seenAtFour).not.toContain(department);
+      const atFive = await residentClinical(D, claims({ residentIds: [D], maxLevel: 5 }));
+      const visits = atFive.encounters.filter((e) => pushed.includes(e.id));
+      // Newest first, as the list is ordered.
+      expect(visits.map((e) => [e.department, e.level, e.diagnoses.map((d) => d.level), e.prescriptions.map((p) => p.level)])).toEqual([
+        ['生殖医学中心', 5, [5], [5]],
+        ['性病艾滋病防制所', 5, [5], [5]],
+        ['精神科', 5, [5], [5]],
+      ]);
     });
 
     it('refuses an unknown code system, an unknown version or a malformed code with BAD_USER_INPUT and writes nothing of the batch', async () => {

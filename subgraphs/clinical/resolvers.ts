@@ -6,7 +6,7 @@ import { classified } from '../../schema/classification.js';
 import { assertKnownCode } from '../../schema/codes.js';
 import { ERROR_CODES, InvalidInputError } from '../../schema/errors.js';
 import { looksLikeFieldCiphertext } from '../../schema/protected-value.js';
-import { recordLevel, sensitivityOfDiagnosis, strongestLabel } from '../../schema/sensitivity.js';
+import { recordSensitivity } from '../../schema/sensitivity.js';
 import { boundedPageSize, residentRowFilter } from '../runtime/row-filter.js';
 import type { SubgraphContext } from '../runtime/server.js';
 import { diagnoses, encounters, prescriptions, type DiagnosisRow, type EncounterRow, type PrescriptionRow } from './tables.js';
@@ -221,8 +221,10 @@ export class ClinicalFeedResolver {
       const ids: string[] = [];
       for (const item of input) {
         const encounterId = `enc-${randomUUID()}`;
+        // The visit is level 5 by any of its diagnoses or by its department; its parts reveal it, so they take its label.
+        const encounterSensitivity = recordSensitivity({ diagnosisCodes: item.diagnoses.map((d) => d.code), department: item.department });
         const diagnosisRows = item.diagnoses.map((d) => {
-          const sensitivity = sensitivityOfDiagnosis(d.code);
+          const sensitivity = recordSensitivity({ diagnosisCodes: [d.code], within: [encounterSensitivity.sensitivity] });
           return {
             id: `dx-${randomUUID()}`,
             residentId: item.residentId,
@@ -234,11 +236,9 @@ export class ClinicalFeedResolver {
             display: d.display,
             rank: d.rank,
             recordedAt: item.startedAt,
-            sensitivity,
-            level: recordLevel(sensitivity),
+            ...sensitivity,
           };
         });
-        const encounterSensitivity = strongestLabel(diagnosisRows.map((d) => d.sensitivity));
         await tx.insert(encounters).values({
           id: encounterId,
           residentId: item.residentId,
@@ -249,8 +249,7 @@ export class ClinicalFeedResolver {
           endedAt: item.endedAt ?? null,
           attendingPractitionerId: item.attendingPractitionerId ?? null,
           chiefComplaint: item.chiefComplaint ?? null,
-          sensitivity: encounterSensitivity,
-          level: recordLevel(encounterSensitivity),
+          ...encounterSensitivity,
         });
         if (diagnosisRows.length) await tx.insert(diagnoses).values(diagnosisRows);
         const prescriptionRows = (item.prescriptions ?? []).map((p) => ({
@@ -260,8 +259,7 @@ export class ClinicalFeedResolver {
           institutionId,
           ...p,
           prescribedAt: item.startedAt,
-          sensitivity: encounterSensitivity,
-          level: recordLevel(encounterSensitivity),
+          ...recordSensitivity({ within: [encounterSensitivity.sensitivity] }),
         }));
         if (prescriptionRows.length) await tx.insert(prescriptions).values(prescriptionRows);
         ids.push(encounterId);

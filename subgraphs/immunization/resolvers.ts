@@ -6,6 +6,7 @@ import { Arg, Ctx, Directive, Field, FieldResolver, ID, InputType, Int, Mutation
 import { classified } from '../../schema/classification.js';
 import { assertKnownCode, NIP_VACCINE } from '../../schema/codes.js';
 import { ERROR_CODES, InvalidInputError } from '../../schema/errors.js';
+import { recordSensitivity } from '../../schema/sensitivity.js';
 import { boundedPageSize, residentRowFilter } from '../runtime/row-filter.js';
 import type { SubgraphContext } from '../runtime/server.js';
 import { immunizationRecords, type ImmunizationRecordRow } from './tables.js';
@@ -91,6 +92,8 @@ export class ImmunizationFeedResolver {
       administeredOn: dose.administeredOn,
       site: dose.site,
       route: dose.route,
+      // No vaccine of the national catalogue carries a special label; the level is still derived, not defaulted.
+      ...recordSensitivity({}),
     }));
     await context.db.transaction(async (tx) => {
       await tx.insert(immunizationRecords).values(rows);

@@ -5,7 +5,7 @@ import { Arg, Ctx, Directive, Field, FieldResolver, ID, InputType, Int, Mutation
 import { assertKnownCode, LOINC } from '../../schema/codes.js';
 import { ERROR_CODES, InvalidInputError } from '../../schema/errors.js';
 import { classified } from '../../schema/classification.js';
-import { recordLevel, sensitivityOfLabCode, strongestLabel } from '../../schema/sensitivity.js';
+import { labTestCodes, recordSensitivity } from '../../schema/sensitivity.js';
 import { boundedPageSize, residentRowFilter } from '../runtime/row-filter.js';
 import type { SubgraphContext } from '../runtime/server.js';
 import { imagingReports, labItems, labReports, type ImagingReportRow, type LabItemRow, type LabReportRow } from './tables.js';
@@ -176,10 +176,7 @@ export class ResultsFeedResolver {
     const itemRows: Array<typeof labItems.$inferInsert> = [];
     for (const report of input) {
       const reportId = `lab-${randomUUID()}`;
-      const sensitivity = strongestLabel([
-        sensitivityOfLabCode(report.panelCode),
-        ...report.items.flatMap((item) => (item.loinc ? [item.localCode, item.loinc] : [item.localCode]).map(sensitivityOfLabCode)),
-      ]);
+      const sensitivity = recordSensitivity({ testCodes: labTestCodes(report.panelCode, report.items) });
       reportRows.push({
         id: reportId,
         residentId: report.residentId,
@@ -190,8 +187,7 @@ export class ResultsFeedResolver {
         specimen: report.specimen,
         collectedAt: report.collectedAt,
         reportedAt: report.reportedAt,
-        sensitivity,
-        level: recordLevel(sensitivity),
+        ...sensitivity,
       });
       for (const item of report.items) {
         itemRows.push({
