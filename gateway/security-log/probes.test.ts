@@ -133,6 +133,17 @@ describe.each(testBackends())('refused probes through the gateway on $name', (ba
     expect(await securityEventsAfter(logged)).toMatchObject([{ kind: 'UNKNOWN_RESIDENT', residents_named: 2 }]);
   });
 
+  it('refuses a break-glass read whose reason carries a NUL as BAD_USER_INPUT, releasing nothing and keeping the chain valid', async () => {
+    const real = stack.actor('resident-multi').residentId!;
+    const audited = await lastAuditSeq();
+    const response = await stack.query('clinician-c', READ, { v: real }, { 'x-purpose-of-use': 'ETREAT', 'x-break-glass-reason': 'emergency%00' });
+    expect(response.status).toBe(400);
+    expect(response.body.data ?? null).toBeNull();
+    expect(response.body.errors?.[0]?.extensions?.['code']).toBe('BAD_USER_INPUT');
+    expect(await auditRowsAfter(audited)).toEqual([]);
+    expect(await chain()).toMatchObject({ valid: true });
+  });
+
   it('logs a clinician naming an id with a lone surrogate as a probe without touching the audit chain', async () => {
     const [audited, logged] = [await lastAuditSeq(), await lastSecuritySeq()];
     const response = await stack.query('clinician-c', READ, { v: 'res-\ud800' }, TREAT);
