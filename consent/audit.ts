@@ -2,9 +2,14 @@
  * The audit chain. Each entry's hash is SHA-256 over the previous entry's hash and the entry's
  * canonical content; appends are serialised with a transaction-scoped advisory lock so the chain never
  * forks. Verification recomputes the chain and reports the first position where it breaks.
+ *
+ * The hash covers the UTF-8 bytes of the canonical content, and only text that PostgreSQL stores
+ * unchanged is ever hashed: a lone surrogate (stored as U+FFFD) or a NUL (not storable at all) is
+ * refused before anything is written, so what verification reads back is exactly what was hashed.
  */
 import { createHash, randomUUID, sign, verify, type KeyObject } from 'node:crypto';
 import { and, asc, desc, eq, gt, lt, sql } from 'drizzle-orm';
+import { InvalidInputError } from '../schema/errors.js';
 import type { Executor } from './grants.js';
 import { auditCheckpoints, auditEntries, type AuditEntryRow } from './tables.js';
 
@@ -55,35 +60,126 @@ export interface AuditEvent {
   at?: Date;
 }
 
-/** The content a hash covers, in a fixed key order (never the seq, which the database assigns). */
-function canonical(entry: Omit<AuditEntryRow, 'seq' | 'hash' | 'prevHash'>): string {
-  const sortKeys = (value: Record<string, string[]>) =>
-    Object.fromEntries(Object.keys(value).sort().map((k) => [k, [...value[k]!].sort()]));
-  return JSON.stringify([
-    entry.id,
-    entry.at.toISOString(),
-    entry.requestId,
-    entry.actorSub,
-    entry.actorRole,
-    entry.institutionId,
-    entry.practitionerId,
-    entry.residentId,
-    entry.purpose,
-    entry.grantId,
-    entry.scenarioId,
-    entry.operationHash,
-    entry.operationName,
-    sortKeys(entry.fieldsByCategory),
-    sortKeys(entry.deniedByCategory),
-    entry.rowsReturned,
-    entry.outcome,
-    entry.breakGlass,
-    entry.breakGlassReason,
-  ]);
+/** A lone surrogate (not well-formed UTF-16, so not encodable as UTF-8) or a NUL (PostgreSQL text and jsonb cannot hold it). */
+const UNSTORABLE_TEXT = /[\0\p{Cs}]/u;
+
+/** True when PostgreSQL stores (and gives back) exactly this string: well-formed Unicode without NUL. */
+export function isStorableText(value: string): boolean {
+  return !UNSTORABLE_TEXT.test(value);
 }
 
-export function entryHash(prevHash: string, entry: Omit<AuditEntryRow, 'seq' | 'hash' | 'prevHash'>): string {
-  return createHash('sha256').update(prevHash).update('\n').update(canonical(entry)).digest('hex');
+/**
+ * An audit entry carries text that cannot be stored as it is. Refused rather than repaired: a repaired
+ * entry would record something other than what happened, and the request fails closed.
+ */
+export class IllFormedAuditTextError extends InvalidInputError {
+  constructor(field: string) {
+    // Never the value itself: it may be an identifier.
+    super(`The request carries text in ${field} that is not well-formed Unicode or contains NUL; it cannot be audited, so it is refused.`, { field });
+    this.name = 'IllFormedAuditTextError';
+    this.extensions['http'] = { status: 400 };
+  }
+}
+
+type AuditContent = Omit<AuditEntryRow, 'seq' | 'hash' | 'prevHash'>;
+
+function storable<Value extends string | null>(field: string, value: Value): Value {
+  if (value === null) return value;
+  if (typeof value !== 'string') throw new TypeError(`audit ${field} is not text`);
+  if (!isStorableText(value)) throw new IllFormedAuditTextError(field);
+  return value;
+}
+
+/** Fields by category with keys and coordinates sorted (jsonb keeps neither order). */
+function sortedCategories(field: string, value: Record<string, string[]>): Record<string, string[]> {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new TypeError(`audit ${field} is not an object of lists`);
+  return Object.fromEntries(
+    Object.keys(value)
+      .sort()
+      .map((category) => {
+        const coordinates = value[category];
+        if (!Array.isArray(coordinates)) throw new TypeError(`audit ${field}.${category} is not a list`);
+        return [storable(field, category), coordinates.map((coordinate) => storable(field, coordinate)).sort()];
+      }),
+  );
+}
+
+/**
+ * The bytes an entry's hash covers: the UTF-8 of a JSON array in a fixed field order (never the seq,
+ * which the database assigns). For well-formed text this is byte for byte the format the chain has
+ * always used, so existing chains verify unchanged; ill-formed text throws `IllFormedAuditTextError`.
+ */
+export function canonicalEntryBytes(entry: AuditContent): Buffer {
+  if (!Number.isInteger(entry.rowsReturned) || entry.rowsReturned < 0 || entry.rowsReturned > 2_147_483_647) {
+    throw new RangeError('audit rowsReturned is not a non-negative 32-bit integer');
+  }
+  if (typeof entry.breakGlass !== 'boolean') throw new TypeError('audit breakGlass is not a boolean');
+  const json = JSON.stringify([
+    storable('id', entry.id),
+    entry.at.toISOString(),
+    storable('requestId', entry.requestId),
+    storable('actorSub', entry.actorSub),
+    storable('actorRole', entry.actorRole),
+    storable('institutionId', entry.institutionId),
+    storable('practitionerId', entry.practitionerId),
+    storable('residentId', entry.residentId),
+    storable('purpose', entry.purpose),
+    storable('grantId', entry.grantId),
+    storable('scenarioId', entry.scenarioId),
+    storable('operationHash', entry.operationHash),
+    storable('operationName', entry.operationName),
+    sortedCategories('fieldsByCategory', entry.fieldsByCategory),
+    sortedCategories('deniedByCategory', entry.deniedByCategory),
+    entry.rowsReturned,
+    storable('outcome', entry.outcome),
+    entry.breakGlass,
+    storable('breakGlassReason', entry.breakGlassReason),
+  ]);
+  return Buffer.from(json, 'utf8');
+}
+
+/** SHA-256 over the previous hash, a newline and the entry's canonical bytes, as lowercase hex. */
+function chainHash(prevHash: string, canonicalBytes: Buffer): string {
+  return createHash('sha256').update(Buffer.from(`${prevHash}\n`, 'utf8')).update(canonicalBytes).digest('hex');
+}
+
+/** The hash of an entry that follows `prevHash`; throws `IllFormedAuditTextError` for unstorable text. */
+export function entryHash(prevHash: string, entry: AuditContent): string {
+  return chainHash(prevHash, canonicalEntryBytes(entry));
+}
+
+/** The hash of an entry read back from the database, or undefined when its content lost the entry's shape. */
+function storedEntryHash(prevHash: string, entry: AuditContent): string | undefined {
+  try {
+    return entryHash(prevHash, entry);
+  } catch {
+    return undefined;
+  }
+}
+
+function contentOf(event: AuditEvent): AuditContent {
+  return {
+    id: `audit-${randomUUID()}`,
+    // Millisecond precision: what PostgreSQL stores is exactly what was hashed.
+    at: new Date(Math.floor((event.at ?? new Date()).getTime())),
+    requestId: event.requestId,
+    actorSub: event.actorSub,
+    actorRole: event.actorRole,
+    institutionId: event.institutionId ?? null,
+    practitionerId: event.practitionerId ?? null,
+    residentId: event.residentId ?? null,
+    purpose: event.purpose ?? null,
+    grantId: event.grantId ?? null,
+    scenarioId: event.scenarioId ?? null,
+    operationHash: event.operationHash,
+    operationName: event.operationName ?? null,
+    fieldsByCategory: event.fieldsByCategory,
+    deniedByCategory: event.deniedByCategory,
+    rowsReturned: event.rowsReturned,
+    outcome: event.outcome,
+    breakGlass: event.breakGlass ?? false,
+    breakGlassReason: event.breakGlassReason ?? null,
+  };
 }
 
 /**
@@ -92,35 +188,18 @@ export function entryHash(prevHash: string, entry: Omit<AuditEntryRow, 'seq' | '
  */
 export async function appendAuditEntries(tx: Executor, events: readonly AuditEvent[], signer?: AuditSigner): Promise<AuditEntryRow[]> {
   if (events.length === 0) return [];
+  if (signer && !isStorableText(signer.keyId)) throw new Error('the audit signer key id is not storable text');
+  // Every entry's bytes first: one unstorable entry refuses the whole batch before anything is written.
+  const prepared = events.map((event) => {
+    const content = contentOf(event);
+    return { content, canonicalBytes: canonicalEntryBytes(content) };
+  });
   await tx.execute(sql`select pg_advisory_xact_lock(${AUDIT_LOCK_KEY})`);
   const [last] = await tx.select({ hash: auditEntries.hash }).from(auditEntries).orderBy(desc(auditEntries.seq)).limit(1);
   let prevHash = last?.hash ?? GENESIS_HASH;
   const written: AuditEntryRow[] = [];
-  for (const event of events) {
-    // Millisecond precision: what PostgreSQL stores is exactly what was hashed.
-    const at = new Date(Math.floor((event.at ?? new Date()).getTime()));
-    const content = {
-      id: `audit-${randomUUID()}`,
-      at,
-      requestId: event.requestId,
-      actorSub: event.actorSub,
-      actorRole: event.actorRole,
-      institutionId: event.institutionId ?? null,
-      practitionerId: event.practitionerId ?? null,
-      residentId: event.residentId ?? null,
-      purpose: event.purpose ?? null,
-      grantId: event.grantId ?? null,
-      scenarioId: event.scenarioId ?? null,
-      operationHash: event.operationHash,
-      operationName: event.operationName ?? null,
-      fieldsByCategory: event.fieldsByCategory,
-      deniedByCategory: event.deniedByCategory,
-      rowsReturned: event.rowsReturned,
-      outcome: event.outcome,
-      breakGlass: event.breakGlass ?? false,
-      breakGlassReason: event.breakGlassReason ?? null,
-    };
-    const hash = entryHash(prevHash, content);
+  for (const { content, canonicalBytes } of prepared) {
+    const hash = chainHash(prevHash, canonicalBytes);
     const [row] = await tx.insert(auditEntries).values({ ...content, prevHash, hash }).returning();
     written.push(row!);
     prevHash = hash;
@@ -194,7 +273,7 @@ export async function verifyAuditChain(db: Executor, options: VerifyOptions = {}
       const { seq: _seq, hash, prevHash: _prev, ...content } = row;
       void _seq;
       void _prev;
-      if (entryHash(prevHash, content) !== hash) return broken(row.seq, position, 'ALTERED');
+      if (storedEntryHash(prevHash, content) !== hash) return broken(row.seq, position, 'ALTERED');
       const checkpoint = checkpoints.get(row.seq);
       if (checkpoint && options.verifier) {
         const key = options.verifier.get(checkpoint.keyId);

@@ -27,6 +27,7 @@ import { commitRefusal, commitUse, GrantUseLostError } from './stages/consume-gr
 import { decryptAndMask } from './stages/decrypt-and-mask.js';
 import { recordCareRelationships, type AuditSigner } from '../consent/index.js';
 import type { Keyring } from './keyring/index.js';
+import type { SecurityLog } from './security-log/index.js';
 import { nullRemovedSelections } from './stages/shape-result.js';
 
 export interface EnforcementDependencies {
@@ -35,6 +36,8 @@ export interface EnforcementDependencies {
   keyring: Keyring;
   /** Signs the audit chain's checkpoints. */
   auditSigner: AuditSigner;
+  /** Where refused probes go instead of the audit chain. */
+  securityLog: SecurityLog;
   /** Called with the time spent in post-execution stages (for the benchmark; never logs data). */
   onStageTiming?: (stage: 'execute' | 'decrypt-and-mask' | 'audit', milliseconds: number) => void;
 }
@@ -88,11 +91,12 @@ export class EnforcingGateway implements GatewayInterface {
 
     if (subjects.length > 0) {
       const events = auditEventsForResult(context, data, this.dependencies.classifications);
+      const routing = { context, securityLog: this.dependencies.securityLog };
       try {
-        await commitUse(this.dependencies.db, events, this.dependencies.auditSigner);
+        await commitUse(this.dependencies.db, events, this.dependencies.auditSigner, routing);
       } catch (error) {
         if (!(error instanceof GrantUseLostError)) throw error;
-        await commitRefusal(this.dependencies.db, auditEventsForRefusal(context, subjects, 'GRANT_INVALID'), this.dependencies.auditSigner);
+        await commitRefusal(this.dependencies.db, auditEventsForRefusal(context, subjects, 'GRANT_INVALID'), this.dependencies.auditSigner, routing);
         return {
           errors: [
             new GraphQLError('The access grant has no uses left; request access again.', {

@@ -35,6 +35,7 @@ import type { ContextSigner } from './stages/sign-context.js';
 import { protectWrites } from './stages/protect-writes.js';
 import type { Keyring } from './keyring/index.js';
 import type { AuditSigner } from '../consent/index.js';
+import type { SecurityLog } from './security-log/index.js';
 
 export const PURPOSE_HEADER = 'x-purpose-of-use';
 export const GRANT_HEADER = 'x-access-grant';
@@ -50,6 +51,8 @@ export interface PipelineDependencies {
   keyring: Keyring;
   /** Signs the audit chain's checkpoints. */
   auditSigner: AuditSigner;
+  /** Where refused probes go instead of the audit chain. */
+  securityLog: SecurityLog;
   lookupResident: ResidentIndexLookup;
   db: Database;
   classifications: ClassificationMap;
@@ -206,13 +209,17 @@ export function enforcementPipeline(dependencies: PipelineDependencies): ApolloS
   };
 }
 
-/** A refused operation that named residents is audited as DENIED for each of them (fail closed). */
-async function auditRefusal(request: ResolvedRequest, { db, auditSigner }: PipelineDependencies, error: unknown): Promise<void> {
+/**
+ * A refused operation that named residents is audited as DENIED for each of them (fail closed);
+ * an anonymous caller's, or one naming residents the platform does not know, is a probe for the
+ * security log instead.
+ */
+async function auditRefusal(request: ResolvedRequest, { db, auditSigner, securityLog }: PipelineDependencies, error: unknown): Promise<void> {
   const context = request.contextValue;
   if (!(error instanceof GraphQLError) || !context.analysis) return;
   const roots = subjectRoots(context.analysis, context.actor, context.resolvedSubjects);
   if (roots.length === 0) return;
-  await commitRefusal(db, auditEventsForRefusal(context, roots, String(error.extensions['code'] ?? 'REFUSED')), auditSigner);
+  await commitRefusal(db, auditEventsForRefusal(context, roots, String(error.extensions['code'] ?? 'REFUSED')), auditSigner, { context, securityLog });
 }
 
 function header(request: IncomingMessage, name: string): string | undefined {

@@ -19,6 +19,7 @@ import { createContextSigner, type ContextSigner } from './stages/sign-context.j
 import type { ResidentIndexLookup } from './stages/resolve-subjects.js';
 import { CONTEXT_HEADER } from '../schema/context.js';
 import { auditKeys, type SigningKeyPair } from './keys.js';
+import { openSecurityLog } from './security-log/index.js';
 
 export interface GatewayOptions {
   supergraphSdl: string;
@@ -34,6 +35,8 @@ export interface GatewayOptions {
   pki?: { ca: PlatformCa; receiptSigner: KeyedCertificate };
   /** The consent store (consents, grants, audit) the decisions read and the audit writes. */
   database: Database;
+  /** The most events the security log keeps (refused probes; the oldest are overwritten). */
+  securityLogMaxEvents?: number;
   mode?: EnforcementMode;
   port: number;
   host?: string;
@@ -69,6 +72,7 @@ function residentIndexLookup(url: string, sign: ContextSigner): ResidentIndexLoo
 export async function startGateway(options: GatewayOptions): Promise<RunningGateway> {
   const classifications = readClassifications(options.supergraphSdl);
   const { signer: auditSigner } = auditKeys(options.auditSigningKey);
+  const securityLog = openSecurityLog(options.securityLogMaxEvents === undefined ? {} : { maxEvents: options.securityLogMaxEvents });
   const federation = new ApolloGateway({
     supergraphSdl: options.supergraphSdl,
     buildService: ({ name, url }) => new SignedContextDataSource({ url: options.subgraphUrls?.[name] ?? url }),
@@ -80,6 +84,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     classifications,
     keyring: options.keyring,
     auditSigner,
+    securityLog,
     ...(options.onStageTiming ? { onStageTiming: options.onStageTiming } : {}),
   });
   const apollo = new ApolloServer<GatewayRequestContext>({
@@ -96,6 +101,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
         signContext,
         keyring: options.keyring,
         auditSigner,
+        securityLog,
         lookupResident: residentIndexLookup(populationUrl(options), signContext),
         db: options.database,
         classifications,

@@ -2,6 +2,7 @@
 import { resolve } from 'node:path';
 import { CONSENT_PORT } from './subgraphs.js';
 import { DOMAIN_SUBGRAPHS } from '../subgraphs/index.js';
+import { DEFAULT_SECURITY_LOG_MAX_EVENTS } from '../gateway/security-log/security-log.js';
 
 export interface PlatformConfig {
   /** Embedded database, keys and demo state live here. */
@@ -24,6 +25,8 @@ export interface PlatformConfig {
   jwtIssuer?: string;
   jwtAudience?: string;
   jwksUrl?: string;
+  /** The most refused probes the security log keeps (oldest overwritten). */
+  securityLogMaxEvents: number;
 }
 
 function integer(name: string, fallback: number, env: NodeJS.ProcessEnv): number {
@@ -54,7 +57,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): PlatformConfig
     residents: integer('HEALTHMESH_RESIDENTS', 2000, env),
     introspection: env['HEALTHMESH_INTROSPECTION'] === 'true',
     enforcementMode: env['HEALTHMESH_ENFORCEMENT_MODE'] === 'reject' ? 'reject' : 'filter',
+    securityLogMaxEvents: integer('HEALTHMESH_SECURITY_LOG_MAX_EVENTS', DEFAULT_SECURITY_LOG_MAX_EVENTS, env),
   };
+  if (config.securityLogMaxEvents < 1) throw new Error('HEALTHMESH_SECURITY_LOG_MAX_EVENTS must be at least 1');
   const mode = env['HEALTHMESH_ENFORCEMENT_MODE'];
   if (mode !== undefined && mode !== 'filter' && mode !== 'reject') throw new Error(`HEALTHMESH_ENFORCEMENT_MODE must be filter or reject, got "${mode}"`);
   if (env['DATABASE_URL']) config.databaseUrl = env['DATABASE_URL'];

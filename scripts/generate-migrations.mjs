@@ -3,9 +3,11 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 
-const modules = ['population', 'resources', 'clinical', 'results', 'archive', 'immunization', 'consent', 'keyring'];
+const modules = ['population', 'resources', 'clinical', 'results', 'archive', 'immunization', 'consent', 'keyring', 'security'];
+/** Modules whose tables live outside `subgraphs/<module>/tables.ts`. */
+const tablesOf = { consent: 'consent/tables.ts', keyring: 'gateway/keyring/tables.ts', security: 'gateway/security-log/tables.ts' };
 for (const module of modules) {
-  const tables = module === 'consent' ? 'consent/tables.ts' : module === 'keyring' ? 'gateway/keyring/tables.ts' : `subgraphs/${module}/tables.ts`;
+  const tables = tablesOf[module] ?? `subgraphs/${module}/tables.ts`;
   if (!existsSync(tables)) continue;
   execFileSync(
     'npx',

@@ -110,6 +110,7 @@ export async function startPlatform(config: PlatformConfig, options: StartOption
       pki: { ca, receiptSigner },
       ...(options.onStageTiming ? { onStageTiming: options.onStageTiming } : {}),
       database: database.db,
+      securityLogMaxEvents: config.securityLogMaxEvents,
       mode: config.enforcementMode,
       port: config.gatewayPort,
       host: config.gatewayHost,

@@ -73,6 +73,7 @@ async function run(): Promise<RunningHttpService | undefined> {
       keyring,
       pki: { ca, receiptSigner: loadOrCreateReceiptSigner(ca) },
       database: database.db,
+      securityLogMaxEvents: config.securityLogMaxEvents,
       mode: config.enforcementMode,
       port: config.gatewayPort,
       host: config.gatewayHost,

@@ -10,10 +10,14 @@ import type { GatewayRequestContext } from '../request-context.js';
 import type { SubjectDecision } from './decide.js';
 import { countObjects } from './shape-result.js';
 
-/** Hash of the operation as the client sent it (fragments and all), for the audit entry. */
+/**
+ * Hash of the operation as the client sent it (fragments and all), for the audit entry: SHA-256 of the
+ * printed document's UTF-8. The document passed graphql-js's lexer, which refuses lone surrogates in
+ * strings and comments, so those bytes are exactly the text: two documents never share a hash.
+ */
 export function operationHash(context: GatewayRequestContext): string {
   const analysis = context.analysis;
-  return createHash('sha256').update(analysis ? print(analysis.document) : '').digest('hex');
+  return createHash('sha256').update(Buffer.from(analysis ? print(analysis.document) : '', 'utf8')).digest('hex');
 }
 
 function addTo(map: Record<string, string[]>, category: string, coordinate: string): void {
