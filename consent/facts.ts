@@ -2,7 +2,7 @@
  * Gathers the facts a decision depends on, fresh from the database on every request: a revoked
  * consent or grant therefore takes effect on the next request, on every gateway sharing the database.
  */
-import { and, eq } from 'drizzle-orm';
+import { and, eq, inArray } from 'drizzle-orm';
 import type { DataCategory, SensitivityLevel } from '../schema/classification.js';
 import type { Actor, PurposeOfUse } from '../schema/context.js';
 import { activeConsentsFor, matchesRecipient } from './consents.js';
@@ -73,12 +73,47 @@ export async function gatherFacts(db: Executor, request: FactsRequest): Promise<
   return { ok: true, facts };
 }
 
-/** Records that an institution treats these residents (from the HIS encounter feed); idempotent. */
-export async function recordCareRelationships(db: Executor, institutionId: string, residentIds: readonly string[], since = new Date()): Promise<void> {
-  const unique = [...new Set(residentIds)];
-  if (unique.length === 0) return;
+/** A care relationship a hospital feed starts, with its provenance (DESIGN §8). */
+export interface FedCareRelationship {
+  residentId: string;
+  /** The sending system's institution, from its token: never from the records it sent. */
+  institutionId: string;
+  /** The feed mutation (`recordEncounters`, …). */
+  operation: string;
+  requestId: string;
+  /** The records the write created for this resident. */
+  recordIds: readonly string[];
+  since: Date;
+}
+
+/**
+ * Records that institutions treat residents, from feed writes that committed; idempotent: a
+ * relationship keeps the provenance of the write that started it. Run it in the transaction that
+ * audits those writes, so one is never recorded without the other.
+ */
+export async function recordCareRelationships(db: Executor, relationships: readonly FedCareRelationship[]): Promise<void> {
+  if (relationships.length === 0) return;
   await db
     .insert(careRelationships)
-    .values(unique.map((residentId) => ({ residentId, institutionId, since })))
+    .values(
+      relationships.map((r) => ({
+        residentId: r.residentId,
+        institutionId: r.institutionId,
+        since: r.since,
+        startedByOperation: r.operation,
+        startedByRequestId: r.requestId,
+        startedByRecordIds: [...r.recordIds],
+      })),
+    )
     .onConflictDoNothing();
+}
+
+/** Of these requests, the ones whose feed write started a care relationship of this resident (for the access log). */
+export async function requestsThatStartedCare(db: Executor, residentId: string, requestIds: readonly string[]): Promise<Set<string>> {
+  if (requestIds.length === 0) return new Set();
+  const rows = await db
+    .select({ requestId: careRelationships.startedByRequestId })
+    .from(careRelationships)
+    .where(and(eq(careRelationships.residentId, residentId), inArray(careRelationships.startedByRequestId, [...requestIds])));
+  return new Set(rows.flatMap((row) => (row.requestId ? [row.requestId] : [])));
 }

@@ -100,13 +100,23 @@ export const accessGrants = consentSchema.table(
   (t) => [uniqueIndex('access_grant_token_key').on(t.tokenHash), index('access_grant_resident_idx').on(t.residentId)],
 );
 
-/** Institutions that have treated a resident (from encounters): the clinician's care relationship. */
+/**
+ * Institutions that have treated a resident: the clinician's care relationship. One started by a
+ * hospital feed keeps its provenance (the institution and `since` are the who and when): which feed
+ * operation, in which gateway request, with which records. The seeded history has none.
+ */
 export const careRelationships = consentSchema.table(
   'care_relationship',
   {
     residentId: text('resident_id').notNull(),
     institutionId: text('institution_id').notNull(),
     since: timestamp('since', { withTimezone: true }).notNull(),
+    /** The feed mutation that started it (`recordEncounters`, …). */
+    startedByOperation: text('started_by_operation'),
+    /** The gateway request id of that write (also on its audit entry). */
+    startedByRequestId: text('started_by_request_id'),
+    /** The ids of the records that write created for this resident. */
+    startedByRecordIds: jsonb('started_by_record_ids').$type<string[]>(),
   },
   (t) => [uniqueIndex('care_relationship_key').on(t.residentId, t.institutionId)],
 );

@@ -25,9 +25,10 @@ import { required, type GatewayRequestContext } from './request-context.js';
 import { auditEventsForRefusal, auditEventsForResult } from './stages/audit.js';
 import { commitRefusal, commitUse, GrantUseLostError } from './stages/consume-grant.js';
 import { decryptAndMask } from './stages/decrypt-and-mask.js';
-import { recordCareRelationships, type AuditSigner } from '../consent/index.js';
+import type { AuditSigner } from '../consent/index.js';
 import type { Keyring } from './keyring/index.js';
 import type { SecurityLog } from './security-log/index.js';
+import { recordFeedWrites } from './stages/feed-writes.js';
 import { nullRemovedSelections } from './stages/shape-result.js';
 
 export interface EnforcementDependencies {
@@ -106,26 +107,9 @@ export class EnforcingGateway implements GatewayInterface {
         };
       }
     }
-    await recordTreatment(this.dependencies.db, context, data);
+    await recordFeedWrites(this.dependencies.db, context, data, this.dependencies.auditSigner);
     timing?.('audit', performance.now() - started);
     const errors = [...(planned.errors ?? []), ...denials];
     return errors.length > 0 ? { ...planned, data, errors } : { ...planned, data };
-  }
-}
-
-/**
- * An institution that pushed encounters for residents now treats them: its clinicians get the care
- * relationship (masked identity, their own records) without asking. Only for encounters that were
- * written (the mutation returned their ids).
- */
-async function recordTreatment(db: Database, context: GatewayRequestContext, data: Record<string, unknown> | null): Promise<void> {
-  const institutionId = context.actor?.role === 'hospital_system' ? context.actor.institutionId : undefined;
-  const operation = context.analysis?.operation;
-  if (!institutionId || !operation || operation.operation !== 'mutation' || !data) return;
-  for (const field of context.analysis!.rootFields) {
-    if (field.name !== 'recordEncounters' || !Array.isArray(data[field.responseKey])) continue;
-    const input = field.arguments['input'];
-    const residentIds = (Array.isArray(input) ? input : []).flatMap((item) => (item && typeof item === 'object' && typeof (item as Record<string, unknown>)['residentId'] === 'string' ? [(item as Record<string, string>)['residentId']!] : []));
-    await recordCareRelationships(db, institutionId, residentIds);
   }
 }

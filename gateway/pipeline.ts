@@ -6,7 +6,8 @@
  *   3b resolve subjects       findResident → resident id via the blind index
  *   4 decide                  facts → CASL ability → per-field decision and row scope
  *   4b filter                 remove denied selections before planning (or reject the operation)
- *   4c protect writes         validate, encrypt and blind-index identifying fields pushed by a HIS
+ *   4c check references       a HIS feed's residents, practitioners and encounters, before any write
+ *   4d protect writes         validate, encrypt and blind-index identifying fields pushed by a HIS
  *   6 sign context            the JWS every subgraph fetch carries
  *   — plan and fetch —        @apollo/gateway, through EnforcingGateway
  *   7 shape, decrypt and mask null + error at denied paths, masks
@@ -33,6 +34,7 @@ import { isLookupRoot, resolveSubjects, type ResidentIndexLookup } from './stage
 import { decodeBreakGlassReason, resolvePurpose } from './stages/purpose.js';
 import type { ContextSigner } from './stages/sign-context.js';
 import { protectWrites } from './stages/protect-writes.js';
+import { checkFeedReferences, type ReferenceLookup } from './stages/check-references.js';
 import type { Keyring } from './keyring/index.js';
 import type { AuditSigner } from '../consent/index.js';
 import type { SecurityLog } from './security-log/index.js';
@@ -54,6 +56,8 @@ export interface PipelineDependencies {
   /** Where refused probes go instead of the audit chain. */
   securityLog: SecurityLog;
   lookupResident: ResidentIndexLookup;
+  /** What hospital feed records reference: residents, practitioners, encounters. */
+  lookupReferences: ReferenceLookup;
   db: Database;
   classifications: ClassificationMap;
   mode?: EnforcementMode;
@@ -111,6 +115,11 @@ const protect: Stage = async (request, { keyring }) => {
   const analysis = required(context, 'analysis', 'protect-writes');
   const overrides = await protectWrites(analysis.document, analysis.operation, request.request.variables ?? {}, keyring);
   context.variableOverrides = { ...context.variableOverrides, ...overrides };
+};
+
+const checkReferences: Stage = async (request, { lookupReferences }) => {
+  const context = request.contextValue;
+  await checkFeedReferences(required(context, 'analysis', 'check-references'), context.actor, context.requestId, lookupReferences);
 };
 
 const decide: Stage = async (request, { db, classifications }) => {
@@ -187,6 +196,7 @@ const STAGES: ReadonlyArray<readonly [string, Stage]> = [
   ['resolve-subjects', resolve],
   ['decide', decide],
   ['filter', filter],
+  ['check-references', checkReferences],
   ['protect-writes', protect],
   ['sign-context', signContext],
 ];

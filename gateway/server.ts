@@ -17,6 +17,7 @@ import type { OperationLimits } from './stages/analyse-operation.js';
 import { createAuthenticator, type AuthenticationOptions } from './stages/authenticate.js';
 import { createContextSigner, type ContextSigner } from './stages/sign-context.js';
 import type { ResidentIndexLookup } from './stages/resolve-subjects.js';
+import { subgraphReferenceLookup } from './reference-lookup.js';
 import { CONTEXT_HEADER } from '../schema/context.js';
 import { auditKeys, type SigningKeyPair } from './keys.js';
 import { openSecurityLog } from './security-log/index.js';
@@ -49,9 +50,10 @@ export interface GatewayOptions {
 
 export type RunningGateway = RunningHttpService;
 
-function populationUrl(options: GatewayOptions): string {
-  const url = options.subgraphUrls?.['population'] ?? /name: "population", url: "([^"]+)"/.exec(options.supergraphSdl)?.[1];
-  if (!url) throw new Error('the gateway needs the population subgraph URL for master-patient-index lookups');
+/** A subgraph's URL for the gateway's own lookups: configured, or the routing URL in the supergraph. */
+function subgraphUrl(options: GatewayOptions, name: string): string {
+  const url = options.subgraphUrls?.[name] ?? new RegExp(`name: "${name}", url: "([^"]+)"`).exec(options.supergraphSdl)?.[1];
+  if (!url) throw new Error(`the gateway needs the ${name} subgraph URL for its lookups`);
   return url;
 }
 
@@ -102,7 +104,11 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
         keyring: options.keyring,
         auditSigner,
         securityLog,
-        lookupResident: residentIndexLookup(populationUrl(options), signContext),
+        lookupResident: residentIndexLookup(subgraphUrl(options, 'population'), signContext),
+        lookupReferences: subgraphReferenceLookup(
+          { population: subgraphUrl(options, 'population'), resources: subgraphUrl(options, 'resources'), clinical: subgraphUrl(options, 'clinical') },
+          signContext,
+        ),
         db: options.database,
         classifications,
         mode: options.mode ?? 'filter',

@@ -15,7 +15,9 @@ import { auditEntriesForResident, verifyAuditChain, type AuditVerifier } from '.
 import { listBreakGlassReviews, reviewBreakGlass, type BreakGlassDecision, type BreakGlassReviewRecord, type BreakGlassReviewStatus } from '../break-glass-reviews.js';
 import { currentConsents, grantConsent, residentsVisibleTo, revokeConsent, standingFor, toFhirBundle, type ConsentRecord, type FhirBundle } from '../consents.js';
 import { approveAccessRequest, denyAccessRequest, listAccessRequests, requestAccess, type AccessRequestRecord, type AccessRequestStatus } from '../requests.js';
+import { requestsThatStartedCare } from '../facts.js';
 import type { AuditEntryRow } from '../tables.js';
+import { accessKindOf, accessSummaryOf } from './access-log.js';
 import {
   AccessLogConnection,
   AccessLogEntry,
@@ -91,10 +93,13 @@ function toAccessRequest(record: AccessRequestRecord): AccessRequest {
   };
 }
 
-function toAccessLogEntry(row: AuditEntryRow): AccessLogEntry {
+function toAccessLogEntry(row: AuditEntryRow, startedCare: boolean): AccessLogEntry {
   const categoriesOf = (byCategory: Record<string, string[]>) => Object.keys(byCategory).filter(isDataCategory).sort() as DataCategory[];
   return {
     id: row.id,
+    kind: accessKindOf(row),
+    summary: accessSummaryOf(row, startedCare),
+    startedCare,
     at: row.at,
     actorRole: row.actorRole,
     actorInstitution: row.institutionId ? { id: row.institutionId } : null,
@@ -240,7 +245,9 @@ export class AccessLogResolver {
     const beforeSeq = after ? decodeLogCursor(after) : undefined;
     const rows = await auditEntriesForResident(context.db, actor.residentId, beforeSeq === undefined ? { first: pageSize + 1 } : { first: pageSize + 1, beforeSeq });
     const page = rows.slice(0, pageSize);
-    const edges = page.map((row) => ({ cursor: encodeLogCursor(row.seq), node: toAccessLogEntry(row) }));
+    // One query for the page: which of its feed writes started a care relationship.
+    const startedCare = await requestsThatStartedCare(context.db, actor.residentId, page.filter((row) => accessKindOf(row) === 'WRITE').map((row) => row.requestId));
+    const edges = page.map((row) => ({ cursor: encodeLogCursor(row.seq), node: toAccessLogEntry(row, startedCare.has(row.requestId) && accessKindOf(row) === 'WRITE') }));
     return { edges, pageInfo: { hasNextPage: rows.length > pageSize, endCursor: edges.at(-1)?.cursor ?? null } };
   }
 }

@@ -7,6 +7,7 @@ import type { Actor, GatewayContextClaims } from '../../schema/context.js';
 import { migrateAll, openDatabase, type DatabaseHandle } from '../../subgraphs/runtime/database.js';
 import { buildSubgraph, type BuiltSubgraph } from '../../subgraphs/runtime/server.js';
 import { appendAuditEntries, type AuditEvent } from '../audit.js';
+import { recordCareRelationships } from '../facts.js';
 import { grantTokenFor, type Executor } from '../grants.js';
 import { breakGlassReviews, guardianships } from '../tables.js';
 import { consentSubgraph } from './index.js';
@@ -359,6 +360,69 @@ describe('the access log', () => {
     expect(refusalOf(await run(steward, REVIEW, { id: 'bgr-1' }))).toBe('BAD_USER_INPUT: This break-glass access has already been reviewed.');
     expect(refusalOf(await run(steward, REVIEW, { id: 'bgr-none' }))).toBe('BAD_USER_INPUT: No such break-glass review');
     expect((await run(steward, QUEUE, { status: 'PENDING' })).data).toEqual({ breakGlassReviews: [] });
+  });
+});
+
+describe('the access log: reads and feed writes in plain words', () => {
+  const at = (minute: number) => new Date(Date.UTC(2026, 3, 1, 9, minute));
+  const entry = (requestId: string, minute: number, change: Partial<AuditEvent>): AuditEvent => ({
+    requestId,
+    actorSub: 'dr-wang',
+    actorRole: 'clinician',
+    institutionId: 'inst-a',
+    practitionerId: 'pr-wang',
+    residentId: 'res-words',
+    purpose: 'TREAT',
+    operationHash: 'sha256:op',
+    fieldsByCategory: { CLINICAL: ['Encounter.department'], DEMOGRAPHICS: ['Resident.name'] },
+    deniedByCategory: {},
+    rowsReturned: 1,
+    outcome: 'ALLOWED',
+    at: at(minute),
+    ...change,
+  });
+  const his = { actorSub: 'his-inst-03', actorRole: 'hospital_system', institutionId: 'inst-03', practitionerId: null, purpose: null };
+  const LOG = '{ myAccessLog { edges { node { kind summary startedCare categories outcome } } } }';
+  type Log = { myAccessLog: { edges: Array<{ node: { kind: string; summary: string; startedCare: boolean; categories: string[]; outcome: string } }> } };
+
+  beforeAll(async () => {
+    await handle.db.transaction(async (tx) => {
+      const executor = tx as unknown as Executor;
+      await appendAuditEntries(executor, [
+        entry('req-read', 1, {}),
+        entry('req-feed-1', 2, { ...his, fieldsByCategory: { CLINICAL: ['Mutation.recordEncounters'] }, rowsReturned: 1 }),
+        entry('req-feed-2', 3, { ...his, fieldsByCategory: { CLINICAL: ['Mutation.recordEncounters'] }, rowsReturned: 3 }),
+        entry('req-feed-3', 4, { ...his, fieldsByCategory: { RESULTS: ['Mutation.recordLabReports'] }, rowsReturned: 1 }),
+        entry('req-refused', 5, { fieldsByCategory: {}, deniedByCategory: { CLINICAL: ['Encounter.department'], RESULTS: ['LabReport.panelName'] }, rowsReturned: 0, outcome: 'DENIED' }),
+        entry('req-emergency', 6, { purpose: 'ETREAT', breakGlass: true, breakGlassReason: 'ER', deniedByCategory: { CLINICAL: ['Diagnosis.code'] }, outcome: 'PARTIALLY_DENIED' }),
+      ], AUDIT_SIGNER);
+      // The first feed write started inst-03's care relationship; the later ones found it there.
+      await recordCareRelationships(executor, [{ residentId: 'res-words', institutionId: 'inst-03', operation: 'recordEncounters', requestId: 'req-feed-1', recordIds: ['enc-1'], since: at(2) }]);
+    });
+  });
+
+  it('shows a feed write as a WRITE saying who recorded what, and whether it started care', async () => {
+    const result = await run<Log>(resident('res-words'), LOG);
+    expect(result.errors).toBeUndefined();
+    expect(result.data!.myAccessLog.edges.map((e) => e.node)).toEqual([
+      { kind: 'READ', summary: 'Emergency access: A clinician of inst-a read your clinical, demographics data and was refused your clinical data', startedCare: false, categories: ['CLINICAL', 'DEMOGRAPHICS'], outcome: 'PARTIALLY_DENIED' },
+      { kind: 'READ', summary: 'A clinician of inst-a was refused your clinical, results data', startedCare: false, categories: [], outcome: 'DENIED' },
+      { kind: 'WRITE', summary: 'inst-03 recorded a lab report', startedCare: false, categories: ['RESULTS'], outcome: 'ALLOWED' },
+      { kind: 'WRITE', summary: 'inst-03 recorded 3 encounters', startedCare: false, categories: ['CLINICAL'], outcome: 'ALLOWED' },
+      { kind: 'WRITE', summary: 'inst-03 recorded an encounter and became one of your treating institutions', startedCare: true, categories: ['CLINICAL'], outcome: 'ALLOWED' },
+      { kind: 'READ', summary: 'A clinician of inst-a read your clinical, demographics data', startedCare: false, categories: ['CLINICAL', 'DEMOGRAPHICS'], outcome: 'ALLOWED' },
+    ]);
+  });
+
+  it("never shows another resident's care relationship as started by a write in this log", async () => {
+    await handle.db.transaction(async (tx) => {
+      const executor = tx as unknown as Executor;
+      await appendAuditEntries(executor, [entry('req-feed-other', 7, { ...his, residentId: 'res-words-2', fieldsByCategory: { CLINICAL: ['Mutation.recordEncounters'] } })], AUDIT_SIGNER);
+      // A relationship of another resident that names the same request (it could only come from a forged row).
+      await recordCareRelationships(executor, [{ residentId: 'res-words', institutionId: 'inst-04', operation: 'recordEncounters', requestId: 'req-feed-other', recordIds: ['enc-9'], since: at(7) }]);
+    });
+    const result = await run<Log>(resident('res-words-2'), LOG);
+    expect(result.data!.myAccessLog.edges.map((e) => [e.node.summary, e.node.startedCare])).toEqual([['inst-03 recorded an encounter', false]]);
   });
 });
 

@@ -9,6 +9,7 @@ import { PURPOSES_OF_USE, type PurposeOfUse } from '../../schema/context.js';
 import { CONSENT_PROVISIONS, CONSENT_STATUSES, RECIPIENT_KINDS, type ConsentProvision, type ConsentStatus, type RecipientKind } from '../consents.js';
 import { ACCESS_REQUEST_STATUSES, type AccessDecision, type AccessRequestStatus } from '../requests.js';
 import { BREAK_GLASS_REVIEW_STATUSES, type BreakGlassDecision, type BreakGlassReviewStatus } from '../break-glass-reviews.js';
+import { ACCESS_KINDS, type AccessKind } from './access-log.js';
 
 const CHOICE = classified('DEMOGRAPHICS', 3);
 const PLAIN = classified('DEMOGRAPHICS', 2);
@@ -30,6 +31,7 @@ export const AccessRequestStatusEnum = enumOf(ACCESS_REQUEST_STATUSES, 'AccessRe
 export const AccessDecisionEnum = enumOf(['APPROVE', 'DENY'] as const, 'AccessDecision', 'One party’s decision on an access request.');
 export const BreakGlassReviewStatusEnum = enumOf(BREAK_GLASS_REVIEW_STATUSES, 'BreakGlassReviewStatus', 'Where a break-glass review stands.');
 export const BreakGlassDecisionEnum = enumOf(['JUSTIFIED', 'UNJUSTIFIED'] as const, 'BreakGlassDecision', 'A steward’s verdict on a break-glass access.');
+export const AccessKindEnum = enumOf(ACCESS_KINDS, 'AccessKind', 'READ: your data was read; WRITE: an institution’s system recorded data about you.');
 
 @ObjectType({ description: 'Reference to an institution (resolved by the resources subgraph).' })
 @Directive('@key(fields: "id", resolvable: false)')
@@ -241,11 +243,23 @@ export class AccessRequest {
   grantUsesRemaining?: number | null;
 }
 
-@ObjectType({ description: 'One read of the resident’s data: who, why, what, and with what outcome.' })
+@ObjectType({ description: 'One read of, or write to, the resident’s data: who, why, what, and with what outcome.' })
 export class AccessLogEntry {
   @Field(() => ID)
   @Directive(PLAIN)
   id!: string;
+
+  @Field(() => AccessKindEnum)
+  @Directive(PLAIN)
+  kind!: AccessKind;
+
+  @Field(() => String, { description: 'The entry in one sentence, e.g. "inst-03 recorded an encounter".' })
+  @Directive(PLAIN)
+  summary!: string;
+
+  @Field(() => Boolean, { description: 'This write made its institution one of the resident’s treating institutions (a care relationship).' })
+  @Directive(PLAIN)
+  startedCare!: boolean;
 
   @Field(() => Date)
   @Directive(PLAIN)
@@ -267,7 +281,7 @@ export class AccessLogEntry {
   @Directive(PLAIN)
   purpose?: PurposeOfUse | null;
 
-  @Field(() => [DataCategoryEnum], { description: 'Categories read.' })
+  @Field(() => [DataCategoryEnum], { description: 'Categories read (or, for a write, written).' })
   @Directive(PLAIN)
   categories!: DataCategory[];
 

@@ -83,7 +83,8 @@ function outcomeOf(released: boolean, withheld: boolean): AuditOutcome {
   return withheld ? 'PARTIALLY_DENIED' : 'ALLOWED';
 }
 
-function baseEvent(context: GatewayRequestContext, subject: Pick<SubjectDecision, 'residentId'>): AuditEvent {
+/** The entry's who, when and which operation, for one resident; nothing released or denied yet. */
+export function baseEvent(context: GatewayRequestContext, subject: Pick<SubjectDecision, 'residentId'>): AuditEvent {
   return {
     requestId: context.requestId,
     actorSub: context.actor?.sub ?? 'anonymous',

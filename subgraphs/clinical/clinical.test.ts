@@ -369,6 +369,32 @@ describe.each(testBackends())('the clinical subgraph on $name', (backend) => {
     });
   });
 
+  describe('ownEncounterResidentIds (the gateway\'s feed reference check)', () => {
+    const OWN = 'query ($ids: [ID!]!) { ownEncounterResidentIds(ids: $ids) }';
+    const own = async (ids: string[], actor: Actor | null) => {
+      const result = await run<{ ownEncounterResidentIds: Array<string | null> }>(OWN, claims(null, actor), { ids });
+      expect(result.errors).toBeUndefined();
+      return result.data!.ownEncounterResidentIds;
+    };
+
+    it("confirms, in order, the sending system's own encounters with their resident, and nothing of another institution's", async () => {
+      expect(await own(['enc-b1', 'enc-a2', 'enc-unknown', 'enc-a1'], his)).toEqual([B, null, null, A]);
+      expect(await own(['enc-a2'], { sub: 'his-2', role: 'hospital_system', institutionId: HOSPITAL_2 })).toEqual([A]);
+    });
+
+    it.each<[string, Actor | null]>([
+      ['a clinician of the same institution', clinician],
+      ['a hospital system without an institution', { sub: 'his-nowhere', role: 'hospital_system' }],
+      ['an anonymous caller', null],
+    ])('tells %s nothing', async (_who, actor) => {
+      expect(await own(['enc-a1', 'enc-b1'], actor)).toEqual([null, null]);
+    });
+
+    it('is not in the API schema', () => {
+      expect(built.sdl).toMatch(/ownEncounterResidentIds\(ids: \[ID!\]!\): \[ID\]! @inaccessible/);
+    });
+  });
+
   describe('recordEncounters (HIS feed)', () => {
     it('records encounters with their diagnoses and prescriptions at the pushing institution, labelling an F32 visit level 5', async () => {
       const before = await counts();

@@ -1,12 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import { and, asc, desc, inArray, lt, type SQL } from 'drizzle-orm';
+import { and, asc, desc, eq, inArray, lt, type SQL } from 'drizzle-orm';
 import { GraphQLError } from 'graphql';
-import { Arg, Ctx, Directive, Field, FieldResolver, ID, InputType, Int, Mutation, Resolver, Root } from 'type-graphql';
+import { Arg, Ctx, Directive, Field, FieldResolver, ID, InputType, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { classified } from '../../schema/classification.js';
 import { assertKnownCode } from '../../schema/codes.js';
 import { ERROR_CODES, InvalidInputError } from '../../schema/errors.js';
 import { looksLikeFieldCiphertext } from '../../schema/protected-value.js';
 import { recordSensitivity } from '../../schema/sensitivity.js';
+import { lookupIds } from '../runtime/reference-lookup.js';
 import { boundedPageSize, residentRowFilter } from '../runtime/row-filter.js';
 import type { SubgraphContext } from '../runtime/server.js';
 import { diagnoses, encounters, prescriptions, type DiagnosisRow, type EncounterRow, type PrescriptionRow } from './tables.js';
@@ -205,6 +206,25 @@ const DIAGNOSIS_RANKS = new Set(['PRIMARY', 'SECONDARY']);
 
 @Resolver()
 export class ClinicalFeedResolver {
+  @Query(() => [ID], {
+    nullable: 'items',
+    description:
+      "For each encounter id, its resident's id when it is an encounter of the calling hospital system's own institution, else null: the gateway's check of a feed's references only (not in the API schema).",
+  })
+  @Directive('@inaccessible')
+  async ownEncounterResidentIds(@Arg('ids', () => [ID]) ids: string[], @Ctx() context: SubgraphContext): Promise<Array<string | null>> {
+    const actor = context.request.actor;
+    const distinct = lookupIds(ids);
+    // Only the sender's own encounters are ever confirmed: another institution's look exactly like unknown ones.
+    if (actor?.role !== 'hospital_system' || !actor.institutionId || distinct.length === 0) return ids.map(() => null);
+    const rows = await context.db
+      .select({ id: encounters.id, residentId: encounters.residentId })
+      .from(encounters)
+      .where(and(eq(encounters.institutionId, actor.institutionId), inArray(encounters.id, distinct)));
+    const residentOf = new Map(rows.map((row) => [row.id, row.residentId]));
+    return ids.map((id) => residentOf.get(id) ?? null);
+  }
+
   @Mutation(() => [ID], { description: 'HIS feed: records encounters with their diagnoses and prescriptions, all or nothing (at most 500).' })
   async recordEncounters(
     @Arg('input', () => [EncounterInput]) input: EncounterInput[],

@@ -278,6 +278,37 @@ describe.each(testBackends())('the population subgraph on $name', (backend) => {
     });
   });
 
+  describe('knownResidentIds (the gateway\'s feed reference check)', () => {
+    const KNOWN = 'query ($ids: [ID!]!) { knownResidentIds(ids: $ids) }';
+    const known = async (ids: string[], actor: Actor | null) => {
+      const result = await run<{ knownResidentIds: string[] }>(KNOWN, claims(null, actor), { ids });
+      expect(result.errors).toBeUndefined();
+      return result.data!.knownResidentIds;
+    };
+
+    it('answers a hospital system with the ids, of those asked, that are residents', async () => {
+      expect((await known([B, 'res-unknown', A, A], his)).sort()).toEqual([A, B]);
+      expect(await known([], his)).toEqual([]);
+    });
+
+    it.each<[string, Actor | null]>([
+      ['a clinician', clinician],
+      ['a resident', residentA],
+      ['an anonymous caller', null],
+    ])('tells %s nothing', async (_who, actor) => {
+      expect(await known([A, B], actor)).toEqual([]);
+    });
+
+    it('refuses more ids than one lookup takes with BAD_USER_INPUT', async () => {
+      const result = await run(KNOWN, claims(null, his), { ids: Array.from({ length: 1001 }, (_, i) => `res-${i}`) });
+      expect(result.errors?.map((e) => e.extensions['code'])).toEqual(['BAD_USER_INPUT']);
+    });
+
+    it('is not in the API schema', () => {
+      expect(built.sdl).toMatch(/knownResidentIds\(ids: \[ID!\]!\): \[ID!\]! @inaccessible/);
+    });
+  });
+
   describe('_entities reference resolution', () => {
     it('resolves each resident of one call within its own scope, in order', async () => {
       const both: RowScope['residents'] = { [A]: { DEMOGRAPHICS: { maxLevel: 4 } }, [B]: { DEMOGRAPHICS: { maxLevel: 3 } } };

@@ -4,6 +4,7 @@ import { Arg, Ctx, Directive, ID, Mutation, Query, Resolver } from 'type-graphql
 import { districtName, isKnownAreaCode } from '../../schema/districts.js';
 import { ERROR_CODES, InvalidInputError } from '../../schema/errors.js';
 import { looksLikeBlindIndex, looksLikeFieldCiphertext } from '../../schema/protected-value.js';
+import { lookupIds } from '../runtime/reference-lookup.js';
 import { mayReachResident, mayReadResidentCategory } from '../runtime/row-filter.js';
 import type { SubgraphContext } from '../runtime/server.js';
 import { residents, type ResidentRow } from './tables.js';
@@ -65,6 +66,19 @@ export class ResidentResolver {
     if (context.request.actor?.role !== 'clinician') return null;
     const [row] = await context.db.select({ id: residents.id }).from(residents).where(eq(residents.idCardIndex, index));
     return row?.id ?? null;
+  }
+
+  @Query(() => [ID], {
+    description: "Of these resident ids, the ones the platform knows: the gateway's check of a hospital feed's references only (not in the API schema).",
+  })
+  @Directive('@inaccessible')
+  async knownResidentIds(@Arg('ids', () => [ID]) ids: string[], @Ctx() context: SubgraphContext): Promise<string[]> {
+    // A feed may only write for residents the platform knows, so its sender learns which ids exist, and nobody else.
+    if (context.request.actor?.role !== 'hospital_system') return [];
+    const distinct = lookupIds(ids);
+    if (distinct.length === 0) return [];
+    const rows = await context.db.select({ id: residents.id }).from(residents).where(inArray(residents.id, distinct));
+    return rows.map((row) => row.id);
   }
 
   @Query(() => Resident, { nullable: true, description: "The calling resident's own whole record." })

@@ -1,0 +1,72 @@
+/**
+ * How an audit entry reads in the resident's access log: a read of their data, or a write by an
+ * institution's system (a hospital feed), in one plain sentence.
+ *
+ * A feed write's entry lists, as its fields, the mutation fields that wrote (`Mutation.recordEncounters`
+ * under CLINICAL), with the records written as its rows: no read ever lists a Mutation field.
+ */
+import { isDataCategory } from '../../schema/classification.js';
+import type { AuditEntryRow } from '../tables.js';
+
+export type AccessKind = 'READ' | 'WRITE';
+export const ACCESS_KINDS: readonly AccessKind[] = ['READ', 'WRITE'];
+
+const WRITE_PREFIX = 'Mutation.';
+
+/** Wording only (a feed without an entry here reads as "records"). */
+const WRITTEN_RECORDS: Readonly<Record<string, readonly [one: string, many: string]>> = {
+  recordEncounters: ['an encounter', 'encounters'],
+  recordLabReports: ['a lab report', 'lab reports'],
+  recordImmunizations: ['an immunisation', 'immunisations'],
+  recordFollowUps: ['a follow-up visit', 'follow-up visits'],
+};
+
+function writtenFields(row: AuditEntryRow): string[] {
+  return Object.values(row.fieldsByCategory)
+    .flat()
+    .filter((coordinate) => coordinate.startsWith(WRITE_PREFIX))
+    .map((coordinate) => coordinate.slice(WRITE_PREFIX.length));
+}
+
+export function accessKindOf(row: AuditEntryRow): AccessKind {
+  return writtenFields(row).length > 0 ? 'WRITE' : 'READ';
+}
+
+function who(row: AuditEntryRow): string {
+  if (row.actorRole === 'hospital_system' && row.institutionId) return row.institutionId;
+  const role = row.actorRole.replace(/_/g, ' ');
+  const article = /^[aeiou]/.test(role) ? 'An' : 'A';
+  return row.institutionId ? `${article} ${role} of ${row.institutionId}` : `${article} ${role}`;
+}
+
+function categoriesOf(byCategory: Record<string, string[]>): string {
+  return Object.keys(byCategory)
+    .filter(isDataCategory)
+    .sort()
+    .map((category) => category.toLowerCase().replace(/_/g, ' '))
+    .join(', ');
+}
+
+function writtenRecords(row: AuditEntryRow): string {
+  const fields = [...new Set(writtenFields(row))].sort();
+  const count = row.rowsReturned;
+  const [one, many] = fields.length === 1 ? (WRITTEN_RECORDS[fields[0]!] ?? ['a record', 'records']) : ['a record', 'records'];
+  const records = count === 1 ? one : `${count} ${many}`;
+  if (fields.length < 2) return records;
+  return `${records} (${fields.map((field) => WRITTEN_RECORDS[field]?.[1] ?? field).join(', ')})`;
+}
+
+/** One sentence for the resident: who did what with their data. */
+export function accessSummaryOf(row: AuditEntryRow, startedCare: boolean): string {
+  if (accessKindOf(row) === 'WRITE') {
+    return `${who(row)} recorded ${writtenRecords(row)}${startedCare ? ' and became one of your treating institutions' : ''}`;
+  }
+  const read = categoriesOf(row.fieldsByCategory);
+  const refused = categoriesOf(row.deniedByCategory);
+  const readPart = read ? `read your ${read} data` : 'read your data';
+  const sentence =
+    row.outcome === 'DENIED'
+      ? `${who(row)} was refused your ${refused ? `${refused} data` : 'data'}`
+      : `${who(row)} ${readPart}${row.outcome === 'PARTIALLY_DENIED' && refused ? ` and was refused your ${refused} data` : ''}`;
+  return row.breakGlass ? `Emergency access: ${sentence}` : sentence;
+}

@@ -1,0 +1,119 @@
+import { describe, expect, it } from 'vitest';
+import { GraphQLError, Kind, parse, type OperationDefinitionNode } from 'graphql';
+import type { Actor } from '../../schema/context.js';
+import type { OperationAnalysis, RootFieldCall } from './analyse-operation.js';
+import { checkFeedReferences, type ReferenceLookup } from './check-references.js';
+
+const HIS_03: Actor = { sub: 'his-inst-03', role: 'hospital_system', institutionId: 'inst-03' };
+
+/** An analysed mutation with these root fields (all the stage reads). */
+function mutationOf(...rootFields: RootFieldCall[]): OperationAnalysis {
+  const document = parse('mutation { placeholder }');
+  const operation = document.definitions.find((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION)!;
+  return { document, operation, operationType: 'mutation', rootFields, coordinates: new Set(), depth: 1, aliases: 0, fields: rootFields.length };
+}
+
+const call = (name: string, input: unknown): RootFieldCall => ({ name, responseKey: name, arguments: { input } });
+
+/** A lookup over a small fixed world that records every call it answers. */
+function fakeLookup() {
+  const calls: Array<[string, string[]]> = [];
+  const lookup: ReferenceLookup = {
+    async knownResidents(ids) {
+      calls.push(['residents', [...ids]]);
+      return new Set(ids.filter((id) => ['res-a', 'res-b'].includes(id)));
+    },
+    async practitionerInstitutions(ids) {
+      calls.push(['practitioners', [...ids]]);
+      const world = new Map([['pr-03', 'inst-03'], ['pr-05', 'inst-05']]);
+      return new Map(ids.flatMap((id) => (world.has(id) ? [[id, world.get(id)!] as const] : [])));
+    },
+    async ownEncounterResidents(ids) {
+      calls.push(['encounters', [...ids]]);
+      // The lookup confirms only the sender's own encounters: enc-a03 is inst-03's, for res-a.
+      return new Map(ids.flatMap((id) => (id === 'enc-a03' ? [[id, 'res-a'] as const] : [])));
+    },
+  };
+  return { lookup, calls };
+}
+
+async function refusalOf(promise: Promise<void>): Promise<GraphQLError> {
+  try {
+    await promise;
+  } catch (error) {
+    if (error instanceof GraphQLError) return error;
+    throw error;
+  }
+  throw new Error('expected a refusal');
+}
+
+describe('checkFeedReferences', () => {
+  it('looks each kind up once for the whole batch, with its distinct ids, and accepts good references', async () => {
+    const { lookup, calls } = fakeLookup();
+    const input = [
+      { residentId: 'res-a', attendingPractitionerId: 'pr-03' },
+      { residentId: 'res-b', attendingPractitionerId: 'pr-03' },
+      { residentId: 'res-a' },
+    ];
+    await checkFeedReferences(mutationOf(call('recordEncounters', input)), HIS_03, 'req-1', lookup);
+    expect(calls).toEqual([['residents', ['res-a', 'res-b']], ['practitioners', ['pr-03']]]);
+  });
+
+  it('accepts a lab report on an encounter of its own institution for the same resident only', async () => {
+    const { lookup, calls } = fakeLookup();
+    await checkFeedReferences(mutationOf(call('recordLabReports', [{ residentId: 'res-a', encounterId: 'enc-a03' }, { residentId: 'res-a' }])), HIS_03, 'req-2', lookup);
+    expect(calls).toEqual([['residents', ['res-a']], ['encounters', ['enc-a03']]]);
+    const other = await refusalOf(checkFeedReferences(mutationOf(call('recordLabReports', [{ residentId: 'res-b', encounterId: 'enc-a03' }])), HIS_03, 'req-3', lookup));
+    expect(other.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'input[0].encounterId', rule: 'OWN_ENCOUNTER' });
+  });
+
+  it('names every bad record by position and rule, the first in the message', async () => {
+    const { lookup } = fakeLookup();
+    const input = [
+      { residentId: 'res-a', attendingPractitionerId: 'pr-03' },
+      { residentId: 'res-unknown', attendingPractitionerId: 'pr-05' },
+      { residentId: 'res-b', attendingPractitionerId: 'pr-unknown' },
+    ];
+    const refused = await refusalOf(checkFeedReferences(mutationOf(call('recordEncounters', input)), HIS_03, 'req-4', lookup));
+    expect(refused.message).toBe('input[1].residentId is not a resident the platform knows (register the resident first) (and 2 more); nothing was written.');
+    expect(refused.extensions).toEqual({
+      code: 'BAD_USER_INPUT',
+      field: 'input[1].residentId',
+      rule: 'KNOWN_RESIDENT',
+      violations: [
+        { field: 'input[1].residentId', rule: 'KNOWN_RESIDENT' },
+        { field: 'input[1].attendingPractitionerId', rule: 'OWN_PRACTITIONER' },
+        { field: 'input[2].attendingPractitionerId', rule: 'OWN_PRACTITIONER' },
+      ],
+      http: { status: 400 },
+    });
+  });
+
+  it('reads an integer id as GraphQL coerces it, and a single record as a one-item list', async () => {
+    const { lookup, calls } = fakeLookup();
+    const refused = await refusalOf(checkFeedReferences(mutationOf(call('recordImmunizations', { residentId: 42 })), HIS_03, 'req-5', lookup));
+    expect(calls).toEqual([['residents', ['42']]]);
+    expect(refused.extensions).toMatchObject({ field: 'input[0].residentId', rule: 'KNOWN_RESIDENT' });
+  });
+
+  it.each<[string, Actor | null]>([
+    ['a clinician', { sub: 'clinician-c', role: 'clinician', institutionId: 'inst-03' }],
+    ['a resident', { sub: 'resident-multi', role: 'resident', residentId: 'res-a' }],
+    ['an anonymous caller', null],
+    ['a hospital system without an institution', { sub: 'his-x', role: 'hospital_system' }],
+  ])('refuses %s with FORBIDDEN before looking anything up', async (_who, actor) => {
+    const { lookup, calls } = fakeLookup();
+    const refused = await refusalOf(checkFeedReferences(mutationOf(call('recordFollowUps', [{ residentId: 'res-a' }])), actor, 'req-6', lookup));
+    expect(refused.extensions).toMatchObject({ code: 'FORBIDDEN', http: { status: 403 } });
+    expect(calls).toEqual([]);
+  });
+
+  it('refuses a feed write with other root fields, and leaves operations without feed writes alone', async () => {
+    const { lookup, calls } = fakeLookup();
+    const mixed = mutationOf(call('recordEncounters', [{ residentId: 'res-a' }]), { name: 'grantConsent', responseKey: 'grantConsent', arguments: {} });
+    expect((await refusalOf(checkFeedReferences(mixed, HIS_03, 'req-7', lookup))).extensions).toMatchObject({ code: 'BAD_USER_INPUT' });
+    await checkFeedReferences(mutationOf({ name: 'registerResident', responseKey: 'registerResident', arguments: { input: { name: 'x' } } }), HIS_03, 'req-8', lookup);
+    await checkFeedReferences({ ...mutationOf(call('recordEncounters', [{ residentId: 'res-unknown' }])), operationType: 'query' }, HIS_03, 'req-9', lookup);
+    expect(calls).toEqual([]);
+  });
+});

@@ -1,0 +1,97 @@
+/**
+ * Stage 4c, check references: a hospital feed writes only for residents the platform knows, with
+ * practitioners and encounters of the sender's own institution (DESIGN §8). These references cross
+ * domains (population, resources, clinical), and a subgraph never reads another's tables, so they are
+ * checked here, before anything is written or a data key is made: one lookup per kind for the whole
+ * operation, never one per record. A bad reference refuses the batch with BAD_USER_INPUT naming the
+ * record's position and the rule.
+ */
+import { GraphQLError } from 'graphql';
+import type { Actor } from '../../schema/context.js';
+import { ERROR_CODES } from '../../schema/errors.js';
+import { MAX_REFERENCE_LOOKUP } from '../../subgraphs/runtime/reference-lookup.js';
+import type { OperationAnalysis } from './analyse-operation.js';
+import { feedCallsOf, referenceOf, residentFieldOf, type FeedWrite, type ReferenceKind } from './feed-writes.js';
+
+/** Who a lookup is made for: the sending system, under the request's id. */
+export interface LookupCaller {
+  actor: Actor;
+  requestId: string;
+}
+
+/** The gateway's lookups of what feed records reference (each call answers for many ids). */
+export interface ReferenceLookup {
+  /** The ids, of these, that are residents the platform knows. */
+  knownResidents(ids: readonly string[], caller: LookupCaller): Promise<ReadonlySet<string>>;
+  /** Practitioner id → their institution, for the practitioners that exist. */
+  practitionerInstitutions(ids: readonly string[], caller: LookupCaller): Promise<ReadonlyMap<string, string>>;
+  /** Encounter id → its resident, for the encounters of the caller's own institution only. */
+  ownEncounterResidents(ids: readonly string[], caller: LookupCaller): Promise<ReadonlyMap<string, string>>;
+}
+
+/** The rule each kind of reference must meet: a stable name (`extensions.rule`) and what it means. */
+const RULES: Readonly<Record<ReferenceKind, { rule: string; breach: string }>> = {
+  resident: { rule: 'KNOWN_RESIDENT', breach: 'is not a resident the platform knows (register the resident first)' },
+  practitioner: { rule: 'OWN_PRACTITIONER', breach: 'is not a practitioner of your institution' },
+  encounter: { rule: 'OWN_ENCOUNTER', breach: "is not an encounter of your institution for this record's resident" },
+};
+
+/** At most this many breaches are listed in `extensions.violations`; the first is in the message. */
+const MAX_REPORTED = 50;
+
+function badInput(message: string, extensions: Record<string, unknown> = {}): GraphQLError {
+  return new GraphQLError(message, { extensions: { code: ERROR_CODES.BAD_USER_INPUT, ...extensions, http: { status: 400 } } });
+}
+
+/** Refuses the operation when one of its feed records references what its sender may not write for. */
+export async function checkFeedReferences(analysis: OperationAnalysis, actor: Actor | null, requestId: string, lookup: ReferenceLookup): Promise<void> {
+  const calls = feedCallsOf(analysis);
+  if (calls.length === 0) return;
+  if (actor?.role !== 'hospital_system' || !actor.institutionId) {
+    throw new GraphQLError('Only a hospital system can push feed records.', { extensions: { code: ERROR_CODES.FORBIDDEN, http: { status: 403 } } });
+  }
+  // Alone, a batch's outcome is its operation's: a committed batch always returns its ids and is audited.
+  if (analysis.rootFields.length > 1) throw badInput(`Send ${calls[0]!.field.name} as the only field of its operation.`);
+
+  const wanted: Record<ReferenceKind, Set<string>> = { resident: new Set(), practitioner: new Set(), encounter: new Set() };
+  for (const { write, records } of calls) {
+    for (const record of records) {
+      for (const [field, kind] of Object.entries(write.references)) {
+        const value = referenceOf(record, field);
+        if (value !== undefined) wanted[kind].add(value);
+      }
+    }
+  }
+  for (const [kind, ids] of Object.entries(wanted)) {
+    if (ids.size > MAX_REFERENCE_LOOKUP) throw badInput(`One operation references at most ${MAX_REFERENCE_LOOKUP} distinct ${kind}s.`);
+  }
+  const caller = { actor, requestId };
+  const [residents, practitioners, encounters] = await Promise.all([
+    wanted.resident.size > 0 ? lookup.knownResidents([...wanted.resident], caller) : new Set<string>(),
+    wanted.practitioner.size > 0 ? lookup.practitionerInstitutions([...wanted.practitioner], caller) : new Map<string, string>(),
+    wanted.encounter.size > 0 ? lookup.ownEncounterResidents([...wanted.encounter], caller) : new Map<string, string>(),
+  ]);
+  const holds: Record<ReferenceKind, (value: string, record: unknown, write: FeedWrite) => boolean> = {
+    resident: (value) => residents.has(value),
+    practitioner: (value) => practitioners.get(value) === actor.institutionId,
+    encounter: (value, record, write) => encounters.get(value) === referenceOf(record, residentFieldOf(write)),
+  };
+
+  const violations: Array<{ field: string; rule: string; breach: string }> = [];
+  for (const { write, records } of calls) {
+    records.forEach((record, index) => {
+      for (const [field, kind] of Object.entries(write.references)) {
+        const value = referenceOf(record, field);
+        if (value !== undefined && !holds[kind](value, record, write)) violations.push({ field: `${write.argument}[${index}].${field}`, ...RULES[kind] });
+      }
+    });
+  }
+  const [first] = violations;
+  if (!first) return;
+  const others = violations.length > 1 ? ` (and ${violations.length - 1} more)` : '';
+  throw badInput(`${first.field} ${first.breach}${others}; nothing was written.`, {
+    field: first.field,
+    rule: first.rule,
+    violations: violations.slice(0, MAX_REPORTED).map(({ field, rule }) => ({ field, rule })),
+  });
+}

@@ -1,0 +1,109 @@
+/**
+ * Hospital feeds (DESIGN §8): which mutations are feed writes, what their records reference, and what
+ * a committed write leaves behind. Declared as data (FEED_WRITES), like the protected-write
+ * declarations in protect-writes.ts, so both can later move into the schema.
+ *
+ * Before the write, check-references.ts checks every reference; after it committed, the sender's
+ * institution treats each resident written for (a care relationship with its provenance) and each of
+ * those residents' access logs gets one entry for the write, both in one transaction.
+ */
+import { appendAuditEntries, recordCareRelationships, type AuditEvent, type AuditSigner, type Executor, type FedCareRelationship } from '../../consent/index.js';
+import type { DataCategory } from '../../schema/classification.js';
+import type { Database } from '../../subgraphs/runtime/database.js';
+import type { GatewayRequestContext } from '../request-context.js';
+import type { OperationAnalysis, RootFieldCall } from './analyse-operation.js';
+import { baseEvent } from './audit.js';
+
+/** What a reference field of a feed record points at. */
+export type ReferenceKind = 'resident' | 'practitioner' | 'encounter';
+
+export interface FeedWrite {
+  /** The argument holding the records (a list of input objects). */
+  argument: string;
+  /** The category of the records written: what the resident's access log shows. */
+  category: DataCategory;
+  /** Input field of one record → what it references; exactly one field references the resident. */
+  references: Readonly<Record<string, ReferenceKind>>;
+}
+
+export const FEED_WRITES: Readonly<Record<string, FeedWrite>> = {
+  recordEncounters: { argument: 'input', category: 'CLINICAL', references: { residentId: 'resident', attendingPractitionerId: 'practitioner' } },
+  recordLabReports: { argument: 'input', category: 'RESULTS', references: { residentId: 'resident', encounterId: 'encounter' } },
+  recordImmunizations: { argument: 'input', category: 'PUBLIC_HEALTH', references: { residentId: 'resident' } },
+  recordFollowUps: { argument: 'input', category: 'PUBLIC_HEALTH', references: { residentId: 'resident' } },
+};
+
+/** One feed write in an operation, with its records as the client sent them. */
+export interface FeedCall {
+  field: RootFieldCall;
+  write: FeedWrite;
+  /** By position; values that are not objects are kept, so positions match the client's. */
+  records: unknown[];
+}
+
+/** The operation's feed writes (none for anything but a mutation). */
+export function feedCallsOf(analysis: OperationAnalysis): FeedCall[] {
+  if (analysis.operationType !== 'mutation') return [];
+  return analysis.rootFields.flatMap((field) => {
+    const write = FEED_WRITES[field.name];
+    if (!write) return [];
+    const value = field.arguments[write.argument];
+    // GraphQL coerces a single object to a one-item list.
+    return [{ field, write, records: Array.isArray(value) ? value : [value] }];
+  });
+}
+
+/** A record's reference as GraphQL's ID coercion will read it; undefined when absent or not an id. */
+export function referenceOf(record: unknown, field: string): string | undefined {
+  if (record === null || typeof record !== 'object') return undefined;
+  const value = (record as Record<string, unknown>)[field];
+  if (typeof value === 'string') return value;
+  return typeof value === 'number' && Number.isInteger(value) ? String(value) : undefined;
+}
+
+/** The input field naming the resident a record is about. */
+export function residentFieldOf(write: FeedWrite): string {
+  const field = Object.keys(write.references).find((name) => write.references[name] === 'resident');
+  if (!field) throw new Error('FEED_WRITES: a feed write without a resident reference');
+  return field;
+}
+
+/**
+ * Records what feed writes that committed leave behind; a write committed when the mutation returned
+ * one id per record (a refused batch writes nothing and returns none). Failing here fails the response.
+ */
+export async function recordFeedWrites(db: Database, context: GatewayRequestContext, data: Record<string, unknown> | null, signer: AuditSigner): Promise<void> {
+  // The institution comes from the sender's token only, never from the records it sent.
+  const institutionId = context.actor?.role === 'hospital_system' ? context.actor.institutionId : undefined;
+  if (!institutionId || !context.analysis || !data) return;
+  const at = new Date();
+  const byResident = new Map<string, { event: AuditEvent; care: FedCareRelationship & { recordIds: string[] } }>();
+  for (const call of feedCallsOf(context.analysis)) {
+    const ids = data[call.field.responseKey];
+    if (!Array.isArray(ids) || ids.length !== call.records.length || !ids.every((id) => typeof id === 'string')) continue;
+    const residentField = residentFieldOf(call.write);
+    call.records.forEach((record, index) => {
+      const residentId = referenceOf(record, residentField);
+      if (residentId === undefined) return;
+      let written = byResident.get(residentId);
+      if (!written) {
+        const event: AuditEvent = { ...baseEvent(context, { residentId }), outcome: 'ALLOWED', breakGlassReason: null, at };
+        written = { event, care: { residentId, institutionId, operation: call.field.name, requestId: context.requestId, recordIds: [], since: at } };
+        byResident.set(residentId, written);
+      }
+      // A write's "fields" are the mutation fields that wrote: the access log reads them as a write.
+      const coordinates = (written.event.fieldsByCategory[call.write.category] ??= []);
+      const coordinate = `Mutation.${call.field.name}`;
+      if (!coordinates.includes(coordinate)) coordinates.push(coordinate);
+      written.event.rowsReturned += 1;
+      written.care.recordIds.push(ids[index] as string);
+    });
+  }
+  if (byResident.size === 0) return;
+  const written = [...byResident.values()];
+  await db.transaction(async (tx) => {
+    const executor: Executor = tx;
+    await recordCareRelationships(executor, written.map((w) => w.care));
+    await appendAuditEntries(executor, written.map((w) => w.event), signer);
+  });
+}
