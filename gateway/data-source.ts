@@ -53,7 +53,7 @@ export class SignedContextDataSource extends RemoteGraphQLDataSource<GatewayRequ
  * @apollo/gateway maps subgraph errors: a root field's response key, or `_entities.<i>.<key>` for
  * each entity representation, which the gateway turns into the entity's path in the client's answer.
  */
-export function errorsAtMissingPaths(request: GatewayGraphQLRequest, code: SubgraphFetchCode): GatewayGraphQLResponse['errors'] {
+function errorsAtMissingPaths(request: GatewayGraphQLRequest, code: SubgraphFetchCode): GatewayGraphQLResponse['errors'] {
   const paths = missingPaths(request);
   return paths.length > 0 ? paths.map((path) => subgraphFetchFailure(code, path)) : [subgraphFetchFailure(code)];
 }

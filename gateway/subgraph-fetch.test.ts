@@ -145,7 +145,7 @@ describe.each(testBackends())('subgraph fetches on $name', (backend) => {
   });
 
   describe('a subgraph that does not answer', () => {
-    const TIMEOUT_MS = 1_000;
+    const TIMEOUT_MS = 2_000;
     const ARCHIVE = '{ myArchive { id encounters(first: 2) { id } labReports(first: 2) { id } imagingReports(first: 2) { id } } }';
     type Archive = { myArchive: { id: string; encounters: unknown[] | null; labReports: unknown[] | null; imagingReports: unknown[] | null } };
 
@@ -154,13 +154,17 @@ describe.each(testBackends())('subgraph fetches on $name', (backend) => {
       const gateway = await startExtraGateway(stack, { subgraphUrls: { results: stalled.url }, subgraphTimeoutMs: TIMEOUT_MS });
       try {
         const started = performance.now();
-        const slow = stack.query<Archive>('resident-multi', ARCHIVE, {}, {}, gateway.url).then((reply) => ({ reply, ms: performance.now() - started }));
+        let slowSettled = false;
+        const slow = stack.query<Archive>('resident-multi', ARCHIVE, {}, {}, gateway.url).then((reply) => {
+          slowSettled = true;
+          return { reply, ms: performance.now() - started };
+        });
         await expect.poll(() => stalled.received, { timeout: TIMEOUT_MS }).toBe(1);
 
-        const trivialStarted = performance.now();
+        // Answered while the other request still waits for the stalled subgraph.
         const trivial = await stack.query<{ institutions: unknown[] }>(null, '{ institutions(first: 1) { id } }', {}, {}, gateway.url);
         expect(trivial.body.data!.institutions).toHaveLength(1);
-        expect(performance.now() - trivialStarted).toBeLessThan(TIMEOUT_MS);
+        expect(slowSettled).toBe(false);
 
         const { reply, ms } = await slow;
         expect(ms).toBeLessThan(TIMEOUT_MS + 4_000);

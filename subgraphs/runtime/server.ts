@@ -18,7 +18,7 @@ import { createContextVerifier, type ContextVerificationKey } from './context.js
 import type { Database } from './database.js';
 import { redactUnexpectedErrors } from './errors.js';
 import { serveApollo, type RunningHttpService } from './http.js';
-import { DEFAULT_REPLAY_CACHE_SIZE, ReplayCache } from './replay-cache.js';
+import { ReplayCache } from './replay-cache.js';
 
 /** What every resolver receives. */
 export interface SubgraphContext {
@@ -102,7 +102,7 @@ export async function startSubgraph(definition: SubgraphDefinition, options: Sta
   const built = await buildSubgraph(definition);
   const verifyContext = createContextVerifier(options.contextPublicKey, {
     audience: definition.name,
-    replayCache: new ReplayCache(options.replayCacheSize ?? DEFAULT_REPLAY_CACHE_SIZE),
+    replayCache: new ReplayCache(options.replayCacheSize),
   });
   const apollo = new ApolloServer<SubgraphContext>({
     schema: built.schema,
