@@ -14,13 +14,13 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { ApolloGateway } from '@apollo/gateway';
 import { ApolloServer } from '@apollo/server';
-import { createContextSigner, issueToken } from '../gateway/index.js';
+import { createFetchSigner, DEFAULT_SUBGRAPH_TIMEOUT_MS, fetchSubgraph, issueToken, type SubgraphFetchSettings } from '../gateway/index.js';
 import { SignedContextDataSource } from '../gateway/data-source.js';
 import type { GatewayRequestContext } from '../gateway/request-context.js';
 import { consumeGrantUse, issueGrant } from '../consent/index.js';
 import { benchmarkFieldCrypto } from '../gateway/keyring/bench.js';
 import { commitUse } from '../gateway/stages/consume-grant.js';
-import { CONTEXT_HEADER, type Actor, type GatewayContextClaims } from '../schema/context.js';
+import type { Actor, GatewayContextClaims } from '../schema/context.js';
 import { DATA_CATEGORIES } from '../schema/classification.js';
 import { loadSupergraphSdl } from '../schema/supergraph.js';
 import { demoActors } from '../seed/index.js';
@@ -124,7 +124,7 @@ async function main(): Promise<void> {
     const resident = asActor('resident-multi');
     const residentToken = await issueToken(platform.issuerKey, resident);
     const clinicianToken = await issueToken(platform.issuerKey, asActor('clinician-a'));
-    const sign = createContextSigner(platform.contextKey.privateKey, platform.contextKey.kid);
+    const fetchSettings: SubgraphFetchSettings = { signFetch: createFetchSigner(platform.contextKey.privateKey, platform.contextKey.kid), timeoutMs: DEFAULT_SUBGRAPH_TIMEOUT_MS };
     const everything = Object.fromEntries(DATA_CATEGORIES.map((c) => [c, { maxLevel: 5 as const }]));
     const selfClaims: GatewayContextClaims = { requestId: 'bench', actor: resident, purpose: 'PATRQT', scope: { residents: { [resident.residentId!]: everything } } };
     const url = (name: string) => platform.subgraphs.find((s) => s.name === name)!.url;
@@ -133,18 +133,25 @@ async function main(): Promise<void> {
     const entities = (fields: string) => `query($r: [_Any!]!) { _entities(representations: $r) { ... on Resident { ${fields} } } }`;
     const representation = { r: [{ __typename: 'Resident', id: resident.residentId }] };
     const direct = async () => {
-      const headers = { [CONTEXT_HEADER]: await sign({ ...selfClaims, requestId: `bench-${Math.random()}` }) };
-      await post(url('population'), { query: `query($id: ID!) { resident(id: $id) { id name sex birthDate idCardNumber district { code name } } }`, variables: { id: resident.residentId } }, headers);
-      const clinical = await post(url('clinical'), { query: entities('encounters(first: 10) { id encounterClass department startedAt institution { id } diagnoses { code codeSystem display } }'), variables: representation }, headers);
-      const results = await post(url('results'), { query: entities('labReports(first: 10) { panelName collectedAt institution { id } items { name value unit abnormalFlag } } imagingReports(first: 5) { modality bodyPart impression institution { id } }'), variables: representation }, headers);
-      await post(url('archive'), { query: entities('healthArchive { archiveNumber chronicConditions { code display } }'), variables: representation }, headers);
-      const immunization = await post(url('immunization'), { query: entities('immunizations(first: 10) { vaccineName doseNumber administeredOn institution { id } }'), variables: representation }, headers);
+      const claims = { ...selfClaims, requestId: `bench-${Math.random()}` };
+      // Signed per fetch, as the gateway does.
+      const signedPost = async (name: string, body: unknown) => {
+        const response = await fetchSubgraph(url(name), { subgraph: name, body: JSON.stringify(body), claims }, fetchSettings);
+        const json = (await response.json()) as { data?: Record<string, unknown>; errors?: unknown[] };
+        if (json.errors) throw new Error(`benchmark query failed: ${JSON.stringify(json.errors).slice(0, 300)}`);
+        return json.data ?? {};
+      };
+      await signedPost('population', { query: `query($id: ID!) { resident(id: $id) { id name sex birthDate idCardNumber district { code name } } }`, variables: { id: resident.residentId } });
+      const clinical = await signedPost('clinical', { query: entities('encounters(first: 10) { id encounterClass department startedAt institution { id } diagnoses { code codeSystem display } }'), variables: representation });
+      const results = await signedPost('results', { query: entities('labReports(first: 10) { panelName collectedAt institution { id } items { name value unit abnormalFlag } } imagingReports(first: 5) { modality bodyPart impression institution { id } }'), variables: representation });
+      await signedPost('archive', { query: entities('healthArchive { archiveNumber chronicConditions { code display } }'), variables: representation });
+      const immunization = await signedPost('immunization', { query: entities('immunizations(first: 10) { vaccineName doseNumber administeredOn institution { id } }'), variables: representation });
       const institutionIds = new Set<string>();
       JSON.stringify([clinical, results, immunization], (key, value: unknown) => {
         if (key === 'institution' && value && typeof value === 'object' && 'id' in value) institutionIds.add(String((value as { id: string }).id));
         return value;
       });
-      await post(url('resources'), { query: 'query($r: [_Any!]!) { _entities(representations: $r) { ... on Institution { id name grade } } }', variables: { r: [...institutionIds].map((id) => ({ __typename: 'Institution', id })) } }, headers);
+      await signedPost('resources', { query: 'query($r: [_Any!]!) { _entities(representations: $r) { ... on Institution { id name grade } } }', variables: { r: [...institutionIds].map((id) => ({ __typename: 'Institution', id })) } });
     };
     const throughGateway = () => post(platform.gateway.url, { query: `{ myArchive { ${RESIDENT_FIELDS} } }` }, { authorization: `Bearer ${residentToken}` }).then(() => undefined);
     const federated = [await measure('resident record: six subgraphs called one by one (direct, signed context)', direct), await measure('resident record: one federated query through the gateway (full pipeline + audit)', throughGateway)];
@@ -152,9 +159,12 @@ async function main(): Promise<void> {
 
     // 2. Clinician query: full enforcement pipeline vs a plain gateway that only forwards a fixed signed context.
     const clinicianId = byName('resident-multi').residentId!;
-    const plain = await startPlainGateway(platform.subgraphs.map((s) => ({ name: s.name, url: s.url })), async () =>
-      sign({ requestId: `plain-${Math.random()}`, actor: asActor('clinician-a'), purpose: 'TREAT', scope: { residents: { [clinicianId]: everything } } }),
-    );
+    const plain = await startPlainGateway(platform.subgraphs.map((s) => ({ name: s.name, url: s.url })), fetchSettings, () => ({
+      requestId: `plain-${Math.random()}`,
+      actor: asActor('clinician-a'),
+      purpose: 'TREAT',
+      scope: { residents: { [clinicianId]: everything } },
+    }));
     try {
       const headers = { authorization: `Bearer ${clinicianToken}`, 'x-purpose-of-use': 'TREAT' };
       const enforced = await measure('clinician query through the enforcement pipeline (decide, filter, mask, audit)', () => post(platform.gateway.url, { query: CLINICIAN_QUERY, variables: { id: clinicianId } }, headers).then(() => undefined).catch(() => undefined));
@@ -211,11 +221,11 @@ async function main(): Promise<void> {
   process.stdout.write(report);
 }
 
-async function startPlainGateway(subgraphs: Array<{ name: string; url: string }>, signedContext: () => Promise<string>) {
+async function startPlainGateway(subgraphs: Array<{ name: string; url: string }>, settings: SubgraphFetchSettings, claims: () => GatewayContextClaims) {
   const urls = Object.fromEntries(subgraphs.map((s) => [s.name, s.url]));
-  const gateway = new ApolloGateway({ supergraphSdl: loadSupergraphSdl(), buildService: ({ name, url }) => new SignedContextDataSource({ url: urls[name] ?? url }) });
+  const gateway = new ApolloGateway({ supergraphSdl: loadSupergraphSdl(), buildService: ({ name, url }) => new SignedContextDataSource({ subgraph: name, url: urls[name] ?? url ?? '', ...settings }) });
   const apollo = new ApolloServer<GatewayRequestContext>({ gateway, stopOnTerminationSignals: false });
-  return serveApollo(apollo, { port: 0, context: async () => ({ requestId: 'plain', actor: null, signedContext: await signedContext() }) });
+  return serveApollo(apollo, { port: 0, context: async () => ({ requestId: 'plain', actor: null, contextClaims: claims() }) });
 }
 
 async function grantThroughput(): Promise<string> {

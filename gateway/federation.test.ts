@@ -1,8 +1,9 @@
+import { randomUUID } from 'node:crypto';
 import { SignJWT, generateKeyPair } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CONTEXT_AUDIENCE, CONTEXT_HEADER, CONTEXT_ISSUER } from '../schema/context.js';
-import { startTestPlatform, testBackends, type TestPlatform } from '../testkit/index.js';
-import { createContextSigner } from './stages/sign-context.js';
+import { CONTEXT_BODY_DIGEST_CLAIM, CONTEXT_ISSUER, CONTEXT_TTL_SECONDS, contextBodyDigest } from '../schema/context.js';
+import { postToSubgraph, startTestPlatform, testBackends, type TestPlatform } from '../testkit/index.js';
+import { createFetchSigner } from './stages/sign-context.js';
 
 const FULL_RESIDENT = /* GraphQL */ `
   query MyWholeRecord {
@@ -141,63 +142,68 @@ describe.each(testBackends())('the federated data plane on $name', (backend) => 
 
   describe('a subgraph called around the gateway', () => {
     const query = 'query($r: [_Any!]!) { _entities(representations: $r) { ... on Resident { id encounters { id } } } }';
-    const post = async (headers: Record<string, string>) => {
-      const clinical = stack.platform.subgraphs.find((s) => s.name === 'clinical')!;
-      const residentId = stack.actor('resident-multi').residentId!;
-      const response = await fetch(clinical.url, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', ...headers },
-        body: JSON.stringify({ query, variables: { r: [{ __typename: 'Resident', id: residentId }] } }),
-      });
-      return { status: response.status, body: (await response.json()) as { data?: unknown; errors?: Array<{ extensions?: { code?: string } }> } };
-    };
+    const request = () => ({ query, variables: { r: [{ __typename: 'Resident', id: stack.actor('resident-multi').residentId! }] } });
     const claims = () => ({
       requestId: 'test',
       actor: { sub: 'clinician-a', role: 'clinician' as const, institutionId: stack.actor('clinician-a').institutionId! },
       scope: { residents: { [stack.actor('resident-multi').residentId!]: { CLINICAL: { maxLevel: 4 as const } } } },
     });
+    const post = (options?: Parameters<typeof postToSubgraph>[4]) => postToSubgraph(stack, 'clinical', request(), claims(), options);
 
-    it('answers with data when the context is signed by the gateway', async () => {
-      const sign = createContextSigner(stack.platform.contextKey.privateKey, stack.platform.contextKey.kid);
-      const { status, body } = await post({ [CONTEXT_HEADER]: await sign(claims()) });
+    it('answers with data when the context is signed by the gateway for this subgraph and body', async () => {
+      const { status, body } = await post();
       expect(status).toBe(200);
       const entities = (body.data as { _entities: Array<{ encounters: unknown[] }> })._entities;
       expect(entities[0]!.encounters.length).toBeGreaterThan(0);
     });
 
     it('returns nothing without a context', async () => {
-      const { status, body } = await post({});
+      const { status, body } = await post({ context: null });
       expect(status).toBe(401);
       expect(body.data).toBeUndefined();
-      expect(body.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+      expect(body.errors?.[0]?.extensions?.['code']).toBe('UNAUTHENTICATED');
     });
 
     it('returns nothing with a context signed by another key', async () => {
       const { privateKey } = await generateKeyPair('EdDSA', { crv: 'Ed25519' });
-      const forged = await createContextSigner(privateKey, stack.platform.contextKey.kid)(claims());
-      const { status, body } = await post({ [CONTEXT_HEADER]: forged });
+      const { status, body } = await post({ signFetch: createFetchSigner(privateKey, stack.platform.contextKey.kid) });
       expect(status).toBe(401);
       expect(body.data).toBeUndefined();
     });
 
     it('returns nothing with an expired context', async () => {
-      const expired = await new SignJWT({ ctx: claims() })
+      const expired = await new SignJWT({ ctx: claims(), [CONTEXT_BODY_DIGEST_CLAIM]: contextBodyDigest(JSON.stringify(request())) })
         .setProtectedHeader({ alg: 'EdDSA', kid: stack.platform.contextKey.kid })
         .setIssuer(CONTEXT_ISSUER)
-        .setAudience(CONTEXT_AUDIENCE)
+        .setAudience('clinical')
+        .setJti(randomUUID())
         .setIssuedAt(Math.floor(Date.now() / 1000) - 120)
         .setExpirationTime(Math.floor(Date.now() / 1000) - 60)
         .sign(stack.platform.contextKey.privateKey);
-      const { status, body } = await post({ [CONTEXT_HEADER]: expired });
+      const { status, body } = await post({ context: expired });
+      expect(status).toBe(401);
+      expect(body.data).toBeUndefined();
+    });
+
+    it('returns nothing with a context that lives longer than a context may', async () => {
+      const longLived = await new SignJWT({ ctx: claims(), [CONTEXT_BODY_DIGEST_CLAIM]: contextBodyDigest(JSON.stringify(request())) })
+        .setProtectedHeader({ alg: 'EdDSA', kid: stack.platform.contextKey.kid })
+        .setIssuer(CONTEXT_ISSUER)
+        .setAudience('clinical')
+        .setJti(randomUUID())
+        .setIssuedAt()
+        .setExpirationTime(`${CONTEXT_TTL_SECONDS * 60}s`)
+        .sign(stack.platform.contextKey.privateKey);
+      const { status, body } = await post({ context: longLived });
       expect(status).toBe(401);
       expect(body.data).toBeUndefined();
     });
 
     it('returns nothing with a tampered context', async () => {
-      const sign = createContextSigner(stack.platform.contextKey.privateKey, stack.platform.contextKey.kid);
-      const [header, payload, signature] = (await sign(claims())).split('.');
+      const sign = createFetchSigner(stack.platform.contextKey.privateKey, stack.platform.contextKey.kid);
+      const [header, payload, signature] = (await sign({ subgraph: 'clinical', body: JSON.stringify(request()), claims: claims() })).split('.');
       const widened = Buffer.from(JSON.stringify({ ...JSON.parse(Buffer.from(payload!, 'base64url').toString()), ctx: { ...claims(), scope: { residents: { [stack.actor('resident-multi').residentId!]: { CLINICAL: { maxLevel: 5 } } } } } })).toString('base64url');
-      const { status, body } = await post({ [CONTEXT_HEADER]: `${header}.${widened}.${signature}` });
+      const { status, body } = await post({ context: `${header}.${widened}.${signature}` });
       expect(status).toBe(401);
       expect(body.data).toBeUndefined();
     });

@@ -2,7 +2,8 @@
 export { startGateway, type GatewayOptions, type RunningGateway } from './server.js';
 export { auditKeys, keyPairFromJwk, loadOrCreateKeyPair, loadOrCreateSecret, type KeyPurpose, type SigningKeyPair } from './keys.js';
 export { issueToken, LOCAL_ISSUER, TOKEN_AUDIENCE } from './identity.js';
-export { createContextSigner, type ContextSigner } from './stages/sign-context.js';
+export { contextClaimsOf, createFetchSigner, type FetchSigner, type FetchToSign } from './stages/sign-context.js';
+export { DEFAULT_SUBGRAPH_TIMEOUT_MS, fetchSubgraph, type SubgraphFetchSettings } from './subgraph-fetch.js';
 export { createAuthenticator, type AuthenticationOptions, type Authenticator } from './stages/authenticate.js';
 export { analyseOperation, DEFAULT_LIMITS, type OperationAnalysis, type OperationLimits } from './stages/analyse-operation.js';
 export { BREAK_GLASS_HEADER, GRANT_HEADER, PURPOSE_HEADER } from './pipeline.js';

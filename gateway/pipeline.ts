@@ -8,7 +8,7 @@
  *   4b filter                 remove denied selections before planning (or reject the operation)
  *   4c check references       a HIS feed's residents, practitioners and encounters, before any write
  *   4d protect writes         validate, encrypt and blind-index identifying fields pushed by a HIS
- *   6 sign context            the JWS every subgraph fetch carries
+ *   6 sign context            the claims every subgraph fetch carries (each fetch is signed on its own)
  *   — plan and fetch —        @apollo/gateway, through EnforcingGateway
  *   7 shape, decrypt and mask null + error at denied paths, masks
  *   5+8 consume grant + audit one transaction; no audit, no response
@@ -32,7 +32,7 @@ import { decideSubjects, rowScopeOf, subjectRoots } from './stages/decide.js';
 import { filterOperation, overrideRootArguments, type CoordinateDecider } from './stages/filter-operation.js';
 import { isLookupRoot, resolveSubjects, type ResidentIndexLookup } from './stages/resolve-subjects.js';
 import { decodeBreakGlassReason, resolvePurpose } from './stages/purpose.js';
-import type { ContextSigner } from './stages/sign-context.js';
+import { contextClaimsOf } from './stages/sign-context.js';
 import { protectWrites } from './stages/protect-writes.js';
 import { checkFeedReferences, type ReferenceLookup } from './stages/check-references.js';
 import type { Keyring } from './keyring/index.js';
@@ -48,7 +48,6 @@ export type EnforcementMode = 'filter' | 'reject';
 
 export interface PipelineDependencies {
   authenticate: Authenticator;
-  signContext: ContextSigner;
   /** Field keys: blind indexes for lookups, encryption of protected writes. */
   keyring: Keyring;
   /** Signs the audit chain's checkpoints. */
@@ -177,16 +176,10 @@ const filter: Stage = (request, { mode, classifications }) => {
   }
 };
 
-const signContext: Stage = async (request, { signContext: sign }) => {
+const signContext: Stage = (request) => {
   const context = request.contextValue;
   required(context, 'filtered', 'sign-context');
-  context.signedContext = await sign({
-    requestId: context.requestId,
-    actor: context.actor,
-    ...(context.purpose ? { purpose: context.purpose } : {}),
-    ...(context.scope ? { scope: context.scope } : {}),
-    ...(context.subjects?.find((s) => s.facts.grant) ? { grantId: context.subjects.find((s) => s.facts.grant)!.facts.grant!.id } : {}),
-  });
+  context.contextClaims = contextClaimsOf(context);
 };
 
 /** The stages that run once the operation is parsed and validated, in order. */

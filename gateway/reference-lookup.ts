@@ -4,9 +4,8 @@
  * server.ts): residents from population, practitioners from resources (a public entity), encounters
  * from clinical. One fetch per kind per operation.
  */
-import { CONTEXT_HEADER } from '../schema/context.js';
 import type { LookupCaller, ReferenceLookup } from './stages/check-references.js';
-import type { ContextSigner } from './stages/sign-context.js';
+import { fetchSubgraph, subgraphFetchCode, subgraphFetchError, type SubgraphFetchSettings } from './subgraph-fetch.js';
 
 export interface ReferenceLookupUrls {
   population: string;
@@ -14,27 +13,31 @@ export interface ReferenceLookupUrls {
   clinical: string;
 }
 
-export function subgraphReferenceLookup(urls: ReferenceLookupUrls, sign: ContextSigner): ReferenceLookup {
-  async function query<Data>(url: string, caller: LookupCaller, document: string, variables: Record<string, unknown>): Promise<Data> {
-    const response = await fetch(url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', [CONTEXT_HEADER]: await sign({ requestId: caller.requestId, actor: caller.actor }) },
-      body: JSON.stringify({ query: document, variables }),
-    });
-    const body = (await response.json()) as { data?: Data; errors?: unknown[] };
+export function subgraphReferenceLookup(urls: ReferenceLookupUrls, settings: SubgraphFetchSettings): ReferenceLookup {
+  async function query<Data>(subgraph: keyof ReferenceLookupUrls, caller: LookupCaller, document: string, variables: Record<string, unknown>): Promise<Data> {
+    const body = JSON.stringify({ query: document, variables });
+    let answer: { data?: Data; errors?: unknown[] };
+    let ok: boolean;
+    try {
+      const response = await fetchSubgraph(urls[subgraph], { subgraph, body, claims: { requestId: caller.requestId, actor: caller.actor } }, settings);
+      ok = response.ok;
+      answer = (await response.json()) as typeof answer;
+    } catch (error) {
+      throw subgraphFetchError(subgraphFetchCode(error));
+    }
     // Never a guess: without an answer the batch is not written (the request fails).
-    if (!response.ok || body.errors || !body.data) throw new Error(`feed reference lookup failed (${response.status})`);
-    return body.data;
+    if (!ok || answer.errors || !answer.data) throw subgraphFetchError('SUBGRAPH_UNAVAILABLE');
+    return answer.data;
   }
 
   return {
     async knownResidents(ids, caller) {
-      const data = await query<{ knownResidentIds: string[] }>(urls.population, caller, 'query($ids: [ID!]!) { knownResidentIds(ids: $ids) }', { ids });
+      const data = await query<{ knownResidentIds: string[] }>('population', caller, 'query($ids: [ID!]!) { knownResidentIds(ids: $ids) }', { ids });
       return new Set(data.knownResidentIds);
     },
     async practitionerInstitutions(ids, caller) {
       const data = await query<{ _entities: Array<{ id: string; institution: { id: string } | null } | null> }>(
-        urls.resources,
+        'resources',
         caller,
         'query($representations: [_Any!]!) { _entities(representations: $representations) { ... on Practitioner { id institution { id } } } }',
         { representations: ids.map((id) => ({ __typename: 'Practitioner', id })) },
@@ -42,7 +45,7 @@ export function subgraphReferenceLookup(urls: ReferenceLookupUrls, sign: Context
       return new Map(data._entities.flatMap((practitioner) => (practitioner?.institution ? [[practitioner.id, practitioner.institution.id] as const] : [])));
     },
     async ownEncounterResidents(ids, caller) {
-      const data = await query<{ ownEncounterResidentIds: Array<string | null> }>(urls.clinical, caller, 'query($ids: [ID!]!) { ownEncounterResidentIds(ids: $ids) }', { ids });
+      const data = await query<{ ownEncounterResidentIds: Array<string | null> }>('clinical', caller, 'query($ids: [ID!]!) { ownEncounterResidentIds(ids: $ids) }', { ids });
       return new Map(ids.flatMap((id, index) => {
         const residentId = data.ownEncounterResidentIds[index];
         return residentId ? [[id, residentId] as const] : [];

@@ -1,6 +1,6 @@
 /** What the gateway knows about one request as it moves through the pipeline's stages. */
 import type { BaseContext } from '@apollo/server';
-import type { Actor, PurposeOfUse, RowScope } from '../schema/context.js';
+import type { Actor, GatewayContextClaims, PurposeOfUse, RowScope } from '../schema/context.js';
 import type { OperationAnalysis } from './stages/analyse-operation.js';
 import type { SubjectDecision } from './stages/decide.js';
 import type { FilteredOperation } from './stages/filter-operation.js';
@@ -27,8 +27,8 @@ export interface GatewayRequestContext extends BaseContext {
   filtered?: FilteredOperation;
   /** Set by decide; absent means public data only. */
   scope?: RowScope;
-  /** Set by sign-context; every subgraph fetch carries it. */
-  signedContext?: string;
+  /** Set by sign-context; every subgraph fetch carries them, signed for that fetch alone. */
+  contextClaims?: GatewayContextClaims;
 }
 
 /** Reads a stage's output, failing loudly when an earlier stage did not run. */

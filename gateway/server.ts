@@ -9,18 +9,18 @@ import type { Keyring } from './keyring/index.js';
 import type { KeyedCertificate, PlatformCa } from './pki/index.js';
 import { pkiRoutes } from './routes.js';
 import { serveApollo, type ExtraRoute, type RunningHttpService } from '../subgraphs/runtime/http.js';
-import { redactUnexpectedErrors, withoutSuggestions } from '../subgraphs/runtime/errors.js';
+import { redactUnexpectedErrors, withoutServiceName, withoutSuggestions } from '../subgraphs/runtime/errors.js';
 import { SignedContextDataSource } from './data-source.js';
 import { authenticateRequest, enforcementPipeline, type EnforcementMode } from './pipeline.js';
 import type { GatewayRequestContext } from './request-context.js';
 import type { OperationLimits } from './stages/analyse-operation.js';
 import { createAuthenticator, type AuthenticationOptions } from './stages/authenticate.js';
-import { createContextSigner, type ContextSigner } from './stages/sign-context.js';
+import { createFetchSigner } from './stages/sign-context.js';
 import type { ResidentIndexLookup } from './stages/resolve-subjects.js';
 import { subgraphReferenceLookup } from './reference-lookup.js';
-import { CONTEXT_HEADER } from '../schema/context.js';
-import { auditKeys, type SigningKeyPair } from './keys.js';
 import { openSecurityLog } from './security-log/index.js';
+import { auditKeys, type SigningKeyPair } from './keys.js';
+import { DEFAULT_SUBGRAPH_TIMEOUT_MS, fetchSubgraph, subgraphFetchCode, subgraphFetchError, type SubgraphFetchSettings } from './subgraph-fetch.js';
 
 export interface GatewayOptions {
   supergraphSdl: string;
@@ -44,11 +44,16 @@ export interface GatewayOptions {
   /** Schema introspection and the landing page: off unless explicitly enabled (dev mode). */
   introspection?: boolean;
   limits?: OperationLimits;
+  /** Milliseconds one subgraph fetch may take before its part of the answer is given up (default 5 s). */
+  subgraphTimeoutMs?: number;
   routes?: ExtraRoute[];
   onStageTiming?: EnforcementDependencies['onStageTiming'];
 }
 
 export type RunningGateway = RunningHttpService;
+
+/** The subgraph holding the master patient index. */
+const POPULATION = 'population';
 
 /** A subgraph's URL for the gateway's own lookups: configured, or the routing URL in the supergraph. */
 function subgraphUrl(options: GatewayOptions, name: string): string {
@@ -57,17 +62,20 @@ function subgraphUrl(options: GatewayOptions, name: string): string {
   return url;
 }
 
-/** Master patient index lookups go straight to the population subgraph, under the caller's signed context. */
-function residentIndexLookup(url: string, sign: ContextSigner): ResidentIndexLookup {
+/** Master patient index lookups go straight to the population subgraph, under the caller's claims, signed for that fetch. */
+function residentIndexLookup(url: string, settings: SubgraphFetchSettings): ResidentIndexLookup {
   return async (idCardIndex, actor, requestId) => {
-    const response = await fetch(url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', [CONTEXT_HEADER]: await sign({ requestId, actor }) },
-      body: JSON.stringify({ query: 'query($index: String!) { residentIdByIdCardIndex(index: $index) }', variables: { index: idCardIndex } }),
-    });
-    const body = (await response.json()) as { data?: { residentIdByIdCardIndex: string | null }; errors?: unknown[] };
-    if (!response.ok || body.errors) throw new Error(`master patient index lookup failed (${response.status})`);
-    return body.data?.residentIdByIdCardIndex ?? null;
+    const body = JSON.stringify({ query: 'query($index: String!) { residentIdByIdCardIndex(index: $index) }', variables: { index: idCardIndex } });
+    let answer: { data?: { residentIdByIdCardIndex: string | null }; errors?: unknown[] };
+    try {
+      const response = await fetchSubgraph(url, { subgraph: POPULATION, body, claims: { requestId, actor } }, settings);
+      answer = (await response.json()) as typeof answer;
+      if (!response.ok) throw new Error(`master patient index lookup answered ${response.status}`);
+    } catch (error) {
+      throw subgraphFetchError(subgraphFetchCode(error));
+    }
+    if (answer.errors) throw subgraphFetchError('SUBGRAPH_UNAVAILABLE');
+    return answer.data?.residentIdByIdCardIndex ?? null;
   };
 }
 
@@ -75,12 +83,19 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   const classifications = readClassifications(options.supergraphSdl);
   const { signer: auditSigner } = auditKeys(options.auditSigningKey);
   const securityLog = openSecurityLog(options.securityLogMaxEvents === undefined ? {} : { maxEvents: options.securityLogMaxEvents });
+  const fetchSettings: SubgraphFetchSettings = {
+    signFetch: createFetchSigner(options.contextSigningKey.privateKey, options.contextSigningKey.kid),
+    timeoutMs: options.subgraphTimeoutMs ?? DEFAULT_SUBGRAPH_TIMEOUT_MS,
+  };
   const federation = new ApolloGateway({
     supergraphSdl: options.supergraphSdl,
-    buildService: ({ name, url }) => new SignedContextDataSource({ url: options.subgraphUrls?.[name] ?? url }),
+    buildService: ({ name, url }) => {
+      const target = options.subgraphUrls?.[name] ?? url;
+      if (!target) throw new Error(`no URL for subgraph ${name}`);
+      return new SignedContextDataSource({ subgraph: name, url: target, ...fetchSettings });
+    },
   });
   const authenticate = createAuthenticator(options.authentication);
-  const signContext = createContextSigner(options.contextSigningKey.privateKey, options.contextSigningKey.kid);
   const gateway = new EnforcingGateway(federation, {
     db: options.database,
     classifications,
@@ -96,18 +111,20 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     hideSchemaDetailsFromClientErrors: !options.introspection,
     includeStacktraceInErrorResponses: false,
     // Outside dev mode, not even a variable's coercion error suggests field names.
-    formatError: (formatted) => (options.introspection ? redactUnexpectedErrors(formatted) : withoutSuggestions(redactUnexpectedErrors(formatted))),
+    formatError: (formatted) => {
+      const redacted = withoutServiceName(redactUnexpectedErrors(formatted));
+      return options.introspection ? redacted : withoutSuggestions(redacted);
+    },
     plugins: [
       enforcementPipeline({
         authenticate,
-        signContext,
         keyring: options.keyring,
         auditSigner,
         securityLog,
-        lookupResident: residentIndexLookup(subgraphUrl(options, 'population'), signContext),
+        lookupResident: residentIndexLookup(subgraphUrl(options, POPULATION), fetchSettings),
         lookupReferences: subgraphReferenceLookup(
-          { population: subgraphUrl(options, 'population'), resources: subgraphUrl(options, 'resources'), clinical: subgraphUrl(options, 'clinical') },
-          signContext,
+          { population: subgraphUrl(options, POPULATION), resources: subgraphUrl(options, 'resources'), clinical: subgraphUrl(options, 'clinical') },
+          fetchSettings,
         ),
         db: options.database,
         classifications,

@@ -1,16 +1,27 @@
 /**
  * The signed request context: what the gateway tells a subgraph about the caller and the decision.
- * The gateway signs it (gateway/stages/sign-context.ts); every subgraph verifies it
- * (subgraphs/runtime/context.ts) and refuses any request without a valid one.
+ * The gateway signs one per subgraph fetch (gateway/stages/sign-context.ts); every subgraph verifies
+ * it (subgraphs/runtime/context.ts) and refuses any request without a valid one (DESIGN §3.6): its
+ * audience is the subgraph's name, it carries the SHA-256 of the exact request body (`bdy`) and a
+ * unique id (`jti`) the subgraph refuses when seen twice, and it lives for seconds.
  */
+import { createHash } from 'node:crypto';
 import type { DataCategory, SensitivityLevel } from './classification.js';
 
 /** HTTP header carrying the compact JWS from the gateway to a subgraph. */
 export const CONTEXT_HEADER = 'x-healthmesh-context';
 export const CONTEXT_ISSUER = 'healthmesh-gateway';
-export const CONTEXT_AUDIENCE = 'healthmesh-subgraph';
-/** Seconds a signed context stays valid: long enough for one plan's fetches, short enough to be useless if stolen. */
-export const CONTEXT_TTL_SECONDS = 30;
+/** Seconds a signed context stays valid: one fetch needs milliseconds; a stolen one is useless soon after. */
+export const CONTEXT_TTL_SECONDS = 10;
+/** Clock difference between the gateway and a subgraph host that verification tolerates. */
+export const CONTEXT_CLOCK_TOLERANCE_SECONDS = 2;
+/** The claim holding the body digest. */
+export const CONTEXT_BODY_DIGEST_CLAIM = 'bdy';
+
+/** The body digest a signed context carries: base64url SHA-256 of the request body's bytes (a string as UTF-8). */
+export function contextBodyDigest(body: string | Uint8Array): string {
+  return createHash('sha256').update(body).digest('base64url');
+}
 
 export const ROLES = ['resident', 'clinician', 'researcher', 'steward', 'auditor', 'hospital_system'] as const;
 export type Role = (typeof ROLES)[number];
@@ -52,8 +63,9 @@ export interface RowScope {
   residents: Record<string, Partial<Record<DataCategory, CategoryScope>>>;
 }
 
-/** Claims of the signed context. */
+/** Claims of the signed context (the `ctx` claim): the same for every fetch of one request. */
 export interface GatewayContextClaims {
+  /** The gateway's request id, for correlating a subgraph's work with the request (never the context's `jti`). */
   requestId: string;
   actor: Actor | null;
   purpose?: PurposeOfUse;

@@ -3,6 +3,9 @@ import { resolve } from 'node:path';
 import { CONSENT_PORT } from './subgraphs.js';
 import { DOMAIN_SUBGRAPHS } from '../subgraphs/index.js';
 import { DEFAULT_SECURITY_LOG_MAX_EVENTS } from '../gateway/security-log/security-log.js';
+import { DEFAULT_SUBGRAPH_TIMEOUT_MS } from '../gateway/subgraph-fetch.js';
+import { DEFAULT_REPLAY_CACHE_SIZE } from '../subgraphs/runtime/replay-cache.js';
+import { CONTEXT_TTL_SECONDS } from '../schema/context.js';
 
 export interface PlatformConfig {
   /** Embedded database, keys and demo state live here. */
@@ -21,6 +24,10 @@ export interface PlatformConfig {
   introspection: boolean;
   /** `filter` nulls denied fields with an error each; `reject` refuses the whole operation. */
   enforcementMode: 'filter' | 'reject';
+  /** Milliseconds one gateway → subgraph fetch may take; then that part of the answer is an error. */
+  subgraphTimeoutMs: number;
+  /** Signed-context ids each subgraph remembers to refuse replays (one context lifetime of fetches). */
+  replayCacheSize: number;
   /** Issuer, audience and JWKS URL of the identity provider; absent JWKS means the local issuer. */
   jwtIssuer?: string;
   jwtAudience?: string;
@@ -34,6 +41,12 @@ function integer(name: string, fallback: number, env: NodeJS.ProcessEnv): number
   if (raw === undefined || raw === '') return fallback;
   const value = Number(raw);
   if (!Number.isInteger(value) || value < 0) throw new Error(`${name} must be a non-negative integer, got "${raw}"`);
+  return value;
+}
+
+function bounded(name: string, fallback: number, min: number, max: number, env: NodeJS.ProcessEnv): number {
+  const value = integer(name, fallback, env);
+  if (value < min || value > max) throw new Error(`${name} must be between ${min} and ${max}, got ${value}`);
   return value;
 }
 
@@ -58,6 +71,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): PlatformConfig
     introspection: env['HEALTHMESH_INTROSPECTION'] === 'true',
     enforcementMode: env['HEALTHMESH_ENFORCEMENT_MODE'] === 'reject' ? 'reject' : 'filter',
     securityLogMaxEvents: integer('HEALTHMESH_SECURITY_LOG_MAX_EVENTS', DEFAULT_SECURITY_LOG_MAX_EVENTS, env),
+    // A fetch's signed context must outlive the fetch, or a slow answer would be refused by its subgraph.
+    subgraphTimeoutMs: bounded('HEALTHMESH_SUBGRAPH_TIMEOUT_MS', DEFAULT_SUBGRAPH_TIMEOUT_MS, 1, CONTEXT_TTL_SECONDS * 1000, env),
+    replayCacheSize: bounded('HEALTHMESH_REPLAY_CACHE_SIZE', DEFAULT_REPLAY_CACHE_SIZE, 1, Number.MAX_SAFE_INTEGER, env),
   };
   if (config.securityLogMaxEvents < 1) throw new Error('HEALTHMESH_SECURITY_LOG_MAX_EVENTS must be at least 1');
   const mode = env['HEALTHMESH_ENFORCEMENT_MODE'];

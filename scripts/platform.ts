@@ -24,7 +24,6 @@ import {
 import { loadSupergraphSdl } from '../schema/supergraph.js';
 import { isRegionSeeded, seedRegion } from '../seed/index.js';
 import {
-  createContextVerifier,
   migrateAll,
   openDatabase,
   startSubgraph,
@@ -75,7 +74,6 @@ export async function startPlatform(config: PlatformConfig, options: StartOption
     }
     const issuerKey = await loadOrCreateKeyPair(config.dataDir, 'identity-issuer');
     const contextKey = await loadOrCreateKeyPair(config.dataDir, 'context-signing');
-    const verifyContext = createContextVerifier(contextKey.publicKey);
     const grantSecret = loadOrCreateSecret(config.dataDir, 'grant-token');
     const auditKey = await loadOrCreateKeyPair(config.dataDir, 'audit-signing');
     const ca = loadOrCreatePlatformCa(config.dataDir);
@@ -87,7 +85,8 @@ export async function startPlatform(config: PlatformConfig, options: StartOption
       started.push(
         await startSubgraph(subgraph.definition, {
           database: database.db,
-          verifyContext,
+          contextPublicKey: contextKey.publicKey,
+          replayCacheSize: config.replayCacheSize,
           port: config.subgraphPorts[subgraph.name] ?? subgraph.defaultPort,
           host: config.subgraphHost,
         }),
@@ -112,6 +111,7 @@ export async function startPlatform(config: PlatformConfig, options: StartOption
       database: database.db,
       securityLogMaxEvents: config.securityLogMaxEvents,
       mode: config.enforcementMode,
+      subgraphTimeoutMs: config.subgraphTimeoutMs,
       port: config.gatewayPort,
       host: config.gatewayHost,
       introspection: config.introspection,

@@ -23,7 +23,7 @@ import {
 import { loadSupergraphSdl } from '../schema/supergraph.js';
 import { isRegionSeeded, seedRegion } from '../seed/index.js';
 import { servedSubgraphs } from './subgraphs.js';
-import { createContextVerifier, migrateAll, openDatabase, startSubgraph, type RunningHttpService } from '../subgraphs/runtime/index.js';
+import { migrateAll, openDatabase, startSubgraph, type RunningHttpService } from '../subgraphs/runtime/index.js';
 import { loadConfig } from './config.js';
 
 const service = process.argv[2];
@@ -75,6 +75,7 @@ async function run(): Promise<RunningHttpService | undefined> {
       database: database.db,
       securityLogMaxEvents: config.securityLogMaxEvents,
       mode: config.enforcementMode,
+      subgraphTimeoutMs: config.subgraphTimeoutMs,
       port: config.gatewayPort,
       host: config.gatewayHost,
       introspection: config.introspection,
@@ -88,7 +89,8 @@ async function run(): Promise<RunningHttpService | undefined> {
   const database = await openDatabase({ url: config.databaseUrl, maxConnections: 10 });
   return startSubgraph(subgraph.definition, {
     database: database.db,
-    verifyContext: createContextVerifier(contextKey.publicKey),
+    contextPublicKey: contextKey.publicKey,
+    replayCacheSize: config.replayCacheSize,
     port: config.subgraphPorts[subgraph.name] ?? subgraph.defaultPort,
     host: config.subgraphHost,
   });

@@ -1,6 +1,9 @@
-/** Extra moving parts for integration tests: a recording proxy in front of a subgraph, a second gateway. */
+/**
+ * Extra moving parts for integration tests: a recording proxy in front of a subgraph, a subgraph that
+ * never answers, a second gateway.
+ */
 import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { startGateway, LOCAL_ISSUER, TOKEN_AUDIENCE, type RunningGateway } from '../gateway/index.js';
 import type { EnforcementMode } from '../gateway/pipeline.js';
 import { loadSupergraphSdl } from '../schema/supergraph.js';
@@ -9,14 +12,25 @@ import type { TestPlatform } from './platform.js';
 
 export interface RecordingProxy {
   url: string;
-  /** The GraphQL documents the proxy forwarded, in order. */
+  /** The GraphQL documents the proxy received, in order. */
   queries: string[];
+  /** Every request as received: its headers (the signed context among them) and its exact body. */
+  requests: RecordedRequest[];
   stop(): Promise<void>;
 }
 
-/** Forwards every request to `target` and records the GraphQL document it carried. */
-export async function startRecordingProxy(target: string): Promise<RecordingProxy> {
+export interface RecordedRequest {
+  headers: Record<string, string>;
+  body: string;
+}
+
+/**
+ * Forwards every request to `target` and records it. With `forward: false` nothing reaches the target
+ * (the proxy answers 502), so what it recorded has never been used.
+ */
+export async function startRecordingProxy(target: string, options: { forward?: boolean } = {}): Promise<RecordingProxy> {
   const queries: string[] = [];
+  const requests: RecordedRequest[] = [];
   const server = createServer(async (request, response) => {
     const chunks: Buffer[] = [];
     for await (const chunk of request) chunks.push(chunk as Buffer);
@@ -30,6 +44,11 @@ export async function startRecordingProxy(target: string): Promise<RecordingProx
     for (const [key, value] of Object.entries(request.headers)) {
       if (typeof value === 'string' && key !== 'host' && key !== 'content-length') headers[key] = value;
     }
+    requests.push({ headers, body });
+    if (options.forward === false) {
+      response.writeHead(502, { 'content-type': 'application/json' }).end(JSON.stringify({ errors: [{ message: 'not forwarded' }] }));
+      return;
+    }
     const forwarded = await fetch(target, { method: request.method ?? 'POST', headers, body });
     response.writeHead(forwarded.status, { 'content-type': forwarded.headers.get('content-type') ?? 'application/json' });
     response.end(Buffer.from(await forwarded.arrayBuffer()));
@@ -39,6 +58,44 @@ export async function startRecordingProxy(target: string): Promise<RecordingProx
   return {
     url: `http://127.0.0.1:${port}/graphql`,
     queries,
+    requests,
+    stop: () => new Promise<void>((resolve) => {
+      server.closeAllConnections();
+      server.close(() => resolve());
+    }),
+  };
+}
+
+export interface StalledService {
+  url: string;
+  /** Requests received so far (none is ever answered). */
+  readonly received: number;
+  /** Connections still open from the caller's side. */
+  readonly openSockets: number;
+  stop(): Promise<void>;
+}
+
+/** An HTTP server that accepts every request and never answers it, like a subgraph stopped with SIGSTOP. */
+export async function startStalledService(): Promise<StalledService> {
+  let received = 0;
+  const sockets = new Set<Socket>();
+  const server = createServer(() => {
+    received += 1;
+  });
+  server.on('connection', (socket) => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}/graphql`,
+    get received() {
+      return received;
+    },
+    get openSockets() {
+      return sockets.size;
+    },
     stop: () => new Promise<void>((resolve) => {
       server.closeAllConnections();
       server.close(() => resolve());
@@ -49,7 +106,7 @@ export async function startRecordingProxy(target: string): Promise<RecordingProx
 /** Another gateway over the same subgraphs (or proxies) and a database sharing the platform's data. */
 export async function startExtraGateway(
   stack: TestPlatform,
-  options: { mode?: EnforcementMode; subgraphUrls?: Record<string, string>; database?: Database } = {},
+  options: { mode?: EnforcementMode; subgraphUrls?: Record<string, string>; database?: Database; subgraphTimeoutMs?: number } = {},
 ): Promise<RunningGateway> {
   const subgraphUrls: Record<string, string> = {};
   for (const subgraph of stack.platform.subgraphs) subgraphUrls[subgraph.name] = subgraph.url;
@@ -62,6 +119,7 @@ export async function startExtraGateway(
     keyring: stack.platform.keyring,
     database: options.database ?? stack.platform.database.db,
     mode: options.mode ?? 'filter',
+    ...(options.subgraphTimeoutMs === undefined ? {} : { subgraphTimeoutMs: options.subgraphTimeoutMs }),
     port: 0,
   });
 }

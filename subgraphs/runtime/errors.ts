@@ -23,6 +23,9 @@ const PASS_THROUGH = new Set([
   'PERSISTED_QUERY_NOT_FOUND',
   'OPERATION_RESOLUTION_FAILURE',
   'BAD_REQUEST',
+  // Part of the answer could not be fetched (gateway/subgraph-fetch.ts); the message names no subgraph.
+  'SUBGRAPH_TIMEOUT',
+  'SUBGRAPH_UNAVAILABLE',
 ]);
 
 export function redactUnexpectedErrors(formatted: GraphQLFormattedError): GraphQLFormattedError {
@@ -39,4 +42,11 @@ export function redactUnexpectedErrors(formatted: GraphQLFormattedError): GraphQ
 export function withoutSuggestions(formatted: GraphQLFormattedError): GraphQLFormattedError {
   const message = formatted.message.replace(/\s*Did you mean [^?]*\?/g, '');
   return message === formatted.message ? formatted : { ...formatted, message };
+}
+
+/** Removes `extensions.serviceName`, which @apollo/gateway adds to subgraph errors: clients never learn the topology. */
+export function withoutServiceName(formatted: GraphQLFormattedError): GraphQLFormattedError {
+  if (!formatted.extensions || !('serviceName' in formatted.extensions)) return formatted;
+  const { serviceName: _serviceName, ...extensions } = formatted.extensions;
+  return { ...formatted, extensions };
 }

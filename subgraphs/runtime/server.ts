@@ -1,6 +1,7 @@
 /**
  * The subgraph server factory: a type-graphql (code-first) schema turned into an Apollo Federation
- * subgraph, served over HTTP, refusing every request that does not carry the gateway's signed context.
+ * subgraph, served over HTTP, refusing every request that does not carry the gateway's signed context
+ * for this subgraph and this body.
  */
 import 'reflect-metadata';
 import { ApolloServer } from '@apollo/server';
@@ -13,10 +14,11 @@ import { buildSchema, createResolversMap, type NonEmptyArray } from 'type-graphq
 import { CLASSIFICATION_SPEC_URL, CLASSIFIED_DIRECTIVE_SDL } from '../../schema/classification.js';
 import { CONTEXT_HEADER, type GatewayContextClaims } from '../../schema/context.js';
 import { RequestBatches } from './batch.js';
-import type { ContextVerifier } from './context.js';
+import { createContextVerifier, type ContextVerificationKey } from './context.js';
 import type { Database } from './database.js';
 import { redactUnexpectedErrors } from './errors.js';
 import { serveApollo, type RunningHttpService } from './http.js';
+import { ReplayCache } from './replay-cache.js';
 
 /** What every resolver receives. */
 export interface SubgraphContext {
@@ -83,7 +85,10 @@ export async function buildSubgraph(definition: SubgraphDefinition): Promise<Bui
 
 export interface StartSubgraphOptions {
   database: Database;
-  verifyContext: ContextVerifier;
+  /** The gateway's public context-signing key. */
+  contextPublicKey: ContextVerificationKey;
+  /** Context ids this subgraph remembers (one context lifetime of fetches); default DEFAULT_REPLAY_CACHE_SIZE. */
+  replayCacheSize?: number;
   port: number;
   host?: string;
 }
@@ -92,9 +97,13 @@ export interface RunningSubgraph extends RunningHttpService {
   readonly name: string;
 }
 
-/** Starts a subgraph over HTTP; every request must carry a valid signed context. */
+/** Starts a subgraph over HTTP; every request must carry a valid signed context addressed to it, for its body. */
 export async function startSubgraph(definition: SubgraphDefinition, options: StartSubgraphOptions): Promise<RunningSubgraph> {
   const built = await buildSubgraph(definition);
+  const verifyContext = createContextVerifier(options.contextPublicKey, {
+    audience: definition.name,
+    replayCache: new ReplayCache(options.replayCacheSize),
+  });
   const apollo = new ApolloServer<SubgraphContext>({
     schema: built.schema,
     stopOnTerminationSignals: false,
@@ -109,9 +118,9 @@ export async function startSubgraph(definition: SubgraphDefinition, options: Sta
   const running = await serveApollo(apollo, {
     port: options.port,
     host: options.host,
-    context: async (request) => {
+    context: async (request, body) => {
       const header = request.headers[CONTEXT_HEADER];
-      const claims = await options.verifyContext(Array.isArray(header) ? header[0] : header);
+      const claims = await verifyContext(Array.isArray(header) ? header[0] : header, body);
       return subgraphContext(options.database, claims);
     },
   });
