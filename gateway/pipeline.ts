@@ -152,7 +152,7 @@ const filter: Stage = (request, { mode, classifications }) => {
   const subjects = required(context, 'subjects', 'filter');
   const byRootKey = new Map(subjects.map((subject) => [subject.rootKey, subject]));
   const outsideResidentRoots = encryptedOnlyThroughResidentRoots(classifications);
-  const filtered = filterOperation(request.schema, analysis.document, analysis.operation, (rootKey) => byRootKey.get(rootKey)?.decide ?? outsideResidentRoots);
+  const filtered = filterOperation(request.schema, analysis, (rootKey) => byRootKey.get(rootKey)?.decide ?? outsideResidentRoots);
   const overrides = new Map([...(context.resolvedSubjects ?? [])].map(([rootKey, subject]) => [rootKey, subject.argument]));
   const rewritten = overrideRootArguments(filtered, overrides);
   context.filtered = rewritten.filtered;
