@@ -106,7 +106,7 @@ const resolve: Stage = async (request, { keyring, lookupResident }) => {
 const protect: Stage = async (request, { keyring }) => {
   const context = request.contextValue;
   const analysis = required(context, 'analysis', 'protect-writes');
-  const overrides = await protectWrites(analysis.document, analysis.operation, request.request.variables ?? {}, keyring);
+  const overrides = await protectWrites(analysis.operation, analysis.rootFields.map((field) => field.node), request.request.variables ?? {}, keyring);
   context.variableOverrides = { ...context.variableOverrides, ...overrides };
 };
 
