@@ -112,7 +112,7 @@ const resolve: Stage = async (request, { keyring, lookupResident }) => {
 const protect: Stage = async (request, { keyring }) => {
   const context = request.contextValue;
   const analysis = required(context, 'analysis', 'protect-writes');
-  const overrides = await protectWrites(analysis.document, analysis.operation, request.request.variables ?? {}, keyring);
+  const overrides = await protectWrites(analysis.operation, analysis.rootFields.map((field) => field.node), request.request.variables ?? {}, keyring);
   context.variableOverrides = { ...context.variableOverrides, ...overrides };
 };
 
@@ -163,7 +163,7 @@ const filter: Stage = (request, { mode, classifications }) => {
   const subjects = required(context, 'subjects', 'filter');
   const byRootKey = new Map(subjects.map((subject) => [subject.rootKey, subject]));
   const outsideResidentRoots = encryptedOnlyThroughResidentRoots(classifications);
-  const filtered = filterOperation(request.schema, analysis.document, analysis.operation, (rootKey) => byRootKey.get(rootKey)?.decide ?? outsideResidentRoots);
+  const filtered = filterOperation(request.schema, analysis, (rootKey) => byRootKey.get(rootKey)?.decide ?? outsideResidentRoots);
   const overrides = new Map([...(context.resolvedSubjects ?? [])].map(([rootKey, subject]) => [rootKey, subject.argument]));
   const rewritten = overrideRootArguments(filtered, overrides);
   context.filtered = rewritten.filtered;

@@ -13,7 +13,7 @@ import { redactUnexpectedErrors, withoutServiceName, withoutSuggestions } from '
 import { SignedContextDataSource } from './data-source.js';
 import { authenticateRequest, enforcementPipeline, type EnforcementMode } from './pipeline.js';
 import type { GatewayRequestContext } from './request-context.js';
-import type { OperationLimits } from './stages/analyse-operation.js';
+import { DEFAULT_LIMITS, type OperationLimits } from './stages/analyse-operation.js';
 import { createAuthenticator, type AuthenticationOptions } from './stages/authenticate.js';
 import { createFetchSigner } from './stages/sign-context.js';
 import type { ResidentIndexLookup } from './stages/resolve-subjects.js';
@@ -107,6 +107,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   const apollo = new ApolloServer<GatewayRequestContext>({
     gateway,
     stopOnTerminationSignals: false,
+    parseOptions: { maxTokens: (options.limits ?? DEFAULT_LIMITS).maxTokens },
     introspection: options.introspection ?? false,
     hideSchemaDetailsFromClientErrors: !options.introspection,
     includeStacktraceInErrorResponses: false,

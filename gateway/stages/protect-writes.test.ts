@@ -1,11 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { GraphQLError, Kind, parse, type DocumentNode, type OperationDefinitionNode } from 'graphql';
+import { GraphQLError, Kind, parse, type FieldNode, type OperationDefinitionNode } from 'graphql';
 import { InvalidInputError } from '../../schema/errors.js';
 import { makeIdCardNumber } from '../../schema/id-card.js';
 import { looksLikeBlindIndex, looksLikeFieldCiphertext } from '../../schema/protected-value.js';
 import { migrateAll, openDatabase, type DatabaseHandle } from '../../subgraphs/runtime/database.js';
 import { InMemoryKeyProvider, newBlindIndexKey, openKeyring, type Keyring } from '../keyring/index.js';
 import { protectWrites } from './protect-writes.js';
+import { fragmentsOf, rootFieldNodes } from './selections.js';
 
 /** The GB 11643 vector from DESIGN §9: born 1949-12-31 in 北京朝阳区, 17th digit 2 (female). */
 const VALID_ID = '11010519491231002X';
@@ -24,18 +25,18 @@ function registration(input: Record<string, unknown> = {}): Record<string, unkno
   return { name: '李秀英', sex: '2', idCardNumber: VALID_ID, phone: '13900001111', address: '北京市朝阳区', districtCode: '110105', ...input };
 }
 
-/** The document and its operation, as protectWrites takes them. */
-function operation(source: string): [DocumentNode, OperationDefinitionNode] {
+/** The operation and the root fields that execute with `variables`, as protectWrites takes them. */
+function operation(source: string, variables: Record<string, unknown> = {}): [OperationDefinitionNode, FieldNode[]] {
   const document = parse(source);
   const definition = document.definitions.find((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION);
   if (!definition) throw new Error('no operation in the document');
-  return [document, definition];
+  return [definition, rootFieldNodes(definition, fragmentsOf(document), variables)];
 }
 
 /** The error `protectWrites` refuses with (fails the test when it does not refuse). */
 async function refusal(source: string, variables: Record<string, unknown>, keyring: Keyring): Promise<GraphQLError> {
   try {
-    await protectWrites(...operation(source), variables, keyring);
+    await protectWrites(...operation(source, variables), variables, keyring);
   } catch (error) {
     if (error instanceof GraphQLError) return error;
     throw error;
@@ -197,6 +198,40 @@ describe('protectWrites: registerResident', () => {
       mutation { ... on Mutation { registerResident(input: { name: "李秀英", sex: "2", idCardNumber: "11010519491231002X", districtCode: "110105" }) { id } } }
     `;
     expect((await refusal(literal, {}, keyring)).extensions['code']).toBe('BAD_USER_INPUT');
+  });
+
+  // Was a bug in gateway/stages/protect-writes.ts: root fields were collected through fragments without
+  // their @skip / @include, so a skipped registration was validated, given a data key and encrypted.
+  it('examines only a registration that executes: skipped, nothing is validated or keyed; included, it is encrypted', async () => {
+    const source = /* GraphQL */ `
+      mutation ($input: ResidentInput!, $register: Boolean!) { ...Register @include(if: $register) }
+      fragment Register on Mutation { registerResident(input: $input) { id } }
+    `;
+    const keysBefore = await dataKeyCount();
+    const broken = { input: registration({ idCardNumber: '110105194912310021' }), register: false };
+    expect(await protectWrites(...operation(source, broken), broken, keyring)).toEqual({});
+    const literal = /* GraphQL */ `
+      mutation { ... @skip(if: true) { registerResident(input: { name: "李秀英", sex: "2", idCardNumber: "11010519491231002X", districtCode: "110105" }) { id } } }
+    `;
+    expect(await protectWrites(...operation(literal), {}, keyring)).toEqual({});
+    expect(await dataKeyCount()).toBe(keysBefore);
+
+    const included = { input: registration(), register: true };
+    const overrides = await protectWrites(...operation(source, included), included, keyring);
+    expect((overrides['input'] as Record<string, unknown>)['idCardNumber']).toMatch(CIPHERTEXT);
+    expect(await dataKeyCount()).toBe(keysBefore + 1);
+  });
+
+  // Was a bug in gateway/stages/protect-writes.ts: a root field selected twice was protected twice, each
+  // time under a new resident id and data key, the first of them then orphaned.
+  it('protects a variable once when the same registration is selected twice', async () => {
+    const source = /* GraphQL */ `
+      mutation ($input: ResidentInput!) { registerResident(input: $input) { id } ... on Mutation { registerResident(input: $input) { id } } }
+    `;
+    const keysBefore = await dataKeyCount();
+    const overrides = await protectWrites(...operation(source), { input: registration() }, keyring);
+    expect((overrides['input'] as Record<string, unknown>)['idCardNumber']).toMatch(CIPHERTEXT);
+    expect(await dataKeyCount()).toBe(keysBefore + 1);
   });
 
   // Was a bug in gateway/stages/protect-writes.ts: the number and phone are validated in their normalised

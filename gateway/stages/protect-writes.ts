@@ -6,7 +6,7 @@
  * plans and logs.
  */
 import { randomUUID } from 'node:crypto';
-import { GraphQLError, Kind, type DocumentNode, type FieldNode, type FragmentDefinitionNode, type OperationDefinitionNode, type SelectionSetNode } from 'graphql';
+import { GraphQLError, Kind, type FieldNode, type OperationDefinitionNode } from 'graphql';
 import { isKnownAreaCode } from '../../schema/districts.js';
 import { ERROR_CODES, InvalidInputError } from '../../schema/errors.js';
 import { assertSexMatchesIdCard, normaliseIdCardNumber, parseIdCardNumber } from '../../schema/id-card.js';
@@ -58,19 +58,18 @@ const PROTECTED_WRITES: Readonly<Record<string, ProtectedWrite>> = {
 
 /**
  * Returns the variable values that replace the client's for protected inputs (empty when the
- * operation writes nothing protected).
+ * operation writes nothing protected). `rootFields` are the root fields that execute, as analysis
+ * found them (through fragments, `@skip` / `@include` decided): a skipped write is not examined.
  */
 export async function protectWrites(
-  document: DocumentNode,
   operation: OperationDefinitionNode,
+  rootFields: readonly FieldNode[],
   variables: Readonly<Record<string, unknown>>,
   keyring: Keyring,
 ): Promise<Record<string, unknown>> {
   const overrides: Record<string, unknown> = {};
   if (operation.operation !== 'mutation') return overrides;
-  const fragments = new Map<string, FragmentDefinitionNode>();
-  for (const definition of document.definitions) if (definition.kind === Kind.FRAGMENT_DEFINITION) fragments.set(definition.name.value, definition);
-  for (const selection of rootFields(operation.selectionSet, fragments)) {
+  for (const selection of rootFields) {
     const write = PROTECTED_WRITES[selection.name.value];
     if (!write) continue;
     const argument = selection.arguments?.find((a) => a.name.value === write.argument);
@@ -82,6 +81,8 @@ export async function protectWrites(
     if (argument.value.kind !== Kind.VARIABLE) throw refuse();
     const name = argument.value.name.value;
     if (operation.variableDefinitions?.some((d) => d.variable.name.value === name && d.defaultValue)) throw refuse();
+    // A variable has one value however many root fields use it (a field selected twice runs once).
+    if (name in overrides) continue;
     const value = variables[name];
     // Positions are kept (non-objects included) so errors name the right item and nothing is dropped.
     const items: unknown[] = Array.isArray(value) ? value : [value];
@@ -119,15 +120,4 @@ export async function protectWrites(
     overrides[name] = Array.isArray(value) ? protectedItems : protectedItems[0];
   }
   return overrides;
-}
-
-/** The operation's root fields, through inline fragments and fragment spreads. */
-function rootFields(selectionSet: SelectionSetNode, fragments: ReadonlyMap<string, FragmentDefinitionNode>, seen = new Set<string>()): FieldNode[] {
-  return selectionSet.selections.flatMap((selection): FieldNode[] => {
-    if (selection.kind === Kind.FIELD) return [selection];
-    if (selection.kind === Kind.INLINE_FRAGMENT) return rootFields(selection.selectionSet, fragments, seen);
-    const fragment = fragments.get(selection.name.value);
-    if (!fragment || seen.has(fragment.name.value)) return [];
-    return rootFields(fragment.selectionSet, fragments, new Set([...seen, fragment.name.value]));
-  });
 }
