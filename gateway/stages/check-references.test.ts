@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { GraphQLError, Kind, parse, type OperationDefinitionNode } from 'graphql';
+import { GraphQLError, Kind, parse, type FieldNode, type OperationDefinitionNode } from 'graphql';
 import type { Actor } from '../../schema/context.js';
-import type { OperationAnalysis, RootFieldCall } from './analyse-operation.js';
+import { DEFAULT_LIMITS, type OperationAnalysis, type RootFieldCall } from './analyse-operation.js';
 import { checkFeedReferences, type ReferenceLookup } from './check-references.js';
 
 const HIS_03: Actor = { sub: 'his-inst-03', role: 'hospital_system', institutionId: 'inst-03' };
@@ -10,10 +10,17 @@ const HIS_03: Actor = { sub: 'his-inst-03', role: 'hospital_system', institution
 function mutationOf(...rootFields: RootFieldCall[]): OperationAnalysis {
   const document = parse('mutation { placeholder }');
   const operation = document.definitions.find((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION)!;
-  return { document, operation, operationType: 'mutation', rootFields, coordinates: new Set(), depth: 1, aliases: 0, fields: rootFields.length };
+  return { document, operation, operationType: 'mutation', variableValues: {}, limits: DEFAULT_LIMITS, fragments: new Map(), rootFields, coordinates: new Set(), depth: 1, aliases: 0, fields: rootFields.length };
 }
 
-const call = (name: string, input: unknown): RootFieldCall => ({ name, responseKey: name, arguments: { input } });
+/** The field node of `name` as a client would select it. */
+function nodeOf(name: string): FieldNode {
+  const operation = parse(`mutation { ${name} }`).definitions[0] as OperationDefinitionNode;
+  return operation.selectionSet.selections[0] as FieldNode;
+}
+
+const root = (name: string, args: Record<string, unknown>): RootFieldCall => ({ name, responseKey: name, arguments: args, node: nodeOf(name) });
+const call = (name: string, input: unknown): RootFieldCall => root(name, { input });
 
 /** A lookup over a small fixed world that records every call it answers. */
 function fakeLookup() {
@@ -110,9 +117,9 @@ describe('checkFeedReferences', () => {
 
   it('refuses a feed write with other root fields, and leaves operations without feed writes alone', async () => {
     const { lookup, calls } = fakeLookup();
-    const mixed = mutationOf(call('recordEncounters', [{ residentId: 'res-a' }]), { name: 'grantConsent', responseKey: 'grantConsent', arguments: {} });
+    const mixed = mutationOf(call('recordEncounters', [{ residentId: 'res-a' }]), root('grantConsent', {}));
     expect((await refusalOf(checkFeedReferences(mixed, HIS_03, 'req-7', lookup))).extensions).toMatchObject({ code: 'BAD_USER_INPUT' });
-    await checkFeedReferences(mutationOf({ name: 'registerResident', responseKey: 'registerResident', arguments: { input: { name: 'x' } } }), HIS_03, 'req-8', lookup);
+    await checkFeedReferences(mutationOf(root('registerResident', { input: { name: 'x' } })), HIS_03, 'req-8', lookup);
     await checkFeedReferences({ ...mutationOf(call('recordEncounters', [{ residentId: 'res-unknown' }])), operationType: 'query' }, HIS_03, 'req-9', lookup);
     expect(calls).toEqual([]);
   });

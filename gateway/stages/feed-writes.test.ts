@@ -1,12 +1,12 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Kind, parse, type InputObjectTypeDefinitionNode, type ObjectTypeDefinitionNode, type OperationDefinitionNode, type TypeNode } from 'graphql';
+import { Kind, parse, type FieldNode, type InputObjectTypeDefinitionNode, type ObjectTypeDefinitionNode, type OperationDefinitionNode, type TypeNode } from 'graphql';
 import { verifyAuditChain } from '../../consent/index.js';
 import type { Actor } from '../../schema/context.js';
 import { loadSupergraphSdl } from '../../schema/supergraph.js';
 import { migrateAll, openDatabase, type DatabaseHandle } from '../../subgraphs/runtime/database.js';
 import type { GatewayRequestContext } from '../request-context.js';
-import type { RootFieldCall } from './analyse-operation.js';
+import { DEFAULT_LIMITS, type RootFieldCall } from './analyse-operation.js';
 import { FEED_WRITES, recordFeedWrites, residentFieldOf } from './feed-writes.js';
 
 const supergraph = parse(loadSupergraphSdl());
@@ -54,10 +54,12 @@ describe('recordFeedWrites', () => {
     await handle?.close();
   });
 
-  function contextOf(actor: Actor | null, requestId: string, field: RootFieldCall): GatewayRequestContext {
+  function contextOf(actor: Actor | null, requestId: string, field: Omit<RootFieldCall, 'node'>): GatewayRequestContext {
     const document = parse(`mutation Push($input: [EncounterInput!]!) { ${field.responseKey}: ${field.name}(input: $input) }`);
     const operation = document.definitions.find((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION)!;
-    return { requestId, actor, analysis: { document, operation, operationType: 'mutation', rootFields: [field], coordinates: new Set(), depth: 1, aliases: 0, fields: 1 } };
+    const node = operation.selectionSet.selections[0] as FieldNode;
+    const analysis = { document, operation, operationType: 'mutation' as const, variableValues: {}, limits: DEFAULT_LIMITS, fragments: new Map(), rootFields: [{ ...field, node }], coordinates: new Set<string>(), depth: 1, aliases: 0, fields: 1 };
+    return { requestId, actor, analysis };
   }
   const care = (requestId: string) =>
     handle.query<{ resident_id: string; institution_id: string; started_by_operation: string; started_by_record_ids: string[] }>(
@@ -71,7 +73,7 @@ describe('recordFeedWrites', () => {
     );
 
   it("records, in the sender's institution, one care relationship and one audit entry per resident of a committed batch", async () => {
-    const field: RootFieldCall = { name: 'recordEncounters', responseKey: 'pushed', arguments: { input: [{ residentId: 'res-a', institutionId: 'inst-99' }, { residentId: 'res-b' }, { residentId: 'res-a' }] } };
+    const field: Omit<RootFieldCall, 'node'> = { name: 'recordEncounters', responseKey: 'pushed', arguments: { input: [{ residentId: 'res-a', institutionId: 'inst-99' }, { residentId: 'res-b' }, { residentId: 'res-a' }] } };
     await recordFeedWrites(handle.db, contextOf(HIS_03, 'req-committed', field), { pushed: ['enc-1', 'enc-2', 'enc-3'] }, signer);
     expect(await care('req-committed')).toEqual([
       { resident_id: 'res-a', institution_id: 'inst-03', started_by_operation: 'recordEncounters', started_by_record_ids: ['enc-1', 'enc-3'] },
@@ -86,7 +88,7 @@ describe('recordFeedWrites', () => {
   });
 
   it('keeps the provenance of the write that started a care relationship', async () => {
-    const field: RootFieldCall = { name: 'recordLabReports', responseKey: 'recordLabReports', arguments: { input: [{ residentId: 'res-a' }] } };
+    const field: Omit<RootFieldCall, 'node'> = { name: 'recordLabReports', responseKey: 'recordLabReports', arguments: { input: [{ residentId: 'res-a' }] } };
     await recordFeedWrites(handle.db, contextOf(HIS_03, 'req-later', field), { recordLabReports: ['lab-1'] }, signer);
     expect(await care('req-later')).toEqual([]);
     expect((await care('req-committed')).map((row) => row.resident_id)).toEqual(['res-a', 'res-b']);
@@ -99,7 +101,7 @@ describe('recordFeedWrites', () => {
     ['a write that returned fewer ids than records', 'req-fewer-ids', HIS_03, { recordEncounters: ['enc-9'] }],
     ['a caller that is not a hospital system', 'req-clinician', { sub: 'clinician-c', role: 'clinician', institutionId: 'inst-03' }, { recordEncounters: ['enc-9', 'enc-10'] }],
   ])('records nothing for %s', async (_case, requestId, actor, data) => {
-    const field: RootFieldCall = { name: 'recordEncounters', responseKey: 'recordEncounters', arguments: { input: [{ residentId: 'res-c' }, { residentId: 'res-d' }] } };
+    const field: Omit<RootFieldCall, 'node'> = { name: 'recordEncounters', responseKey: 'recordEncounters', arguments: { input: [{ residentId: 'res-c' }, { residentId: 'res-d' }] } };
     await recordFeedWrites(handle.db, contextOf(actor, requestId, field), data, signer);
     expect(await care(requestId)).toEqual([]);
     expect(await audit(requestId)).toEqual([]);
