@@ -12,6 +12,8 @@ import { KeyNotPreparedError, ShreddedError, openKeyring, type Keyring, type Key
 import { LruCache } from './lru.js';
 import { protectorFor } from './protector.js';
 import { subscribeToShredding } from './shred-notifications.js';
+import { dataKeys } from './tables.js';
+import { inArray } from 'drizzle-orm';
 
 const CIPHERTEXT = /^hm1\.a256gcm\.dk1\.[A-Za-z0-9_-]{16}\.[A-Za-z0-9_-]+$/;
 
@@ -163,6 +165,22 @@ describe.each(testBackends())('the keyring on $name', (backend) => {
     for (const value of [...tampered, '13800138000', '', 'hm1....', 'hm1.a256gcm.dk1.!!.??']) {
       expect(keyring.decrypt(resident, 'Resident.phone', value), value).toEqual({ ok: false, reason: 'UNREADABLE' });
     }
+  });
+
+  it('creates no data key when a reader prepares a resident without one, and decrypts nothing for them', async () => {
+    const keyring = open();
+    const [invented, known] = [unique('invented'), unique('known')];
+    await keyring.prepare([known]);
+    const name = keyring.encrypt(known, 'Resident.name', '李雷');
+    await keyring.prepare([invented, known], { create: false });
+    const keys = await handle.db.select({ residentId: dataKeys.residentId }).from(dataKeys).where(inArray(dataKeys.residentId, [invented, known]));
+    expect(keys.map((k) => k.residentId)).toEqual([known]);
+    expect(keyring.decrypt(invented, 'Resident.name', name)).toEqual({ ok: false, reason: 'UNREADABLE' });
+    expect(keyring.decrypt(known, 'Resident.name', name)).toEqual({ ok: true, plaintext: '李雷' });
+    expect(() => keyring.encrypt(invented, 'Resident.name', 'x')).toThrow(KeyNotPreparedError);
+    // A writer later registering the resident gets a key: the reader's absence was not remembered.
+    await keyring.prepare([invented]);
+    expect(keyring.decrypt(invented, 'Resident.name', keyring.encrypt(invented, 'Resident.name', '韩梅梅'))).toEqual({ ok: true, plaintext: '韩梅梅' });
   });
 
   it('refuses to work with a key that was not prepared', async () => {

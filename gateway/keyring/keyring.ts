@@ -57,8 +57,12 @@ export interface KeyringStats {
 }
 
 export interface Keyring {
-  /** Loads the residents' data keys (creating missing ones) so encrypt/decrypt can run synchronously. */
-  prepare(residentIds: readonly string[]): Promise<void>;
+  /**
+   * Loads the residents' data keys so encrypt/decrypt can run synchronously. Writers create missing
+   * keys; readers (`{ create: false }`) never do, so naming an invented resident id in a read leaves
+   * no trace in the keyring (an absent key decrypts nothing).
+   */
+  prepare(residentIds: readonly string[], options?: { create?: boolean }): Promise<void>;
   /** Encrypts one field value; throws `KeyNotPreparedError` or `ShreddedError`. */
   encrypt(residentId: string, coordinate: string, plaintext: string): string;
   /** Decrypts one field value; never throws on bad data (only when the key was not prepared). */
@@ -94,8 +98,10 @@ export class KeyNotPreparedError extends Error {
   }
 }
 
-type KeyEntry = { readonly state: 'key'; readonly key: Buffer; readonly keyRef: string } | { readonly state: 'shredded' };
+type KeyEntry = { readonly state: 'key'; readonly key: Buffer; readonly keyRef: string } | { readonly state: 'shredded' } | { readonly state: 'absent' };
 const SHREDDED: KeyEntry = { state: 'shredded' };
+/** A resident without a data key, seen by a reader: pinned for this turn only, never cached (a registration may create it). */
+const ABSENT: KeyEntry = { state: 'absent' };
 
 function keyRefFor(keyVersion: number): string {
   return `dk${keyVersion}`;
@@ -128,7 +134,8 @@ class DatabaseKeyring implements Keyring {
     this.cache = new LruCache(options.cache?.maxEntries ?? 10_000, options.cache?.ttlMs ?? 60_000, options.now);
   }
 
-  async prepare(residentIds: readonly string[]): Promise<void> {
+  async prepare(residentIds: readonly string[], options: { create?: boolean } = {}): Promise<void> {
+    const create = options.create ?? true;
     const missing: string[] = [];
     for (const residentId of new Set(residentIds)) {
       if (typeof residentId !== 'string' || residentId.length === 0) throw new Error('a resident id is a non-empty string');
@@ -142,23 +149,28 @@ class DatabaseKeyring implements Keyring {
       }
     }
     for (let i = 0; i < missing.length; i += PREPARE_CHUNK) {
-      const loaded = await this.load(missing.slice(i, i + PREPARE_CHUNK));
+      const chunk = missing.slice(i, i + PREPARE_CHUNK);
+      const loaded = await this.load(chunk, create);
       for (const [residentId, entry] of loaded) {
         this.cache.set(residentId, entry);
         this.pin(residentId, entry);
       }
+      for (const residentId of chunk) if (!loaded.has(residentId)) this.pin(residentId, ABSENT);
     }
   }
 
   encrypt(residentId: string, coordinate: string, plaintext: string): string {
     const entry = this.entry(residentId);
     if (entry.state === 'shredded') throw new ShreddedError(residentId);
+    // Only a reader's prepare leaves a key absent; encrypting after it is a programming error.
+    if (entry.state === 'absent') throw new KeyNotPreparedError(residentId);
     return encryptField(entry.key, entry.keyRef, { residentId, coordinate }, plaintext);
   }
 
   decrypt(residentId: string, coordinate: string, ciphertext: string): DecryptResult {
     const entry = this.entry(residentId);
     if (entry.state === 'shredded') return { ok: false, reason: 'SHREDDED' };
+    if (entry.state === 'absent') return { ok: false, reason: 'UNREADABLE' };
     const parsed = typeof ciphertext === 'string' ? parseFieldCiphertext(ciphertext) : undefined;
     if (!parsed || parsed.keyRef !== entry.keyRef) return { ok: false, reason: 'UNREADABLE' };
     const plaintext = decryptField(entry.key, parsed, { residentId, coordinate });
@@ -261,8 +273,8 @@ class DatabaseKeyring implements Keyring {
     }).unref();
   }
 
-  /** Reads (and, for residents without one, creates) data keys; concurrent gateways agree on one key each. */
-  private async load(residentIds: readonly string[]): Promise<Map<string, KeyEntry>> {
+  /** Reads (and, when `create`, makes for residents without one) data keys; concurrent gateways agree on one key each. */
+  private async load(residentIds: readonly string[], create: boolean): Promise<Map<string, KeyEntry>> {
     const select = (ids: readonly string[]) =>
       this.db
         .select({ residentId: dataKeys.residentId, keyVersion: dataKeys.keyVersion, kekId: dataKeys.kekId, wrapped: dataKeys.wrapped })
@@ -272,7 +284,7 @@ class DatabaseKeyring implements Keyring {
     const found = new Set(rows.map((row) => row.residentId));
     const absent = residentIds.filter((id) => !found.has(id));
     const created = new Map<string, { key: Buffer; wrapped: string }>();
-    if (absent.length > 0) {
+    if (create && absent.length > 0) {
       const fresh = await Promise.all(
         absent.map(async (residentId) => {
           const key = randomBytes(DATA_KEY_BYTES);

@@ -157,4 +157,14 @@ describe.each(testBackends())('refused probes through the gateway on $name', (ba
     expect(events).toMatchObject(refusedAtEdge ? [] : [{ actor_sub: 'clinician-c', kind: 'UNKNOWN_RESIDENT', code: 'GRANT_REQUIRED', residents_named: 1 }]);
     expect(await chain()).toMatchObject({ valid: true });
   });
+  it('creates no data key and no audit entry when break-glass names an invented id and selects identifying fields', async () => {
+    const [audited, logged] = [await lastAuditSeq(), await lastSecuritySeq()];
+    const invented = 'res-invented-break-glass';
+    const { body } = await stack.query('clinician-b', 'query($v: ID!) { resident(id: $v) { name idCardNumber phone sex } }', { v: invented }, { 'x-purpose-of-use': 'ETREAT', 'x-break-glass-reason': 'emergency' });
+    expect(body.data).toEqual({ resident: null });
+    const keys = await stack.platform.database.query<{ n: string }>('select count(*)::text as n from keyring.data_key where resident_id = $1', [invented]);
+    expect(keys[0]!.n).toBe('0');
+    expect(await auditRowsAfter(audited)).toEqual([]);
+    expect(await securityEventsAfter(logged)).toMatchObject([{ actor_sub: 'clinician-b', kind: 'UNKNOWN_RESIDENT', residents_named: 1 }]);
+  });
 });

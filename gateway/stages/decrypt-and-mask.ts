@@ -31,7 +31,8 @@ export interface DecryptAndMaskInput {
 export async function decryptAndMask({ data, released, residentOfRoot, classifications, keyring }: DecryptAndMaskInput): Promise<GraphQLError[]> {
   const encrypted = released.filter((selection) => classifications.get(selection.coordinate)?.encrypted);
   const residents = [...new Set(encrypted.flatMap((selection) => residentOfRoot.get(selection.rootKey) ?? []))];
-  if (residents.length > 0) await keyring.prepare(residents);
+  // A read never creates a key: an invented resident id leaves no trace in the keyring.
+  if (residents.length > 0) await keyring.prepare(residents, { create: false });
   const errors: GraphQLError[] = [];
   for (const selection of released) {
     const isEncrypted = classifications.get(selection.coordinate)?.encrypted === true;
