@@ -2,6 +2,7 @@
 import { resolve } from 'node:path';
 import { CONSENT_PORT } from './subgraphs.js';
 import { DOMAIN_SUBGRAPHS } from '../subgraphs/index.js';
+import { isLogLevel, LOG_LEVELS, type LogLevel } from '../subgraphs/runtime/logging.js';
 
 export interface PlatformConfig {
   /** Embedded database, keys and demo state live here. */
@@ -24,6 +25,8 @@ export interface PlatformConfig {
   jwtIssuer?: string;
   jwtAudience?: string;
   jwksUrl?: string;
+  /** Request and error logging (pino levels; `silent` turns it off). */
+  logLevel: LogLevel;
 }
 
 function integer(name: string, fallback: number, env: NodeJS.ProcessEnv): number {
@@ -32,6 +35,13 @@ function integer(name: string, fallback: number, env: NodeJS.ProcessEnv): number
   const value = Number(raw);
   if (!Number.isInteger(value) || value < 0) throw new Error(`${name} must be a non-negative integer, got "${raw}"`);
   return value;
+}
+
+function logLevel(env: NodeJS.ProcessEnv): LogLevel {
+  const raw = env['HEALTHMESH_LOG_LEVEL'];
+  if (raw === undefined || raw === '') return 'info';
+  if (!isLogLevel(raw)) throw new Error(`HEALTHMESH_LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got "${raw}"`);
+  return raw;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): PlatformConfig {
@@ -54,6 +64,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): PlatformConfig
     residents: integer('HEALTHMESH_RESIDENTS', 2000, env),
     introspection: env['HEALTHMESH_INTROSPECTION'] === 'true',
     enforcementMode: env['HEALTHMESH_ENFORCEMENT_MODE'] === 'reject' ? 'reject' : 'filter',
+    logLevel: logLevel(env),
   };
   const mode = env['HEALTHMESH_ENFORCEMENT_MODE'];
   if (mode !== undefined && mode !== 'filter' && mode !== 'reject') throw new Error(`HEALTHMESH_ENFORCEMENT_MODE must be filter or reject, got "${mode}"`);

@@ -1,33 +1,26 @@
 /**
- * Error redaction for every server: an unexpected error (a database failure, a bug) reaches the client
+ * Error formatting for every server: an unexpected error (a database failure, a bug) reaches the client
  * as a generic message with a stable code, never with SQL, parameters or stack, which could carry a
  * resident's data. Errors raised on purpose (GraphQLError with a code) pass unchanged.
  */
 import type { GraphQLFormattedError } from 'graphql';
+import { ERROR_CODES, isClientErrorCode } from '../../schema/errors.js';
 
-const PASS_THROUGH = new Set([
-  'UNAUTHENTICATED',
-  'FORBIDDEN',
-  'PURPOSE_REQUIRED',
-  'GRANT_REQUIRED',
-  'GRANT_INVALID',
-  'CONSENT_REQUIRED',
-  'SCENARIO_NOT_APPROVED',
-  'OPERATION_NOT_REGISTERED',
-  'QUERY_TOO_COMPLEX',
-  'BAD_USER_INPUT',
-  'DATA_ERASED',
-  'DATA_UNREADABLE',
-  'GRAPHQL_PARSE_FAILED',
-  'GRAPHQL_VALIDATION_FAILED',
-  'PERSISTED_QUERY_NOT_FOUND',
-  'OPERATION_RESOLUTION_FAILURE',
-  'BAD_REQUEST',
-]);
+/** Codes that are not client mistakes but still say something true and safe about a field. */
+const FIELD_CONDITIONS = new Set(['DATA_ERASED', 'DATA_UNREADABLE']);
 
-export function redactUnexpectedErrors(formatted: GraphQLFormattedError): GraphQLFormattedError {
+/**
+ * Apollo's `formatError`: keeps errors raised on purpose, replaces everything else. A validation error
+ * that a scalar or an input rule raised with BAD_USER_INPUT (a literal `before: "garbage"`) keeps that
+ * code rather than Apollo's GRAPHQL_VALIDATION_FAILED, so a bad value is BAD_USER_INPUT whether it came
+ * as a literal or a variable.
+ */
+export function redactUnexpectedErrors(formatted: GraphQLFormattedError, error?: unknown): GraphQLFormattedError {
   const code = formatted.extensions?.['code'];
-  if (typeof code === 'string' && PASS_THROUGH.has(code)) return formatted;
+  if (code === 'GRAPHQL_VALIDATION_FAILED' && codeOfOriginal(error) === ERROR_CODES.BAD_USER_INPUT) {
+    return { ...formatted, extensions: { ...formatted.extensions, code: ERROR_CODES.BAD_USER_INPUT } };
+  }
+  if (isClientErrorCode(code) || (typeof code === 'string' && FIELD_CONDITIONS.has(code))) return formatted;
   return {
     message: 'Internal error; the request was not completed.',
     ...(formatted.path ? { path: formatted.path } : {}),
@@ -35,8 +28,23 @@ export function redactUnexpectedErrors(formatted: GraphQLFormattedError): GraphQ
   };
 }
 
+/**
+ * Removes what @apollo/gateway adds to a subgraph's error: the subgraph's name (`serviceName`) and, for
+ * an HTTP failure, its URL, status and body (`response`). The client needs the code, not the topology.
+ */
+export function withoutInternalDetails(formatted: GraphQLFormattedError): GraphQLFormattedError {
+  if (!formatted.extensions || !('serviceName' in formatted.extensions || 'response' in formatted.extensions)) return formatted;
+  const { serviceName: _serviceName, response: _response, ...extensions } = formatted.extensions;
+  return { ...formatted, extensions };
+}
+
 /** Removes graphql-js's field suggestions ("Did you mean …?"), which describe the schema to a stranger. */
 export function withoutSuggestions(formatted: GraphQLFormattedError): GraphQLFormattedError {
   const message = formatted.message.replace(/\s*Did you mean [^?]*\?/g, '');
   return message === formatted.message ? formatted : { ...formatted, message };
+}
+
+function codeOfOriginal(error: unknown): unknown {
+  const original = (error as { originalError?: { extensions?: Record<string, unknown> } } | undefined)?.originalError;
+  return original?.extensions?.['code'];
 }
