@@ -191,6 +191,9 @@ describe.each(testBackends())("the gateway's edge on $name", (backend) => {
         { name: 'syntax error', reply: () => send({ body: JSON.stringify({ query: '{ institutions(' }) }), status: 400, code: 'GRAPHQL_PARSE_FAILED' },
         { name: 'unknown field', reply: () => send({ body: JSON.stringify({ query: '{ nothingHere }' }) }), status: 400, code: 'GRAPHQL_VALIDATION_FAILED' },
         { name: 'not JSON', reply: () => send({ body: '{"query":' }), status: 400, code: 'BAD_REQUEST' },
+        { name: 'no such operation', reply: () => send({ body: JSON.stringify({ query: '{ me { role } }', operationName: 'Nope' }) }), status: 400, code: 'OPERATION_RESOLUTION_FAILURE' },
+        { name: 'two operations, none named', reply: () => send({ body: JSON.stringify({ query: 'query A { me { role } } query B { me { role } }' }) }), status: 400, code: 'OPERATION_RESOLUTION_FAILURE' },
+        { name: 'no subscriptions', reply: () => send({ body: JSON.stringify({ query: 'subscription { me { role } }' }) }), status: 400, code: 'GRAPHQL_VALIDATION_FAILED' },
       ];
       expect(cases.length).toBeGreaterThan(0);
       for (const { name, reply, status, code } of cases) {

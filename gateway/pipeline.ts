@@ -1,7 +1,7 @@
 /**
  * The one place the gateway's request pipeline is assembled, in order:
  *   1 authenticate            (context function, before parsing)
- *   1b check variables        every variable fits its type (platform scalars included)
+ *   1b check operation        one operation of a known root type; variables fit (platform scalars)
  *   2 analyse                 limits, selected coordinates, root fields
  *   3 purpose                 X-Purpose-Of-Use, break-glass reason
  *   3b resolve subjects       findResident → resident id via the blind index
@@ -24,7 +24,7 @@ import { ERROR_CODES } from '../schema/errors.js';
 import type { Database } from '../subgraphs/runtime/database.js';
 import { required, type GatewayRequestContext } from './request-context.js';
 import { analyseOperation, DEFAULT_LIMITS, type OperationLimits } from './stages/analyse-operation.js';
-import { checkVariables } from './stages/check-variables.js';
+import { checkOperation } from './stages/check-operation.js';
 import { auditEventsForRefusal } from './stages/audit.js';
 import type { Authenticator } from './stages/authenticate.js';
 import { commitRefusal } from './stages/consume-grant.js';
@@ -84,9 +84,8 @@ function parsePurpose(value: string): PurposeOfUse {
   return code as PurposeOfUse;
 }
 
-const variables: Stage = (request) => {
-  if (!request.operation) throw new Error('pipeline: check-variables ran without a resolved operation');
-  checkVariables(request.schema, request.operation, request.request.variables ?? {});
+const check: Stage = (request) => {
+  checkOperation(request.schema, request.operation, request.request.operationName, request.request.variables ?? {});
 };
 
 const analyse: Stage = (request, { limits }) => {
@@ -185,7 +184,7 @@ const signContext: Stage = async (request, { signContext: sign }) => {
 
 /** The stages that run once the operation is parsed and validated, in order. */
 const STAGES: ReadonlyArray<readonly [string, Stage]> = [
-  ['check-variables', variables],
+  ['check-operation', check],
   ['analyse', analyse],
   ['purpose', purpose],
   ['resolve-subjects', resolve],

@@ -100,17 +100,25 @@ describe('the clinical subgraph called directly, at its HTTP edge', () => {
     const wrongPath = await post('{}', {}, new URL('/elsewhere', subgraph.url).href);
     expect([wrongPath.status, wrongPath.body.errors?.[0]?.extensions?.['code']]).toEqual([404, 'NOT_FOUND']);
 
+    const malformedRequests = ['POST /graphql HTTP/1.1\r\nHost: x\r\nX-Bad: a\u0000b\r\n\r\n', 'GET http://[bad/graphql HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n'];
+    for (const request of malformedRequests) {
+      const raw = await rawExchange(request);
+      expect(raw, request).toMatch(/^HTTP\/1\.1 400 /);
+      const body = JSON.parse(raw.slice(raw.indexOf('\r\n\r\n') + 4)) as Reply['body'];
+      expect(body.errors?.map((e) => e.extensions?.['code'])).toEqual(['BAD_REQUEST']);
+    }
+  });
+
+  function rawExchange(request: string): Promise<string> {
     const { port } = new URL(subgraph.url);
-    const raw = await new Promise<string>((resolve, reject) => {
-      const socket = connect(Number(port), '127.0.0.1', () => socket.write('POST /graphql HTTP/1.1\r\nHost: x\r\nX-Bad: a\u0000b\r\n\r\n', 'latin1'));
+    return new Promise<string>((resolve, reject) => {
+      const socket = connect(Number(port), '127.0.0.1', () => socket.write(request, 'latin1'));
       let received = '';
       socket.on('data', (chunk) => (received += chunk.toString('utf8')));
       socket.on('end', () => resolve(received));
       socket.on('error', reject);
     });
-    expect(raw).toMatch(/^HTTP\/1\.1 400 /);
-    expect(JSON.parse(raw.slice(raw.indexOf('\r\n\r\n') + 4))).toEqual({ errors: [{ message: 'The HTTP request is malformed.', extensions: { code: 'BAD_REQUEST' } }] });
-  });
+  }
 
   it('runs no automatic persisted query', async () => {
     const query = '{ _service { sdl } }';

@@ -9,6 +9,11 @@ import { ERROR_CODES, isClientErrorCode } from '../../schema/errors.js';
 /** Codes that are not client mistakes but still say something true and safe about a field. */
 const FIELD_CONDITIONS = new Set(['DATA_ERASED', 'DATA_UNREADABLE']);
 
+/** A code raised on purpose: a client mistake or a field condition (anything else is unexpected). */
+export function isExpectedErrorCode(code: unknown): boolean {
+  return isClientErrorCode(code) || (typeof code === 'string' && FIELD_CONDITIONS.has(code));
+}
+
 /**
  * Apollo's `formatError`: keeps errors raised on purpose, replaces everything else. A validation error
  * that a scalar or an input rule raised with BAD_USER_INPUT (a literal `before: "garbage"`) keeps that
@@ -20,7 +25,7 @@ export function redactUnexpectedErrors(formatted: GraphQLFormattedError, error?:
   if (code === 'GRAPHQL_VALIDATION_FAILED' && codeOfOriginal(error) === ERROR_CODES.BAD_USER_INPUT) {
     return { ...formatted, extensions: { ...formatted.extensions, code: ERROR_CODES.BAD_USER_INPUT } };
   }
-  if (isClientErrorCode(code) || (typeof code === 'string' && FIELD_CONDITIONS.has(code))) return formatted;
+  if (isExpectedErrorCode(code)) return formatted;
   return {
     message: 'Internal error; the request was not completed.',
     ...(formatted.path ? { path: formatted.path } : {}),

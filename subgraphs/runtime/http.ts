@@ -1,6 +1,9 @@
 /**
  * A minimal node:http integration for Apollo Server (the documented `executeHTTPGraphQLRequest` route),
  * shared by the subgraphs and the gateway so both speak HTTP the same way, with a health endpoint.
+ * It is also the edge: every response carries `x-request-id`, every refusal it makes itself is JSON
+ * with a code (schema/errors.ts gives the status), ill-formed text is refused before any work, and
+ * each request leaves one log line.
  */
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -45,7 +48,9 @@ export interface ServeOptions<Context extends BaseContext> {
 export function replyWithError(response: ServerResponse, code: string, message: string, headers: Record<string, string> = {}): true {
   recordErrorCode(code);
   const body = JSON.stringify({ errors: [{ message, extensions: { code } }] });
-  response.writeHead(httpStatusOf(code) ?? 500, { ...headers, 'content-type': 'application/json; charset=utf-8' }).end(body);
+  response
+    .writeHead(httpStatusOf(code) ?? 500, { ...headers, 'content-type': 'application/json; charset=utf-8', 'content-length': String(Buffer.byteLength(body)) })
+    .end(body);
   return true;
 }
 
@@ -81,7 +86,13 @@ export async function serveApollo<Context extends BaseContext>(
   server.on('clientError', (error: NodeJS.ErrnoException, socket: Socket) => refuseMalformedRequest(error, socket, logger));
 
   async function handle(request: IncomingMessage, response: ServerResponse, requestId: string): Promise<void> {
-    const url = new URL(request.url ?? '/', 'http://localhost');
+    let url: URL;
+    try {
+      url = new URL(request.url ?? '/', 'http://localhost');
+    } catch {
+      replyWithError(response, 'BAD_REQUEST', 'The request target is not a valid URL.');
+      return;
+    }
     if (url.pathname === '/health') {
       response.writeHead(200, { 'content-type': 'text/plain' }).end('ok');
       return;

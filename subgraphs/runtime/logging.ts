@@ -10,7 +10,7 @@ import type { ApolloServerPlugin, BaseContext } from '@apollo/server';
 import type { GraphQLFormattedError } from 'graphql';
 import { pino, type DestinationStream, type Logger } from 'pino';
 import type { Actor } from '../../schema/context.js';
-import { isClientErrorCode } from '../../schema/errors.js';
+import { isExpectedErrorCode } from './errors.js';
 
 export type { DestinationStream, Logger };
 
@@ -151,12 +151,13 @@ function codeOf(error: { extensions?: Readonly<Record<string, unknown>> } | Grap
 
 /**
  * Apollo plugin: the operation name and every returned error code go on the request's line; an error
- * that is not a client mistake (no client code, or a subgraph's HTTP failure) is logged with its stack.
+ * not raised on purpose (no expected code, or a subgraph's HTTP failure) is logged with its stack.
  */
 export function requestLoggingPlugin<Context extends BaseContext>(): ApolloServerPlugin<Context> {
   const logUnexpected = (error: Error & { extensions?: Readonly<Record<string, unknown>> }) => {
     const code = codeOf(error);
-    if (isClientErrorCode(code) && error.extensions?.['response'] === undefined) return;
+    // A subgraph's HTTP failure keeps the subgraph's code, but the gateway did not expect it.
+    if (isExpectedErrorCode(code) && error.extensions?.['response'] === undefined) return;
     const serviceName = error.extensions?.['serviceName'];
     requestLogger().error({ error: describeError(error), ...(code ? { code } : {}), ...(typeof serviceName === 'string' ? { serviceName } : {}) }, 'unexpected error');
   };

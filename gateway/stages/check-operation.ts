@@ -1,9 +1,10 @@
 /**
- * Stage 1b, check variables: every variable must fit its declared type — the platform's scalars
- * included (a DateTimeISO within 0001-9999, a real LocalDate) — before any decision, lookup or audit.
- * @apollo/gateway coerces variables only inside its executor, after the pipeline has decided (and
- * possibly audited), and with permissive scalars; so without this stage a bad value would be passed on
- * to a subgraph and come back as an internal error. Messages name the variable, never echo its value.
+ * Stage 1b, check the operation: it must name one operation of a root type the schema has, and every
+ * variable must fit its declared type — the platform's scalars included (a DateTimeISO within
+ * 0001-9999, a real LocalDate) — before any decision, lookup or audit. Apollo Server runs the pipeline
+ * even when no operation matched `operationName`, and @apollo/gateway coerces variables only inside its
+ * executor, after the pipeline has decided (and possibly audited), with permissive scalars; so without
+ * this stage such requests end as internal errors. Messages name the variable, never echo its value.
  */
 import {
   coerceInputValue,
@@ -15,6 +16,24 @@ import {
   type OperationDefinitionNode,
 } from 'graphql';
 import { ERROR_CODES } from '../../schema/errors.js';
+
+/** The operation the request runs; throws a client error when there is none or it cannot run. */
+export function checkOperation(
+  schema: GraphQLSchema,
+  operation: OperationDefinitionNode | undefined,
+  operationName: string | undefined | null,
+  variables: Readonly<Record<string, unknown>>,
+): OperationDefinitionNode {
+  if (!operation) {
+    const message = operationName ? `The document has no operation named "${operationName}".` : 'The document has several operations: name the one to run in operationName.';
+    throw new GraphQLError(message, { extensions: { code: 'OPERATION_RESOLUTION_FAILURE' } });
+  }
+  if (!schema.getRootType(operation.operation)) {
+    throw new GraphQLError(`This API has no ${operation.operation} operations.`, { extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } });
+  }
+  checkVariables(schema, operation, variables);
+  return operation;
+}
 
 /** Throws BAD_USER_INPUT for the first variable that does not fit its type. */
 export function checkVariables(schema: GraphQLSchema, operation: OperationDefinitionNode, variables: Readonly<Record<string, unknown>>): void {

@@ -1,7 +1,7 @@
-import { buildSchema, parse, type OperationDefinitionNode } from 'graphql';
+import { buildSchema, getOperationAST, parse, type OperationDefinitionNode } from 'graphql';
 import { describe, expect, it } from 'vitest';
 import { withPlatformScalars } from '../../schema/scalars.js';
-import { checkVariables } from './check-variables.js';
+import { checkOperation, checkVariables } from './check-operation.js';
 
 // As the gateway sees it: scalars from an SDL, then the platform's put in their place.
 const schema = withPlatformScalars(
@@ -48,5 +48,24 @@ describe('checkVariables', () => {
       expect(refused?.message).toContain(expected);
       expect(refused?.message).not.toMatch(/garbage|099999|2024-02-30|eleven|Did you mean/);
     }
+  });
+});
+
+describe('checkOperation', () => {
+  // As Apollo Server resolves it before the pipeline runs.
+  const refused = (source: string, operationName?: string) => {
+    try {
+      checkOperation(schema, getOperationAST(parse(source), operationName) ?? undefined, operationName, {});
+      return undefined;
+    } catch (error) {
+      return [(error as { extensions: Record<string, unknown> }).extensions['code'], (error as Error).message];
+    }
+  };
+
+  it('refuses a request whose operation cannot be told, or whose root type the API does not have', () => {
+    expect(refused('query A { visits(id: "1") } query B { visits(id: "2") }')).toEqual(['OPERATION_RESOLUTION_FAILURE', 'The document has several operations: name the one to run in operationName.']);
+    expect(refused('query A { visits(id: "1") }', 'Nope')).toEqual(['OPERATION_RESOLUTION_FAILURE', 'The document has no operation named "Nope".']);
+    expect(refused('subscription { visits }')).toEqual(['GRAPHQL_VALIDATION_FAILED', 'This API has no subscription operations.']);
+    expect(refused('query A { visits(id: "1") }', 'A')).toBeUndefined();
   });
 });
