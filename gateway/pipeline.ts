@@ -89,7 +89,7 @@ const check: Stage = (request) => {
 };
 
 const analyse: Stage = (request, { limits }) => {
-  // Apollo Server only reaches didResolveOperation with a resolved operation; absence is a bug.
+  // check-operation refused a request without a resolved operation; absence here is a bug.
   if (!request.operation) throw new Error('pipeline: analyse ran without a resolved operation');
   request.contextValue.analysis = analyseOperation(request.schema, request.document, request.operation, request.request.variables ?? {}, limits ?? DEFAULT_LIMITS);
 };
