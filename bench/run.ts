@@ -104,7 +104,9 @@ function table(rows: Measurement[]): string {
 async function main(): Promise<void> {
   const dataDir = mkdtempSync(join(tmpdir(), 'healthmesh-bench-'));
   const zeroPorts = Object.fromEntries(['POPULATION', 'RESOURCES', 'CLINICAL', 'RESULTS', 'ARCHIVE', 'IMMUNIZATION', 'CONSENT'].map((n) => [`HEALTHMESH_${n}_PORT`, '0']));
-  const config = loadConfig({ HEALTHMESH_DATA_DIR: dataDir, PORT: '0', HEALTHMESH_RESIDENTS: process.env['BENCH_RESIDENTS'] ?? '300', ...zeroPorts });
+  // The request log would interleave with the report on standard output: off unless asked for.
+  const logLevel = process.env['HEALTHMESH_LOG_LEVEL'] ?? 'silent';
+  const config = loadConfig({ HEALTHMESH_DATA_DIR: dataDir, PORT: '0', HEALTHMESH_RESIDENTS: process.env['BENCH_RESIDENTS'] ?? '300', HEALTHMESH_LOG_LEVEL: logLevel, ...zeroPorts });
   const stageTotals = new Map<string, number>();
   let timingEnabled = false;
   const platform = await startPlatform(config, {

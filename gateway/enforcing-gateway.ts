@@ -17,15 +17,16 @@ import type {
   GatewaySchemaLoadOrUpdateCallback,
   GatewayUnsubscriber,
 } from '@apollo/server-gateway-interface';
-import { GraphQLError, print } from 'graphql';
+import { print } from 'graphql';
 import type { ClassificationMap } from '../schema/classification.js';
-import { ERROR_CODES } from '../schema/errors.js';
+import { withPlatformScalars } from '../schema/scalars.js';
 import type { Database } from '../subgraphs/runtime/database.js';
 import { required, type GatewayRequestContext } from './request-context.js';
 import { auditEventsForRefusal, auditEventsForResult } from './stages/audit.js';
 import { commitRefusal, commitUse, GrantUseLostError } from './stages/consume-grant.js';
 import { decryptAndMask } from './stages/decrypt-and-mask.js';
 import type { AuditSigner } from '../consent/index.js';
+import { grantInvalid } from './stages/decide.js';
 import type { Keyring } from './keyring/index.js';
 import type { SecurityLog } from './security-log/index.js';
 import { recordFeedWrites } from './stages/feed-writes.js';
@@ -56,7 +57,8 @@ export class EnforcingGateway implements GatewayInterface {
   }
 
   onSchemaLoadOrUpdate(callback: GatewaySchemaLoadOrUpdateCallback): GatewayUnsubscriber {
-    return this.inner.onSchemaLoadOrUpdate(callback);
+    // Apollo Server validates and the pipeline checks variables against this schema: real date scalars.
+    return this.inner.onSchemaLoadOrUpdate(({ apiSchema, coreSupergraphSdl }) => callback({ apiSchema: withPlatformScalars(apiSchema), coreSupergraphSdl }));
   }
 
   stop(): Promise<void> {
@@ -98,13 +100,8 @@ export class EnforcingGateway implements GatewayInterface {
       } catch (error) {
         if (!(error instanceof GrantUseLostError)) throw error;
         await commitRefusal(this.dependencies.db, auditEventsForRefusal(context, subjects, 'GRANT_INVALID'), this.dependencies.auditSigner, routing);
-        return {
-          errors: [
-            new GraphQLError('The access grant has no uses left; request access again.', {
-              extensions: { code: ERROR_CODES.GRANT_INVALID, problem: 'USED_UP' },
-            }),
-          ],
-        };
+        // The same refusal as when decide already saw the grant used up: one code, one status, one body.
+        return { errors: [grantInvalid('USED_UP')] };
       }
     }
     await recordFeedWrites(this.dependencies.db, context, data, this.dependencies.auditSigner);

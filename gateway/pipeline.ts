@@ -1,6 +1,7 @@
 /**
  * The one place the gateway's request pipeline is assembled, in order:
  *   1 authenticate            (context function, before parsing)
+ *   1b check operation        one operation of a known root type; variables fit (platform scalars)
  *   2 analyse                 limits, selected coordinates, root fields
  *   3 purpose                 X-Purpose-Of-Use, break-glass reason
  *   3b resolve subjects       findResident → resident id via the blind index
@@ -15,7 +16,6 @@
  * Each stage is a small function in gateway/stages/; a stage reading an earlier stage's output uses
  * `required(...)`, which fails loudly when the order is broken.
  */
-import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { ApolloServerPlugin, GraphQLRequestContextDidResolveOperation } from '@apollo/server';
 import { GraphQLError } from 'graphql';
@@ -25,6 +25,7 @@ import { ERROR_CODES } from '../schema/errors.js';
 import type { Database } from '../subgraphs/runtime/database.js';
 import { required, type GatewayRequestContext } from './request-context.js';
 import { analyseOperation, DEFAULT_LIMITS, type OperationLimits } from './stages/analyse-operation.js';
+import { checkOperation } from './stages/check-operation.js';
 import { auditEventsForRefusal } from './stages/audit.js';
 import type { Authenticator } from './stages/authenticate.js';
 import { commitRefusal } from './stages/consume-grant.js';
@@ -66,10 +67,10 @@ export interface PipelineDependencies {
 type ResolvedRequest = GraphQLRequestContextDidResolveOperation<GatewayRequestContext>;
 type Stage = (request: ResolvedRequest, dependencies: PipelineDependencies) => Promise<void> | void;
 
-/** Stage 1: builds the request context from HTTP headers (runs before parsing). */
-export async function authenticateRequest(request: IncomingMessage, authenticate: Authenticator): Promise<GatewayRequestContext> {
+/** Stage 1: builds the request context from HTTP headers (runs before parsing), under the HTTP exchange's request id. */
+export async function authenticateRequest(request: IncomingMessage, authenticate: Authenticator, requestId: string): Promise<GatewayRequestContext> {
   const actor = await authenticate(header(request, 'authorization'));
-  const context: GatewayRequestContext = { requestId: randomUUID(), actor };
+  const context: GatewayRequestContext = { requestId, actor };
   const purpose = header(request, PURPOSE_HEADER);
   if (purpose !== undefined) context.purpose = parsePurpose(purpose);
   const grant = header(request, GRANT_HEADER)?.trim();
@@ -89,8 +90,12 @@ function parsePurpose(value: string): PurposeOfUse {
   return code as PurposeOfUse;
 }
 
+const check: Stage = (request) => {
+  checkOperation(request.schema, request.operation, request.request.operationName, request.request.variables ?? {});
+};
+
 const analyse: Stage = (request, { limits }) => {
-  // Apollo Server only reaches didResolveOperation with a resolved operation; absence is a bug.
+  // check-operation refused a request without a resolved operation; absence here is a bug.
   if (!request.operation) throw new Error('pipeline: analyse ran without a resolved operation');
   request.contextValue.analysis = analyseOperation(request.schema, request.document, request.operation, request.request.variables ?? {}, limits ?? DEFAULT_LIMITS);
 };
@@ -184,6 +189,7 @@ const signContext: Stage = (request) => {
 
 /** The stages that run once the operation is parsed and validated, in order. */
 const STAGES: ReadonlyArray<readonly [string, Stage]> = [
+  ['check-operation', check],
   ['analyse', analyse],
   ['purpose', purpose],
   ['resolve-subjects', resolve],

@@ -3,10 +3,11 @@
  * (a resident, or their guardian, downloads a PKCS#7 receipt of one consent version and verifies it
  * offline with `openssl smime -verify -in receipt.pem -CAfile ca.pem`).
  */
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingMessage } from 'node:http';
 import { currentConsents, residentsVisibleTo, type Executor } from '../consent/index.js';
 import type { Database } from '../subgraphs/runtime/database.js';
-import type { ExtraRoute } from '../subgraphs/runtime/http.js';
+import { replyWithError, type ExtraRoute } from '../subgraphs/runtime/http.js';
+import { annotateActor } from '../subgraphs/runtime/logging.js';
 import { signConsentReceipt, type KeyedCertificate, type PlatformCa } from './pki/index.js';
 import type { Authenticator } from './stages/authenticate.js';
 
@@ -32,10 +33,12 @@ export function pkiRoutes(options: ReceiptRouteOptions): ExtraRoute[] {
     try {
       actor = await options.authenticate(header(request, 'authorization'));
     } catch {
-      return reply(response, 401, 'invalid bearer token');
+      return replyWithError(response, 'UNAUTHENTICATED', 'The bearer token is invalid or expired.');
     }
-    if (!actor) return reply(response, 401, 'sign in as the resident to download a receipt');
-    const consentId = decodeURIComponent(match[1]!);
+    if (!actor) return replyWithError(response, 'UNAUTHENTICATED', 'Sign in as the resident (or their guardian) to download a receipt.');
+    annotateActor(actor);
+    const consentId = decodedSegment(match[1]!);
+    if (consentId === undefined) return replyWithError(response, 'NOT_FOUND', 'No such consent.');
     const db: Executor = options.db;
     for (const residentId of await residentsVisibleTo(db, actor)) {
       const consent = (await currentConsents(db, residentId)).find((c) => c.id === consentId);
@@ -49,17 +52,21 @@ export function pkiRoutes(options: ReceiptRouteOptions): ExtraRoute[] {
       }
     }
     // Someone else's consent looks exactly like one that does not exist.
-    return reply(response, 404, 'no such consent');
+    return replyWithError(response, 'NOT_FOUND', 'No such consent.');
   };
   return [caCertificate, receipt];
-}
-
-function reply(response: ServerResponse, status: number, message: string): true {
-  response.writeHead(status, { 'content-type': 'text/plain; charset=utf-8' }).end(message);
-  return true;
 }
 
 function header(request: IncomingMessage, name: string): string | undefined {
   const value = request.headers[name];
   return Array.isArray(value) ? value[0] : value;
+}
+
+/** A path segment as text; a malformed escape (`%E0`) names no consent. */
+function decodedSegment(segment: string): string | undefined {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return undefined;
+  }
 }

@@ -9,7 +9,10 @@ import type { Keyring } from './keyring/index.js';
 import type { KeyedCertificate, PlatformCa } from './pki/index.js';
 import { pkiRoutes } from './routes.js';
 import { serveApollo, type ExtraRoute, type RunningHttpService } from '../subgraphs/runtime/http.js';
-import { redactUnexpectedErrors, withoutServiceName, withoutSuggestions } from '../subgraphs/runtime/errors.js';
+import { redactUnexpectedErrors, withoutInternalDetails, withoutSuggestions } from '../subgraphs/runtime/errors.js';
+import { SafeStringLiteralsRule } from '../subgraphs/runtime/input-hygiene.js';
+import { annotateActor, requestLoggingPlugin, type Logger } from '../subgraphs/runtime/logging.js';
+import { useClientErrorStatus } from './client-error-status.js';
 import { SignedContextDataSource } from './data-source.js';
 import { authenticateRequest, enforcementPipeline, type EnforcementMode } from './pipeline.js';
 import type { GatewayRequestContext } from './request-context.js';
@@ -48,6 +51,8 @@ export interface GatewayOptions {
   subgraphTimeoutMs?: number;
   routes?: ExtraRoute[];
   onStageTiming?: EnforcementDependencies['onStageTiming'];
+  /** Request lines and unexpected errors; silent when absent. */
+  logger?: Logger;
 }
 
 export type RunningGateway = RunningHttpService;
@@ -111,12 +116,18 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     introspection: options.introspection ?? false,
     hideSchemaDetailsFromClientErrors: !options.introspection,
     includeStacktraceInErrorResponses: false,
-    // Outside dev mode, not even a variable's coercion error suggests field names.
-    formatError: (formatted) => {
-      const redacted = withoutServiceName(redactUnexpectedErrors(formatted));
-      return options.introspection ? redacted : withoutSuggestions(redacted);
+    formatError: (formatted, error) => {
+      const safe = withoutInternalDetails(redactUnexpectedErrors(formatted, error));
+      // Outside dev mode, not even a variable's coercion error suggests field names.
+      return options.introspection ? safe : withoutSuggestions(safe);
     },
+    validationRules: [SafeStringLiteralsRule],
+    // Automatic persisted queries are off: one shared store would let a caller learn, by its hash,
+    // that someone else sent exactly this text (literals such as an ID-card number included).
+    persistedQueries: false,
     plugins: [
+      useClientErrorStatus(),
+      requestLoggingPlugin(),
       enforcementPipeline({
         authenticate,
         keyring: options.keyring,
@@ -138,7 +149,12 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   return serveApollo(apollo, {
     port: options.port,
     host: options.host,
-    context: (request) => authenticateRequest(request, authenticate),
+    ...(options.logger ? { logger: options.logger.child({ service: 'gateway' }) } : {}),
+    context: async (request, _body, requestId) => {
+      const context = await authenticateRequest(request, authenticate, requestId);
+      annotateActor(context.actor);
+      return context;
+    },
     routes: [
       ...(options.pki ? pkiRoutes({ ca: options.pki.ca, signer: options.pki.receiptSigner, db: options.database, authenticate }) : []),
       ...(options.routes ?? []),

@@ -6,6 +6,7 @@ import { DEFAULT_SECURITY_LOG_MAX_EVENTS } from '../gateway/security-log/securit
 import { DEFAULT_SUBGRAPH_TIMEOUT_MS } from '../gateway/subgraph-fetch.js';
 import { DEFAULT_REPLAY_CACHE_SIZE } from '../subgraphs/runtime/replay-cache.js';
 import { CONTEXT_TTL_SECONDS } from '../schema/context.js';
+import { isLogLevel, LOG_LEVELS, type LogLevel } from '../subgraphs/runtime/logging.js';
 
 export interface PlatformConfig {
   /** Embedded database, keys and demo state live here. */
@@ -34,6 +35,8 @@ export interface PlatformConfig {
   jwksUrl?: string;
   /** The most refused probes the security log keeps (oldest overwritten). */
   securityLogMaxEvents: number;
+  /** Request and error logging (pino levels; `silent` turns it off). */
+  logLevel: LogLevel;
 }
 
 function integer(name: string, fallback: number, env: NodeJS.ProcessEnv): number {
@@ -48,6 +51,13 @@ function bounded(name: string, fallback: number, min: number, max: number, env: 
   const value = integer(name, fallback, env);
   if (value < min || value > max) throw new Error(`${name} must be between ${min} and ${max}, got ${value}`);
   return value;
+}
+
+function logLevel(env: NodeJS.ProcessEnv): LogLevel {
+  const raw = env['HEALTHMESH_LOG_LEVEL'];
+  if (raw === undefined || raw === '') return 'info';
+  if (!isLogLevel(raw)) throw new Error(`HEALTHMESH_LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got "${raw}"`);
+  return raw;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): PlatformConfig {
@@ -74,6 +84,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): PlatformConfig
     // A fetch's signed context must outlive the fetch, or a slow answer would be refused by its subgraph.
     subgraphTimeoutMs: bounded('HEALTHMESH_SUBGRAPH_TIMEOUT_MS', DEFAULT_SUBGRAPH_TIMEOUT_MS, 1, CONTEXT_TTL_SECONDS * 1000, env),
     replayCacheSize: bounded('HEALTHMESH_REPLAY_CACHE_SIZE', DEFAULT_REPLAY_CACHE_SIZE, 1, Number.MAX_SAFE_INTEGER, env),
+    logLevel: logLevel(env),
   };
   if (config.securityLogMaxEvents < 1) throw new Error('HEALTHMESH_SECURITY_LOG_MAX_EVENTS must be at least 1');
   const mode = env['HEALTHMESH_ENFORCEMENT_MODE'];

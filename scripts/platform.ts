@@ -30,6 +30,7 @@ import {
   type DatabaseHandle,
   type RunningSubgraph,
 } from '../subgraphs/runtime/index.js';
+import { createLogger, type DestinationStream } from '../subgraphs/runtime/logging.js';
 import type { PlatformConfig } from './config.js';
 import { servedSubgraphs } from './subgraphs.js';
 
@@ -52,10 +53,13 @@ export interface StartOptions {
   log?: (line: string) => void;
   /** Stage timings of the gateway (the benchmark). */
   onStageTiming?: GatewayOptions['onStageTiming'];
+  /** Where the JSON request and error log goes (standard output when absent; tests capture it). */
+  logDestination?: DestinationStream;
 }
 
 export async function startPlatform(config: PlatformConfig, options: StartOptions = {}): Promise<RunningPlatform> {
   const log = options.log ?? (() => {});
+  const logger = createLogger({ level: config.logLevel, ...(options.logDestination ? { destination: options.logDestination } : {}) });
   const database =
     options.database ??
     (await openDatabase(config.databaseUrl ? { url: config.databaseUrl } : { dataDir: join(config.dataDir, 'pglite') }));
@@ -89,6 +93,7 @@ export async function startPlatform(config: PlatformConfig, options: StartOption
           replayCacheSize: config.replayCacheSize,
           port: config.subgraphPorts[subgraph.name] ?? subgraph.defaultPort,
           host: config.subgraphHost,
+          logger,
         }),
       );
     }
@@ -115,6 +120,7 @@ export async function startPlatform(config: PlatformConfig, options: StartOption
       port: config.gatewayPort,
       host: config.gatewayHost,
       introspection: config.introspection,
+      logger,
     });
 
     let stopping: Promise<void> | undefined;

@@ -24,11 +24,13 @@ import { loadSupergraphSdl } from '../schema/supergraph.js';
 import { isRegionSeeded, seedRegion } from '../seed/index.js';
 import { servedSubgraphs } from './subgraphs.js';
 import { migrateAll, openDatabase, startSubgraph, type RunningHttpService } from '../subgraphs/runtime/index.js';
+import { createLogger } from '../subgraphs/runtime/logging.js';
 import { loadConfig } from './config.js';
 
 const service = process.argv[2];
 const config = loadConfig();
 const log = (line: string) => process.stdout.write(`[${service}] ${line}\n`);
+const logger = createLogger({ level: config.logLevel });
 
 async function run(): Promise<RunningHttpService | undefined> {
   if (service === 'keys') {
@@ -79,6 +81,7 @@ async function run(): Promise<RunningHttpService | undefined> {
       port: config.gatewayPort,
       host: config.gatewayHost,
       introspection: config.introspection,
+      logger,
     });
   }
   const auditVerifier = auditKeys(await loadOrCreateKeyPair(config.dataDir, 'audit-signing')).verifier;
@@ -93,6 +96,7 @@ async function run(): Promise<RunningHttpService | undefined> {
     replayCacheSize: config.replayCacheSize,
     port: config.subgraphPorts[subgraph.name] ?? subgraph.defaultPort,
     host: config.subgraphHost,
+    logger,
   });
 }
 

@@ -7,6 +7,7 @@ import type { Actor } from '../schema/context.js';
 import { demoActors, type DemoActor } from '../seed/index.js';
 import { loadConfig, type PlatformConfig } from '../scripts/config.js';
 import { startPlatform, type RunningPlatform } from '../scripts/platform.js';
+import type { DestinationStream } from '../subgraphs/runtime/logging.js';
 import type { TestBackend } from './databases.js';
 
 export interface GraphQLResponse<Data = Record<string, unknown>> {
@@ -33,7 +34,14 @@ export interface TestPlatform {
   stop(): Promise<void>;
 }
 
-export async function startTestPlatform(backend: TestBackend, options: { residents?: number; env?: NodeJS.ProcessEnv } = {}): Promise<TestPlatform> {
+export interface TestPlatformOptions {
+  residents?: number;
+  env?: NodeJS.ProcessEnv;
+  /** Captures the JSON log (tests that read it set HEALTHMESH_LOG_LEVEL in `env`; the default is silent). */
+  logDestination?: DestinationStream;
+}
+
+export async function startTestPlatform(backend: TestBackend, options: TestPlatformOptions = {}): Promise<TestPlatform> {
   const dataDir = mkdtempSync(join(tmpdir(), 'healthmesh-test-'));
   const zeroPorts: NodeJS.ProcessEnv = {};
   for (const name of ['POPULATION', 'RESOURCES', 'CLINICAL', 'RESULTS', 'ARCHIVE', 'IMMUNIZATION', 'CONSENT']) zeroPorts[`HEALTHMESH_${name}_PORT`] = '0';
@@ -41,13 +49,14 @@ export async function startTestPlatform(backend: TestBackend, options: { residen
     HEALTHMESH_DATA_DIR: dataDir,
     PORT: '0',
     HEALTHMESH_RESIDENTS: String(options.residents ?? 40),
+    HEALTHMESH_LOG_LEVEL: 'silent',
     ...zeroPorts,
     ...options.env,
   });
   const database = await backend.open();
   let platform: RunningPlatform;
   try {
-    platform = await startPlatform(config, { database: database.handle });
+    platform = await startPlatform(config, { database: database.handle, ...(options.logDestination ? { logDestination: options.logDestination } : {}) });
   } catch (error) {
     await database.dispose();
     throw error;

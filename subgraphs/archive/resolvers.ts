@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { and, desc, eq, type SQL } from 'drizzle-orm';
 import { GraphQLError } from 'graphql';
-import { LocalDateResolver } from 'graphql-scalars';
 import { Arg, Ctx, Directive, Field, FieldResolver, Float, ID, InputType, Int, Mutation, Resolver, Root } from 'type-graphql';
 import { classified } from '../../schema/classification.js';
 import { ERROR_CODES, InvalidInputError } from '../../schema/errors.js';
 import { recordSensitivity } from '../../schema/sensitivity.js';
+import { LocalDate } from '../../schema/scalars.js';
 import { boundedPageSize, residentRowFilter } from '../runtime/row-filter.js';
 import type { SubgraphContext } from '../runtime/server.js';
 import { followUps, healthArchives, physicalExams, type FollowUpRow, type HealthArchiveRow, type PhysicalExamRow } from './tables.js';
@@ -138,13 +138,13 @@ export class HealthArchiveResolver {
 export class FollowUpInput {
   @Field(() => ID) residentId!: string;
   @Field(() => String, { description: 'HYPERTENSION or DIABETES.' }) programme!: string;
-  @Field(() => LocalDateResolver) visitDate!: string;
+  @Field(() => LocalDate) visitDate!: string;
   @Field(() => String, { description: 'CLINIC, HOME or PHONE.' }) mode!: string;
   @Field(() => Int, { nullable: true }) systolic?: number;
   @Field(() => Int, { nullable: true }) diastolic?: number;
   @Field(() => Float, { nullable: true }) fastingGlucose?: number;
   @Field(() => String, { description: 'CONTROLLED, UNCONTROLLED, ADVERSE_REACTION or COMPLICATION.' }) assessment!: string;
-  @Field(() => LocalDateResolver, { nullable: true }) nextVisitDate?: string;
+  @Field(() => LocalDate, { nullable: true }) nextVisitDate?: string;
 }
 
 @Resolver()

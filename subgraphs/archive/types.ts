@@ -1,6 +1,6 @@
-import { LocalDateResolver } from 'graphql-scalars';
 import { Directive, Field, Float, ID, Int, ObjectType } from 'type-graphql';
 import { classified } from '../../schema/classification.js';
+import { LocalDate } from '../../schema/scalars.js';
 
 const HEALTH_STATUS = classified('HEALTH_STATUS', 3);
 /** Free-text clinical narrative: no direct identifiers by convention, but narrower use than coded values. */
@@ -34,7 +34,7 @@ export class ChronicCondition {
   @Directive(HEALTH_STATUS)
   display?: string | null;
 
-  @Field(() => LocalDateResolver, { nullable: true, description: 'Date of diagnosis as recorded in the archive.' })
+  @Field(() => LocalDate, { nullable: true, description: 'Date of diagnosis as recorded in the archive.' })
   @Directive(HEALTH_STATUS)
   since?: string | null;
 }
@@ -56,7 +56,7 @@ export class PhysicalExam {
   @Directive(HEALTH_STATUS)
   id!: string;
 
-  @Field(() => LocalDateResolver, { nullable: true })
+  @Field(() => LocalDate, { nullable: true })
   @Directive(HEALTH_STATUS)
   examDate?: string | null;
 
@@ -107,7 +107,7 @@ export class FollowUp {
   @Directive(PUBLIC_HEALTH)
   programme?: string | null;
 
-  @Field(() => LocalDateResolver, { nullable: true })
+  @Field(() => LocalDate, { nullable: true })
   @Directive(PUBLIC_HEALTH)
   visitDate?: string | null;
 
@@ -131,7 +131,7 @@ export class FollowUp {
   @Directive(PUBLIC_HEALTH)
   assessment?: string | null;
 
-  @Field(() => LocalDateResolver, { nullable: true })
+  @Field(() => LocalDate, { nullable: true })
   @Directive(PUBLIC_HEALTH)
   nextVisitDate?: string | null;
 
@@ -158,7 +158,7 @@ export class HealthArchive {
   @Directive(classified('DEMOGRAPHICS', 3))
   archiveNumber?: string | null;
 
-  @Field(() => LocalDateResolver, { nullable: true })
+  @Field(() => LocalDate, { nullable: true })
   @Directive(HEALTH_STATUS)
   openedOn?: string | null;
 

@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { and, desc, lt } from 'drizzle-orm';
 import { GraphQLError } from 'graphql';
-import { LocalDateResolver } from 'graphql-scalars';
 import { Arg, Ctx, Directive, Field, FieldResolver, ID, InputType, Int, Mutation, Resolver, Root } from 'type-graphql';
 import { classified } from '../../schema/classification.js';
 import { assertKnownCode, NIP_VACCINE } from '../../schema/codes.js';
 import { ERROR_CODES, InvalidInputError } from '../../schema/errors.js';
 import { recordSensitivity } from '../../schema/sensitivity.js';
+import { LocalDate } from '../../schema/scalars.js';
 import { boundedPageSize, residentRowFilter } from '../runtime/row-filter.js';
 import type { SubgraphContext } from '../runtime/server.js';
 import { immunizationRecords, type ImmunizationRecordRow } from './tables.js';
@@ -39,7 +39,7 @@ export class ResidentImmunizationResolver {
     @Root() resident: Resident,
     @Ctx() context: SubgraphContext,
     @Arg('first', () => Int, { nullable: true }) first?: number,
-    @Arg('before', () => LocalDateResolver, { nullable: true, description: 'Only doses administered before this date.' }) before?: string,
+    @Arg('before', () => LocalDate, { nullable: true, description: 'Only doses administered before this date.' }) before?: string,
   ): Promise<ImmunizationRecord[]> {
     const filter = residentRowFilter(context.request, 'PUBLIC_HEALTH', immunizationRecords, resident.id);
     const rows = await context.db
@@ -60,7 +60,7 @@ export class ImmunizationInput {
   @Field(() => Int, { description: '1 to 10.' }) doseNumber!: number;
   @Field(() => String) lotNumber!: string;
   @Field(() => String) manufacturer!: string;
-  @Field(() => LocalDateResolver) administeredOn!: string;
+  @Field(() => LocalDate) administeredOn!: string;
   @Field(() => String) site!: string;
   @Field(() => String) route!: string;
 }

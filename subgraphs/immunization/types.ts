@@ -1,6 +1,6 @@
-import { LocalDateResolver } from 'graphql-scalars';
 import { Directive, Field, ID, Int, ObjectType } from 'type-graphql';
 import { classified } from '../../schema/classification.js';
+import { LocalDate } from '../../schema/scalars.js';
 
 const PUBLIC_HEALTH = classified('PUBLIC_HEALTH', 3);
 
@@ -38,7 +38,7 @@ export class ImmunizationRecord {
   @Directive(PUBLIC_HEALTH)
   manufacturer?: string | null;
 
-  @Field(() => LocalDateResolver, { nullable: true })
+  @Field(() => LocalDate, { nullable: true })
   @Directive(PUBLIC_HEALTH)
   administeredOn?: string | null;
 

@@ -1,6 +1,6 @@
 import { Directive, Field, ID, InputType, ObjectType } from 'type-graphql';
-import { LocalDateResolver } from 'graphql-scalars';
 import { classified } from '../../schema/classification.js';
+import { LocalDate } from '../../schema/scalars.js';
 
 @ObjectType({ description: 'A GB/T 2260 administrative district.' })
 export class District {
@@ -28,7 +28,7 @@ export class Resident {
   @Directive(classified('DEMOGRAPHICS', 3))
   sex?: string | null;
 
-  @Field(() => LocalDateResolver, { nullable: true })
+  @Field(() => LocalDate, { nullable: true })
   @Directive(classified('DEMOGRAPHICS', 3))
   birthDate?: string | null;
 

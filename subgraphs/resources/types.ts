@@ -1,6 +1,6 @@
 import { Directive, Field, ID, ObjectType } from 'type-graphql';
-import { LocalDateResolver } from 'graphql-scalars';
 import { classified } from '../../schema/classification.js';
+import { LocalDate } from '../../schema/scalars.js';
 
 const PUBLIC = classified('RESOURCES', 1);
 
@@ -47,7 +47,7 @@ export class Institution {
   @Directive(PUBLIC)
   eqaPassed!: boolean;
 
-  @Field(() => LocalDateResolver, { nullable: true })
+  @Field(() => LocalDate, { nullable: true })
   @Directive(PUBLIC)
   eqaValidUntil?: string | null;
 }

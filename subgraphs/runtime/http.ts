@@ -1,10 +1,22 @@
 /**
  * A minimal node:http integration for Apollo Server (the documented `executeHTTPGraphQLRequest` route),
  * shared by the subgraphs and the gateway so both speak HTTP the same way, with a health endpoint.
+ * It is also the edge: every response carries `x-request-id`, every refusal it makes itself is JSON
+ * with a code (schema/errors.ts gives the status), ill-formed text is refused before any work, and
+ * each request leaves one log line.
  */
+import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
+import { performance } from 'node:perf_hooks';
 import { HeaderMap, type ApolloServer, type BaseContext } from '@apollo/server';
+import { httpStatusOf } from '../../schema/errors.js';
+import { findUnsafeInput, unsafeInputMessage, type UnsafeInput } from './input-hygiene.js';
+import { describeError, recordErrorCode, requestLogger, RequestLine, SILENT_LOGGER, type Logger } from './logging.js';
+
+/** Returned on every response; a well-formed incoming one (a UUID) is kept, so callers can correlate. */
+export const REQUEST_ID_HEADER = 'x-request-id';
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export interface RunningHttpService {
   readonly url: string;
@@ -20,11 +32,26 @@ export interface ServeOptions<Context extends BaseContext> {
   port: number;
   host?: string;
   path?: string;
-  /** Builds the request context; `body` is the request body exactly as received (signed-context digests cover it). */
-  context: (request: IncomingMessage, body: Buffer) => Promise<Context>;
+  /**
+   * Builds the request context; `body` is the request body exactly as received (signed-context digests
+   * cover it), `requestId` the id this response carries in `x-request-id`.
+   */
+  context: (request: IncomingMessage, body: Buffer, requestId: string) => Promise<Context>;
   routes?: ExtraRoute[];
   /** Largest accepted request body; bigger bodies get 413 before parsing. */
   maxBodyBytes?: number;
+  /** Request lines and unexpected errors go here; nothing is logged without one. */
+  logger?: Logger;
+}
+
+/** The JSON error body every non-GraphQL refusal of the HTTP layer (and its routes) sends. */
+export function replyWithError(response: ServerResponse, code: string, message: string, headers: Record<string, string> = {}): true {
+  recordErrorCode(code);
+  const body = JSON.stringify({ errors: [{ message, extensions: { code } }] });
+  response
+    .writeHead(httpStatusOf(code) ?? 500, { ...headers, 'content-type': 'application/json; charset=utf-8', 'content-length': String(Buffer.byteLength(body)) })
+    .end(body);
+  return true;
 }
 
 export async function serveApollo<Context extends BaseContext>(
@@ -35,29 +62,50 @@ export async function serveApollo<Context extends BaseContext>(
   const maxBodyBytes = options.maxBodyBytes ?? 1_000_000;
   await apollo.start();
 
+  const logger = options.logger ?? SILENT_LOGGER;
+
   const server = createServer((request, response) => {
-    handle(request, response).catch((error: unknown) => {
-      if (!response.headersSent) response.writeHead(500, { 'content-type': 'application/json' });
-      response.end(JSON.stringify({ errors: [{ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } }] }));
-      void error;
+    const started = performance.now();
+    const requestId = incomingRequestId(request) ?? randomUUID();
+    response.setHeader(REQUEST_ID_HEADER, requestId);
+    const line = new RequestLine(requestId, logger);
+    const method = (request.method ?? 'GET').toUpperCase();
+    response.once('close', () => line.write({ method, path: pathOf(request), status: response.statusCode, durationMs: performance.now() - started }));
+    void line.run(async () => {
+      try {
+        await handle(request, response, requestId);
+      } catch (error) {
+        requestLogger(logger).error({ error: describeError(error) }, 'unexpected error');
+        if (!response.headersSent) replyWithError(response, 'INTERNAL_SERVER_ERROR', 'Internal error; the request was not completed.');
+        else response.end();
+      }
     });
   });
   server.keepAliveTimeout = 65_000;
+  // What Node's HTTP parser refuses (a NUL in a header, a malformed request line) gets JSON too.
+  server.on('clientError', (error: NodeJS.ErrnoException, socket: Socket) => refuseMalformedRequest(error, socket, logger));
 
-  async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
-    const url = new URL(request.url ?? '/', 'http://localhost');
+  async function handle(request: IncomingMessage, response: ServerResponse, requestId: string): Promise<void> {
+    let url: URL;
+    try {
+      url = new URL(request.url ?? '/', 'http://localhost');
+    } catch {
+      replyWithError(response, 'BAD_REQUEST', 'The request target is not a valid URL.');
+      return;
+    }
     if (url.pathname === '/health') {
       response.writeHead(200, { 'content-type': 'text/plain' }).end('ok');
       return;
     }
     for (const route of options.routes ?? []) if (await route(request, response)) return;
     if (url.pathname !== path) {
-      response.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
+      replyWithError(response, 'NOT_FOUND', `Nothing is served at this path; GraphQL is at ${path}.`);
       return;
     }
     const bytes = await readBody(request, maxBodyBytes);
     if (bytes === undefined) {
-      response.writeHead(413, { 'content-type': 'text/plain' }).end('request body too large');
+      // The rest of the upload is not read: the connection closes after this reply.
+      replyWithError(response, 'PAYLOAD_TOO_LARGE', `The request body is larger than ${maxBodyBytes} bytes.`, { connection: 'close' });
       return;
     }
     const headers = new HeaderMap();
@@ -70,14 +118,19 @@ export async function serveApollo<Context extends BaseContext>(
       try {
         body = JSON.parse(raw);
       } catch {
-        response.writeHead(400, { 'content-type': 'application/json' });
-        response.end(JSON.stringify({ errors: [{ message: 'Malformed JSON body', extensions: { code: 'BAD_REQUEST' } }] }));
+        replyWithError(response, 'BAD_REQUEST', 'Malformed JSON body');
         return;
       }
     }
+    // Before any work (authentication, parsing, audit): every string the client sent must be safe text.
+    const unsafe = findUnsafeInput(body) ?? unsafeQueryParameter(url.searchParams);
+    if (unsafe) {
+      replyWithError(response, 'BAD_USER_INPUT', unsafeInputMessage(unsafe));
+      return;
+    }
     const result = await apollo.executeHTTPGraphQLRequest({
       httpGraphQLRequest: { method: (request.method ?? 'GET').toUpperCase(), headers, search: url.search, body },
-      context: () => options.context(request, bytes),
+      context: () => options.context(request, bytes, requestId),
     });
     for (const [key, value] of result.headers) response.setHeader(key, value);
     response.statusCode = result.status ?? 200;
@@ -124,4 +177,49 @@ async function readBody(request: IncomingMessage, limit: number): Promise<Buffer
     chunks.push(buffer);
   }
   return Buffer.concat(chunks);
+}
+
+function incomingRequestId(request: IncomingMessage): string | undefined {
+  const value = request.headers[REQUEST_ID_HEADER];
+  return typeof value === 'string' && UUID.test(value) ? value.toLowerCase() : undefined;
+}
+
+/** The path for the log line (never the query string, which can carry a whole GET operation). */
+function pathOf(request: IncomingMessage): string {
+  try {
+    return new URL(request.url ?? '/', 'http://localhost').pathname;
+  } catch {
+    return '(unparsable)';
+  }
+}
+
+/** GET requests carry the operation in query parameters; `variables` and `extensions` are JSON there. */
+function unsafeQueryParameter(parameters: URLSearchParams): UnsafeInput | undefined {
+  for (const [name, value] of parameters) {
+    let parsed: unknown = value;
+    if (name === 'variables' || name === 'extensions') {
+      try {
+        parsed = JSON.parse(value);
+      } catch {
+        // Apollo Server refuses unparsable JSON parameters itself.
+      }
+    }
+    const unsafe = findUnsafeInput({ [name]: parsed });
+    if (unsafe) return unsafe;
+  }
+  return undefined;
+}
+
+function refuseMalformedRequest(error: NodeJS.ErrnoException, socket: Socket, logger: Logger): void {
+  if (error.code === 'ECONNRESET' || error.code === 'ERR_HTTP_REQUEST_TIMEOUT' || !socket.writable) {
+    socket.destroy();
+    return;
+  }
+  const requestId = randomUUID();
+  const body = JSON.stringify({ errors: [{ message: 'The HTTP request is malformed.', extensions: { code: 'BAD_REQUEST' } }] });
+  socket.end(
+    `HTTP/1.1 400 Bad Request\r\ncontent-type: application/json; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\n` +
+      `${REQUEST_ID_HEADER}: ${requestId}\r\nconnection: close\r\n\r\n${body}`,
+  );
+  logger.info({ requestId, status: 400, errorCodes: ['BAD_REQUEST'], parserError: error.code }, 'request');
 }

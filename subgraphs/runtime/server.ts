@@ -13,12 +13,15 @@ import { parse, type GraphQLSchema } from 'graphql';
 import { buildSchema, createResolversMap, type NonEmptyArray } from 'type-graphql';
 import { CLASSIFICATION_SPEC_URL, CLASSIFIED_DIRECTIVE_SDL } from '../../schema/classification.js';
 import { CONTEXT_HEADER, type GatewayContextClaims } from '../../schema/context.js';
+import { DateTimeISO } from '../../schema/scalars.js';
 import { RequestBatches } from './batch.js';
 import { createContextVerifier, type ContextVerificationKey } from './context.js';
 import type { Database } from './database.js';
 import { redactUnexpectedErrors } from './errors.js';
 import { serveApollo, type RunningHttpService } from './http.js';
 import { ReplayCache } from './replay-cache.js';
+import { SafeStringLiteralsRule } from './input-hygiene.js';
+import { annotateActor, annotateRequest, requestLoggingPlugin, type Logger } from './logging.js';
 
 /** What every resolver receives. */
 export interface SubgraphContext {
@@ -69,6 +72,8 @@ export async function buildSubgraph(definition: SubgraphDefinition): Promise<Bui
   const codeFirst = await buildSchema({
     resolvers: definition.resolvers,
     orphanedTypes: definition.orphanedTypes ?? [],
+    // `Date` fields and arguments parse with the platform's strict date-time (years 0001-9999).
+    scalarsMap: [{ type: Date, scalar: DateTimeISO }],
     skipCheck: true,
     validate: false,
   });
@@ -91,6 +96,8 @@ export interface StartSubgraphOptions {
   replayCacheSize?: number;
   port: number;
   host?: string;
+  /** Request lines and unexpected errors; silent when absent. */
+  logger?: Logger;
 }
 
 export interface RunningSubgraph extends RunningHttpService {
@@ -112,15 +119,21 @@ export async function startSubgraph(definition: SubgraphDefinition, options: Sta
     hideSchemaDetailsFromClientErrors: true,
     includeStacktraceInErrorResponses: false,
     formatError: redactUnexpectedErrors,
+    validationRules: [SafeStringLiteralsRule],
+    // The gateway never sends hash-only requests; a stored query would only serve someone going around it.
+    persistedQueries: false,
     // Inline traces would hand timing details to whoever calls; the gateway does not need them.
-    plugins: [ApolloServerPluginLandingPageDisabled(), ApolloServerPluginInlineTraceDisabled()],
+    plugins: [ApolloServerPluginLandingPageDisabled(), ApolloServerPluginInlineTraceDisabled(), requestLoggingPlugin<SubgraphContext>()],
   });
   const running = await serveApollo(apollo, {
     port: options.port,
     host: options.host,
+    ...(options.logger ? { logger: options.logger.child({ service: definition.name }) } : {}),
     context: async (request, body) => {
       const header = request.headers[CONTEXT_HEADER];
       const claims = await verifyContext(Array.isArray(header) ? header[0] : header, body);
+      annotateActor(claims.actor);
+      annotateRequest({ gatewayRequestId: claims.requestId });
       return subgraphContext(options.database, claims);
     },
   });
