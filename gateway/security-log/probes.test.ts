@@ -69,7 +69,7 @@ describe.each(testBackends())('refused probes through the gateway on $name', (ba
       body: '{"query":"{ resident(id: \\"\\ud800\\") { sex } }"}',
     });
     expect(response.status).toBe(400);
-    expect(((await response.json()) as { errors: Array<{ extensions: { code: string } }> }).errors[0]!.extensions.code).toBe('GRAPHQL_PARSE_FAILED');
+    expect(((await response.json()) as { errors: Array<{ extensions: { code: string } }> }).errors[0]!.extensions.code).toBe('BAD_USER_INPUT');
     expect(await auditRowsAfter(audited)).toEqual([]);
     expect(await securityEventsAfter(logged)).toEqual([]);
   });
