@@ -35,14 +35,14 @@ export function subgraphReferenceLookup(urls: ReferenceLookupUrls, settings: Sub
       const data = await query<{ knownResidentIds: string[] }>('population', caller, 'query($ids: [ID!]!) { knownResidentIds(ids: $ids) }', { ids });
       return new Set(data.knownResidentIds);
     },
-    async practitionerInstitutions(ids, caller) {
-      const data = await query<{ _entities: Array<{ id: string; institution: { id: string } | null } | null> }>(
+    async practitioners(ids, caller) {
+      const data = await query<{ _entities: Array<{ id: string; department: string; institution: { id: string } | null } | null> }>(
         'resources',
         caller,
-        'query($representations: [_Any!]!) { _entities(representations: $representations) { ... on Practitioner { id institution { id } } } }',
+        'query($representations: [_Any!]!) { _entities(representations: $representations) { ... on Practitioner { id department institution { id } } } }',
         { representations: ids.map((id) => ({ __typename: 'Practitioner', id })) },
       );
-      return new Map(data._entities.flatMap((practitioner) => (practitioner?.institution ? [[practitioner.id, practitioner.institution.id] as const] : [])));
+      return new Map(data._entities.flatMap((practitioner) => (practitioner?.institution ? [[practitioner.id, { institutionId: practitioner.institution.id, department: practitioner.department }] as const] : [])));
     },
     async ownEncounterResidents(ids, caller) {
       const data = await query<{ ownEncounterResidentIds: Array<string | null> }>('clinical', caller, 'query($ids: [ID!]!) { ownEncounterResidentIds(ids: $ids) }', { ids });

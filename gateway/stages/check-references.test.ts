@@ -30,9 +30,13 @@ function fakeLookup() {
       calls.push(['residents', [...ids]]);
       return new Set(ids.filter((id) => ['res-a', 'res-b'].includes(id)));
     },
-    async practitionerInstitutions(ids) {
+    async practitioners(ids) {
       calls.push(['practitioners', [...ids]]);
-      const world = new Map([['pr-03', 'inst-03'], ['pr-05', 'inst-05']]);
+      const world = new Map([
+        ['pr-03', { institutionId: 'inst-03', department: '内科' }],
+        ['pr-05', { institutionId: 'inst-05', department: '内科' }],
+        ['pr-03-psych', { institutionId: 'inst-03', department: '精神科' }],
+      ]);
       return new Map(ids.flatMap((id) => (world.has(id) ? [[id, world.get(id)!] as const] : [])));
     },
     async ownEncounterResidents(ids) {
@@ -122,5 +126,22 @@ describe('checkFeedReferences', () => {
     await checkFeedReferences(mutationOf(root('registerResident', { input: { name: 'x' } })), HIS_03, 'req-8', lookup);
     await checkFeedReferences({ ...mutationOf(call('recordEncounters', [{ residentId: 'res-unknown' }])), operationType: 'query' }, HIS_03, 'req-9', lookup);
     expect(calls).toEqual([]);
+  });
+
+  it('refuses an encounter attended by a practitioner of a sensitive department unless it is recorded in a sensitive department', async () => {
+    const { lookup } = fakeLookup();
+    const input = [
+      { residentId: 'res-a', attendingPractitionerId: 'pr-03-psych', department: '精神科' },
+      { residentId: 'res-a', attendingPractitionerId: 'pr-03-psych', department: '普通内科' },
+      { residentId: 'res-b', attendingPractitionerId: 'pr-03', department: '普通内科' },
+    ];
+    const refused = await refusalOf(checkFeedReferences(mutationOf(call('recordEncounters', input)), HIS_03, 'req-psych', lookup));
+    expect(refused.extensions).toMatchObject({
+      code: 'BAD_USER_INPUT',
+      field: 'input[1].attendingPractitionerId',
+      rule: 'SENSITIVE_PRACTITIONER_DEPARTMENT',
+      violations: [{ field: 'input[1].attendingPractitionerId', rule: 'SENSITIVE_PRACTITIONER_DEPARTMENT' }],
+    });
+    await checkFeedReferences(mutationOf(call('recordEncounters', [input[0], input[2]])), HIS_03, 'req-psych-ok', lookup);
   });
 });

@@ -8,6 +8,7 @@
  */
 import { GraphQLError } from 'graphql';
 import type { Actor } from '../../schema/context.js';
+import { sensitivityOfDepartment } from '../../schema/sensitivity.js';
 import { ERROR_CODES } from '../../schema/errors.js';
 import { MAX_REFERENCE_LOOKUP } from '../../subgraphs/runtime/reference-lookup.js';
 import type { OperationAnalysis } from './analyse-operation.js';
@@ -23,11 +24,27 @@ export interface LookupCaller {
 export interface ReferenceLookup {
   /** The ids, of these, that are residents the platform knows. */
   knownResidents(ids: readonly string[], caller: LookupCaller): Promise<ReadonlySet<string>>;
-  /** Practitioner id → their institution, for the practitioners that exist. */
-  practitionerInstitutions(ids: readonly string[], caller: LookupCaller): Promise<ReadonlyMap<string, string>>;
+  /** Practitioner id → their institution and department, for the practitioners that exist. */
+  practitioners(ids: readonly string[], caller: LookupCaller): Promise<ReadonlyMap<string, PractitionerFacts>>;
   /** Encounter id → its resident, for the encounters of the caller's own institution only. */
   ownEncounterResidents(ids: readonly string[], caller: LookupCaller): Promise<ReadonlyMap<string, string>>;
 }
+
+/** What a feed check needs to know about a referenced practitioner. */
+export interface PractitionerFacts {
+  institutionId: string;
+  department: string;
+}
+
+/**
+ * A record attended by a practitioner of a sensitive department (psychiatry, STD/HIV, reproductive
+ * medicine, genetics) must be recorded in a sensitive department too: otherwise the record would be
+ * stored below level 5 while its practitioner's department, shown with it, reveals what level 5 hides.
+ */
+const SENSITIVE_PRACTITIONER = {
+  rule: 'SENSITIVE_PRACTITIONER_DEPARTMENT',
+  breach: "is a practitioner of a sensitive department; record the encounter in that department's name (it is then level 5)",
+};
 
 /** The rule each kind of reference must meet: a stable name (`extensions.rule`) and what it means. */
 const RULES: Readonly<Record<ReferenceKind, { rule: string; breach: string }>> = {
@@ -68,12 +85,12 @@ export async function checkFeedReferences(analysis: OperationAnalysis, actor: Ac
   const caller = { actor, requestId };
   const [residents, practitioners, encounters] = await Promise.all([
     wanted.resident.size > 0 ? lookup.knownResidents([...wanted.resident], caller) : new Set<string>(),
-    wanted.practitioner.size > 0 ? lookup.practitionerInstitutions([...wanted.practitioner], caller) : new Map<string, string>(),
+    wanted.practitioner.size > 0 ? lookup.practitioners([...wanted.practitioner], caller) : new Map<string, PractitionerFacts>(),
     wanted.encounter.size > 0 ? lookup.ownEncounterResidents([...wanted.encounter], caller) : new Map<string, string>(),
   ]);
   const holds: Record<ReferenceKind, (value: string, record: unknown, write: FeedWrite) => boolean> = {
     resident: (value) => residents.has(value),
-    practitioner: (value) => practitioners.get(value) === actor.institutionId,
+    practitioner: (value) => practitioners.get(value)?.institutionId === actor.institutionId,
     encounter: (value, record, write) => encounters.get(value) === referenceOf(record, residentFieldOf(write)),
   };
 
@@ -82,7 +99,10 @@ export async function checkFeedReferences(analysis: OperationAnalysis, actor: Ac
     records.forEach((record, index) => {
       for (const [field, kind] of Object.entries(write.references)) {
         const value = referenceOf(record, field);
-        if (value !== undefined && !holds[kind](value, record, write)) violations.push({ field: `${write.argument}[${index}].${field}`, ...RULES[kind] });
+        if (value === undefined) continue;
+        const at = `${write.argument}[${index}].${field}`;
+        if (!holds[kind](value, record, write)) violations.push({ field: at, ...RULES[kind] });
+        else if (kind === 'practitioner' && revealsSensitiveDepartment(practitioners.get(value)!, record)) violations.push({ field: at, ...SENSITIVE_PRACTITIONER });
       }
     });
   }
@@ -94,4 +114,10 @@ export async function checkFeedReferences(analysis: OperationAnalysis, actor: Ac
     rule: first.rule,
     violations: violations.slice(0, MAX_REPORTED).map(({ field, rule }) => ({ field, rule })),
   });
+}
+
+function revealsSensitiveDepartment(practitioner: PractitionerFacts, record: unknown): boolean {
+  if (sensitivityOfDepartment(practitioner.department) === 'NONE') return false;
+  const department = referenceOf(record, 'department');
+  return department === undefined || sensitivityOfDepartment(department) === 'NONE';
 }
