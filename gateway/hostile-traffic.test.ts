@@ -46,6 +46,15 @@ interface Sent {
   body: { data?: unknown; errors?: Array<{ message: string; extensions?: Record<string, unknown> }> } | null;
 }
 
+/** A well-formed encounter for a resident the platform does not know: refused by the reference check alone. */
+const UNKNOWN_RESIDENT_ENCOUNTER = {
+  residentId: 'res-nonexistent-rt',
+  encounterClass: 'OUTPATIENT',
+  department: '全科医疗科',
+  startedAt: '2026-01-10T01:30:00.000Z',
+  diagnoses: [{ code: 'I10.x00', codeSystem: 'ICD-10-CN', codeSystemVersion: '2.0', display: '高血压', rank: 'PRIMARY' }],
+};
+
 /** A fragment bomb: each fragment spreads the previous one twice (2^levels fields when expanded). */
 function fragmentBomb(levels: number): string {
   const fragments = ['fragment F0 on Query { me { role } }'];
@@ -147,14 +156,14 @@ describe.each(testBackends())('hostile traffic on $name', (backend) => {
     const READ = 'query($v: ID!) { resident(id: $v) { sex encounters(first: 2) { department } } }';
     const apqQuery = `{ resident(id: "${resident}") { sex } }`;
     /** Each kind: the request, and the residents an answer to it must have audited (none for a refusal). */
-    const kinds: Array<{ name: string; body: string; headers: Record<string, string>; audits: string[]; status?: number }> = [
+    const kinds: Array<{ name: string; body: string; headers: Record<string, string>; audits: string[]; status?: number; code?: string; rule?: string }> = [
       { name: 'own archive', body: JSON.stringify({ query: '{ myArchive { sex encounters(first: 2) { department } } }' }), headers: { authorization: tokens['resident-multi']! }, audits: [resident], status: 200 },
       { name: 'treating clinician', body: JSON.stringify({ query: READ, variables: { v: resident } }), headers: { authorization: tokens['clinician-a']!, ...TREAT }, audits: [resident], status: 200 },
       { name: 'clinician without a grant', body: JSON.stringify({ query: READ, variables: { v: resident } }), headers: { authorization: tokens['clinician-c']!, ...TREAT }, audits: [resident] },
-      { name: 'anonymous lone surrogate', body: '{"query":"query($v: ID!){ resident(id:$v){ sex } }","variables":{"v":"\\ud800"}}', headers: {}, audits: [], status: 400 },
+      { name: 'anonymous lone surrogate', body: '{"query":"query($v: ID!){ resident(id:$v){ sex } }","variables":{"v":"\\ud800"}}', headers: {}, audits: [], status: 400, code: 'BAD_USER_INPUT' },
       { name: 'anonymous invented id', body: JSON.stringify({ query: READ, variables: { v: 'res-invented-anon' } }), headers: TREAT, audits: [] },
       { name: 'clinician invented id', body: JSON.stringify({ query: READ, variables: { v: 'res-invented-clinician' } }), headers: { authorization: tokens['clinician-c']!, ...TREAT }, audits: [] },
-      { name: 'fragment bomb', body: JSON.stringify({ query: fragmentBomb(23) }), headers: { authorization: tokens['clinician-a']! }, audits: [], status: 400 },
+      { name: 'fragment bomb', body: JSON.stringify({ query: fragmentBomb(23) }), headers: { authorization: tokens['clinician-a']! }, audits: [], status: 400, code: 'QUERY_TOO_COMPLEX' },
       {
         name: 'skipped root mutation',
         body: JSON.stringify({ query: `mutation { ... @include(if: false) { requestAccess(input: { residentId: "${resident}", categories: [CLINICAL], purpose: TREAT, reason: "x" }) { id } } }` }),
@@ -179,10 +188,12 @@ describe.each(testBackends())('hostile traffic on $name', (backend) => {
       },
       {
         name: 'feed for an unknown resident',
-        body: JSON.stringify({ query: 'mutation($input: [EncounterInput!]!) { recordEncounters(input: $input) }', variables: { input: [{ residentId: 'res-nonexistent-rt', department: '内科', startedAt: '2026-11-30T08:00:00+08:00' }] } }),
+        body: JSON.stringify({ query: 'mutation($input: [EncounterInput!]!) { recordEncounters(input: $input) }', variables: { input: [UNKNOWN_RESIDENT_ENCOUNTER] } }),
         headers: { authorization: tokens['his-inst-03']! },
         audits: [],
         status: 400,
+        code: 'BAD_USER_INPUT',
+        rule: 'KNOWN_RESIDENT',
       },
     ];
     expect(kinds.length).toBeGreaterThan(10);
@@ -202,6 +213,8 @@ describe.each(testBackends())('hostile traffic on $name', (backend) => {
     for (const { kind, sent } of answers) {
       expectWellFormedAnswer(sent);
       if (kind.status !== undefined) expect(sent.status, kind.name).toBe(kind.status);
+      if (kind.code !== undefined) expect(sent.body?.errors?.[0]?.extensions?.['code'], kind.name).toBe(kind.code);
+      if (kind.rule !== undefined) expect(sent.body?.errors?.[0]?.extensions?.['rule'], kind.name).toBe(kind.rule);
       expect(sent.requestId, kind.name).toMatch(/^[0-9a-f-]{36}$/);
     }
     // One entry per resident touched by each answered request; none for the refused ones.
