@@ -1,6 +1,17 @@
 /** The gateway's public surface. */
 export { startGateway, type GatewayOptions, type RunningGateway } from './server.js';
-export { auditKeys, keyPairFromJwk, loadOrCreateKeyPair, loadOrCreateSecret, type KeyPurpose, type SigningKeyPair } from './keys.js';
+export {
+  auditKeys,
+  keyPairFromJwk,
+  loadOrCreateKeyPair,
+  loadOrCreateSecret,
+  publishGrantSecret,
+  publishPublicKeys,
+  readGrantSecret,
+  readPublishedKey,
+  type KeyPurpose,
+  type SigningKeyPair,
+} from './keys.js';
 export { issueToken, LOCAL_ISSUER, TOKEN_AUDIENCE } from './identity.js';
 export { contextClaimsOf, createFetchSigner, type FetchSigner, type FetchToSign } from './stages/sign-context.js';
 export { DEFAULT_SUBGRAPH_TIMEOUT_MS, fetchSubgraph, type SubgraphFetchSettings } from './subgraph-fetch.js';

@@ -5,7 +5,7 @@
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { KeyObject, randomBytes } from 'node:crypto';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { exportJWK, generateKeyPair, importJWK, type CryptoKey, type JWK } from 'jose';
 import type { AuditSigner, AuditVerifier } from '../consent/index.js';
 
@@ -71,4 +71,45 @@ export function auditKeys(pair: SigningKeyPair): { signer: AuditSigner; verifier
     signer: { keyId: pair.kid, privateKey: KeyObject.from(pair.privateKey) },
     verifier: new Map([[pair.kid, KeyObject.from(pair.publicKey)]]),
   };
+}
+
+/** The public halves a subgraph may hold: the context key it verifies fetches with, the audit key it verifies the chain with. */
+export const PUBLISHED_KEYS = ['context-signing', 'audit-signing'] as const satisfies readonly KeyPurpose[];
+export type PublishedKey = (typeof PUBLISHED_KEYS)[number];
+
+function publishedKeyFile(directory: string, purpose: PublishedKey): string {
+  return join(directory, `${purpose}.public.jwk.json`);
+}
+
+/**
+ * Writes the public JWKs of the published keys into `directory` (the only keys a subgraph container
+ * mounts: DESIGN §4 keeps every private key and secret with the gateway).
+ */
+export async function publishPublicKeys(dataDir: string, directory: string): Promise<void> {
+  mkdirSync(directory, { recursive: true });
+  for (const purpose of PUBLISHED_KEYS) {
+    const { publicJwk } = await loadOrCreateKeyPair(dataDir, purpose);
+    writeFileSync(publishedKeyFile(directory, purpose), JSON.stringify(publicJwk), { mode: 0o644 });
+  }
+}
+
+/** Reads a published public key; never creates one (a subgraph without it must not start). */
+export async function readPublishedKey(directory: string, purpose: PublishedKey): Promise<{ kid: string; publicKey: CryptoKey }> {
+  const file = publishedKeyFile(directory, purpose);
+  if (!existsSync(file)) throw new Error(`no published ${purpose} key at ${file}: run the keys service first`);
+  const jwk = JSON.parse(readFileSync(file, 'utf8')) as JWK;
+  if (jwk.d !== undefined) throw new Error(`${file} holds a private key; only public keys are published`);
+  return { kid: jwk.kid ?? 'unnamed', publicKey: (await importJWK({ ...jwk, alg: 'EdDSA' }, 'EdDSA')) as CryptoKey };
+}
+
+/** Copies the grant-token secret to `file` for the consent service, which issues grant tokens. */
+export function publishGrantSecret(dataDir: string, file: string): void {
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(file, Buffer.from(loadOrCreateSecret(dataDir, 'grant-token')).toString('base64'), { mode: 0o600 });
+}
+
+/** Reads a published grant-token secret; never creates one. */
+export function readGrantSecret(file: string): Uint8Array {
+  if (!existsSync(file)) throw new Error(`no grant-token secret at ${file}: run the keys service first`);
+  return new Uint8Array(Buffer.from(readFileSync(file, 'utf8'), 'base64'));
 }

@@ -11,6 +11,10 @@ import { isLogLevel, LOG_LEVELS, type LogLevel } from '../subgraphs/runtime/logg
 export interface PlatformConfig {
   /** Embedded database, keys and demo state live here. */
   dataDir: string;
+  /** Separate services: where the keys service publishes, and subgraphs read, the public keys only. */
+  publicKeysDir?: string;
+  /** Separate services: the grant-token secret the consent service issues grant tokens with. */
+  grantSecretFile?: string;
   /** A postgres:// URL; absent means embedded PGlite under dataDir. */
   databaseUrl?: string;
   gatewayHost: string;
@@ -78,6 +82,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): PlatformConfig
     subgraphUrls,
     seed: env['HEALTHMESH_SEED'] ?? 'healthmesh',
     residents: integer('HEALTHMESH_RESIDENTS', 2000, env),
+    ...(env['HEALTHMESH_PUBLIC_KEYS_DIR'] ? { publicKeysDir: resolve(env['HEALTHMESH_PUBLIC_KEYS_DIR']) } : {}),
+    ...(env['HEALTHMESH_GRANT_SECRET_FILE'] ? { grantSecretFile: resolve(env['HEALTHMESH_GRANT_SECRET_FILE']) } : {}),
     introspection: env['HEALTHMESH_INTROSPECTION'] === 'true',
     enforcementMode: env['HEALTHMESH_ENFORCEMENT_MODE'] === 'reject' ? 'reject' : 'filter',
     securityLogMaxEvents: integer('HEALTHMESH_SECURITY_LOG_MAX_EVENTS', DEFAULT_SECURITY_LOG_MAX_EVENTS, env),
