@@ -56,6 +56,8 @@ export const ACCESS_REQUEST_LIST_SCOPES = ['ABOUT_ME_AND_WARDS', 'MY_REQUESTS', 
 export type AccessRequestListScope = (typeof ACCESS_REQUEST_LIST_SCOPES)[number];
 
 type Builder = AbilityBuilder<PlatformAbility>;
+
+const FEED_DENIAL = 'Only a hospital system can push feed records, for its own institution.';
 type DefineRules = (actor: Actor, builder: Builder) => void;
 
 const DECIDE: PlatformAction[] = ['approve', 'deny'];
@@ -72,7 +74,7 @@ function baseline({ cannot }: Builder): void {
   cannot('review', 'Scenario').because('Only a data steward reviews research scenarios.');
   cannot('read', 'ResearchField').because('Research fields are for the researcher of an approved scenario.');
   cannot(['list', 'review'], 'BreakGlassReview').because('Only a data steward reviews break-glass accesses.');
-  cannot('write', 'Feed').because('Only a hospital system can push feed records, for its own institution.');
+  cannot('write', 'Feed').because(FEED_DENIAL);
   cannot('register', 'Resident').because('Only a hospital system can register residents.');
   cannot('lookup', 'ResidentIndex').because('Only a clinician looks residents up by identifier.');
   cannot('verify', 'AuditChain').because('Only an auditor or a steward can verify the audit chain.');
@@ -219,3 +221,11 @@ export function isInstitutionSystemRole(role: string): boolean {
   return (ROLE_PROFILES as Record<string, RoleProfile | undefined>)[role]?.isInstitutionSystem ?? false;
 }
 
+
+/** The institution a feed write is for; FORBIDDEN (the rule's reason) unless the policy lets this actor write its feed. */
+export function authorizeFeedWrite(actor: Actor | null | undefined): string {
+  const institutionId = feedInstitutionOf(actor);
+  if (institutionId) return institutionId;
+  const decision = actor?.institutionId ? decidePlatform(actor, 'write', { type: 'Feed', attributes: { institutionId: actor.institutionId } }) : undefined;
+  throw forbiddenBy(decision && !decision.allowed ? decision.reason : FEED_DENIAL);
+}
