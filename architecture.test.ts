@@ -2,7 +2,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DOMAIN_SUBGRAPHS } from './subgraphs/index.js';
-import { servedSubgraphs } from './scripts/subgraphs.js';
+import { servedSubgraphs, throwawayAuditKeys } from './scripts/subgraphs.js';
 
 const DOMAINS = ['population', 'resources', 'clinical', 'results', 'archive', 'immunization'];
 
@@ -62,8 +62,49 @@ describe('the layout of DESIGN §2', () => {
     const servicesBlock = compose.slice(compose.indexOf('\nservices:'), compose.indexOf('\nvolumes:'));
     const services = [...servicesBlock.matchAll(/^ {2}([a-z][a-z0-9-]*):\s*$/gm)].map((m) => m[1]!);
     const subgraphServices = services.filter((s) => !['postgres', 'gateway', 'keys', 'migrate'].includes(s));
-    expect(subgraphServices.sort()).toEqual(servedSubgraphs(new Uint8Array(32), new Map()).map((s) => s.name).sort());
+    expect(subgraphServices.sort()).toEqual(servedSubgraphs(new Uint8Array(32), throwawayAuditKeys()).map((s) => s.name).sort());
     expect(services).toContain('gateway');
     expect(services).toContain('postgres');
+  });
+
+  it('lets a subgraph import only the policy module (consent/policy.ts) from consent/, and the policy import only schema/', () => {
+    const violations: string[] = [];
+    const subgraphFiles = ['runtime', ...DOMAINS].flatMap((part) => sourceFiles(join('subgraphs', part)));
+    expect(subgraphFiles.length).toBeGreaterThan(0);
+    for (const file of subgraphFiles) {
+      for (const target of imports(file)) {
+        const path = relative('.', target);
+        if (path.startsWith('consent/') && path !== 'consent/policy.js') violations.push(`${file} → ${path}`);
+      }
+    }
+    const policyFiles = ['consent/policy.ts', ...sourceFiles('consent/policy')].filter((file) => !file.endsWith('.test.ts'));
+    expect(policyFiles.length).toBeGreaterThan(1);
+    for (const file of policyFiles) {
+      for (const target of imports(file)) {
+        const path = relative('.', target);
+        if (!path.startsWith('schema/') && !path.startsWith('consent/policy/')) violations.push(`${file} → ${path}`);
+      }
+    }
+    expect(violations).toEqual([]);
+  });
+
+  it('compares role names only in the policy module (consent/policy*.ts): everything else asks the policy', () => {
+    const ROLE_LITERAL = /'(clinician|steward|auditor|researcher|hospital_system)'/;
+    const ROLE_COMPARISON = /\b\w*[rR]ole\s*[!=]==?|[!=]==?\s*[\w?.]*\.role\b|case\s+'resident'|includes\(\s*[\w?.]*\.role\s*\)/;
+    const files = ['consent', 'subgraphs', 'gateway']
+      .flatMap((directory) => sourceFiles(directory))
+      .filter((file) => !file.endsWith('.test.ts') && file !== join('consent', 'policy.ts') && !file.startsWith(join('consent', 'policy') + '/'));
+    expect(files.length).toBeGreaterThan(50);
+    const violations: string[] = [];
+    for (const file of files) {
+      readFileSync(file, 'utf8')
+        .split('\n')
+        .forEach((line, index) => {
+          if (ROLE_LITERAL.test(line) || ROLE_COMPARISON.test(line)) violations.push(`${file}:${index + 1}: ${line.trim()}`);
+        });
+    }
+    expect(violations).toEqual([]);
+    // The patterns catch what they are for.
+    expect(["actor?.role !== 'clinician'", "if (row.actorRole === 'x')", "case 'resident':", "ROLES.includes(actor.role)"].every((line) => ROLE_LITERAL.test(line) || ROLE_COMPARISON.test(line))).toBe(true);
   });
 });

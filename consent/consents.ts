@@ -12,6 +12,8 @@ import { PURPOSES_OF_USE, type Actor, type PurposeOfUse } from '../schema/contex
 import { ERROR_CODES, InvalidInputError } from '../schema/errors.js';
 import type { Database } from '../subgraphs/runtime/database.js';
 import { revokeGrants, type Executor } from './grants.js';
+import { authorize, ownResidentIdOf, type Standing } from './policy.js';
+import { auditWrite, type WriteAudit } from './write-audit.js';
 import { consentVersions, guardianships, type ConsentVersionRow } from './tables.js';
 
 export const CONSENT_PROVISIONS = ['PERMIT', 'DENY'] as const;
@@ -92,24 +94,18 @@ export function toConsentRecord(row: ConsentVersionRow): ConsentRecord {
 // ---------------------------------------------------------------------------------------------------
 // Who may act for whom
 
-/**
- * How an actor stands to a resident's consent-plane decisions: the resident themself (`SELF`), their
- * guardian (`GUARDIAN`), the resident themself while under guardianship (`WARD_SELF`: may see, may not
- * decide; a ward's choices are made by the guardian), or no one (`NONE`).
- */
-export type Standing = 'SELF' | 'GUARDIAN' | 'WARD_SELF' | 'NONE';
-
 /** The actor's standing towards `residentId`. */
 export async function standingFor(db: Executor, actor: Actor | null, residentId: string): Promise<Standing> {
-  if (actor?.role !== 'resident' || !actor.residentId) return 'NONE';
-  if (residentId === actor.residentId) {
+  const self = ownResidentIdOf(actor);
+  if (!self) return 'NONE';
+  if (residentId === self) {
     const [guardian] = await db.select({ id: guardianships.guardianId }).from(guardianships).where(eq(guardianships.residentId, residentId)).limit(1);
     return guardian ? 'WARD_SELF' : 'SELF';
   }
   const [link] = await db
     .select({ id: guardianships.residentId })
     .from(guardianships)
-    .where(and(eq(guardianships.residentId, residentId), eq(guardianships.guardianId, actor.residentId)))
+    .where(and(eq(guardianships.residentId, residentId), eq(guardianships.guardianId, self)))
     .limit(1);
   return link ? 'GUARDIAN' : 'NONE';
 }
@@ -121,13 +117,10 @@ export function mayDecide(standing: Standing): boolean {
 
 /** Residents whose consent plane the actor may see: self and wards (empty for non-residents). */
 export async function residentsVisibleTo(db: Executor, actor: Actor | null): Promise<string[]> {
-  if (actor?.role !== 'resident' || !actor.residentId) return [];
-  const wards = await db.select({ id: guardianships.residentId }).from(guardianships).where(eq(guardianships.guardianId, actor.residentId));
-  return [actor.residentId, ...wards.map((w) => w.id).filter((id) => id !== actor.residentId).sort()];
-}
-
-function forbidden(message: string): GraphQLError {
-  return new GraphQLError(message, { extensions: { code: ERROR_CODES.FORBIDDEN } });
+  const self = ownResidentIdOf(actor);
+  if (!self) return [];
+  const wards = await db.select({ id: guardianships.residentId }).from(guardianships).where(eq(guardianships.guardianId, self));
+  return [self, ...wards.map((w) => w.id).filter((id) => id !== self).sort()];
 }
 
 function unauthenticated(): GraphQLError {
@@ -135,12 +128,9 @@ function unauthenticated(): GraphQLError {
 }
 
 /** Fails unless the actor may write decisions for the resident; the message never says whether the resident exists. */
-async function assertMayDecideFor(db: Executor, actor: Actor | null, residentId: string): Promise<Standing> {
-  if (!actor) throw unauthenticated();
-  if (actor.role !== 'resident' || !actor.residentId) throw forbidden('Only a resident, or the guardian of a resident under 14, can give or withdraw consent.');
+async function assertMayDecideFor(db: Executor, actor: Actor, residentId: string): Promise<Standing> {
   const standing = await standingFor(db, actor, residentId);
-  if (standing === 'WARD_SELF') throw forbidden('A resident under 14 gives and withdraws consent through their guardian.');
-  if (standing === 'NONE') throw forbidden('You can give consent only for yourself or for a resident you are the guardian of.');
+  authorize(actor, 'grant', { type: 'Consent', attributes: { residentId, standing } });
   return standing;
 }
 
@@ -215,9 +205,9 @@ export function validateNewConsent(input: NewConsent, actor: Actor, now: Date): 
 // Writes
 
 /** Grants a new consent (version 1), for the actor or a ward the actor is guardian of. */
-export async function grantConsent(db: Database, actor: Actor | null, input: NewConsent, now = new Date()): Promise<ConsentRecord> {
+export async function grantConsent(db: Database, actor: Actor | null, input: NewConsent, now = new Date(), audit?: WriteAudit): Promise<ConsentRecord> {
   if (!actor) throw unauthenticated();
-  if (actor.role !== 'resident' || !actor.residentId) throw forbidden('Only a resident, or the guardian of a resident under 14, can give or withdraw consent.');
+  authorize(actor, 'grant', 'Consent');
   const valid = validateNewConsent(input, actor, now);
   return db.transaction(async (tx) => {
     const standing = await assertMayDecideFor(tx, actor, valid.residentId);
@@ -234,6 +224,7 @@ export async function grantConsent(db: Database, actor: Actor | null, input: New
         recordedAt: now,
       })
       .returning();
+    await auditWrite(tx, audit, actor, { residentId: valid.residentId, operation: 'grantConsent', at: now });
     return toConsentRecord(row!);
   });
 }
@@ -243,9 +234,9 @@ export async function grantConsent(db: Database, actor: Actor | null, input: New
  * transaction. Revoking an already revoked consent is idempotent: it returns the current (revoked)
  * state and writes nothing. Someone else's consent is "not found".
  */
-export async function revokeConsent(db: Database, actor: Actor | null, consentId: string, now = new Date()): Promise<ConsentRecord> {
+export async function revokeConsent(db: Database, actor: Actor | null, consentId: string, now = new Date(), audit?: WriteAudit): Promise<ConsentRecord> {
   if (!actor) throw unauthenticated();
-  if (actor.role !== 'resident' || !actor.residentId) throw forbidden('Only a resident, or the guardian of a resident under 14, can give or withdraw consent.');
+  authorize(actor, 'revoke', 'Consent');
   return db.transaction(async (tx) => {
     const [latest] = await tx
       .select()
@@ -256,7 +247,7 @@ export async function revokeConsent(db: Database, actor: Actor | null, consentId
       .for('update');
     const standing = latest ? await standingFor(tx, actor, latest.residentId) : 'NONE';
     if (!latest || standing === 'NONE') throw new InvalidInputError('No such consent.', { field: 'id' });
-    if (standing === 'WARD_SELF') throw forbidden('A resident under 14 gives and withdraws consent through their guardian.');
+    authorize(actor, 'revoke', { type: 'Consent', attributes: { residentId: latest.residentId, standing } });
     if (latest.status === 'REVOKED') return toConsentRecord(latest);
     const { id: _id, version, recordedAt: _at, recordedBy: _by, guardianId: _guardian, status: _status, ...kept } = latest;
     void [_id, _at, _by, _guardian, _status];
@@ -273,6 +264,7 @@ export async function revokeConsent(db: Database, actor: Actor | null, consentId
       })
       .returning();
     await revokeGrants(tx, { consentId }, now);
+    await auditWrite(tx, audit, actor, { residentId: latest.residentId, operation: 'revokeConsent', at: now });
     return toConsentRecord(row!);
   });
 }
@@ -331,11 +323,19 @@ export function matchesRecipient(consent: Pick<ConsentRecord, 'recipient'>, who:
   }
 }
 
+/**
+ * The one definition of "this consent applies": in force, naming this recipient, and covering the
+ * purpose. Without a purpose a consent applies whatever its purposes (a DENY then closes, fail closed).
+ */
+export function consentApplies(consent: ConsentRecord, who: RecipientIdentity, purpose: PurposeOfUse | undefined, now: Date): boolean {
+  return isInForce(consent, now) && matchesRecipient(consent, who) && (purpose === undefined || consent.purposes.includes(purpose));
+}
+
 /** Categories that in-force DENY consents close to this recipient for this purpose (deny overrides permit). */
-export function deniedCategories(consents: readonly ConsentRecord[], who: RecipientIdentity, purpose: PurposeOfUse, now: Date): Set<DataCategory> {
+export function deniedCategories(consents: readonly ConsentRecord[], who: RecipientIdentity, purpose: PurposeOfUse | undefined, now: Date): Set<DataCategory> {
   const denied = new Set<DataCategory>();
   for (const consent of consents) {
-    if (consent.provision !== 'DENY' || !isInForce(consent, now) || !consent.purposes.includes(purpose) || !matchesRecipient(consent, who)) continue;
+    if (consent.provision !== 'DENY' || !consentApplies(consent, who, purpose, now)) continue;
     for (const category of consent.categories) denied.add(category);
   }
   return denied;

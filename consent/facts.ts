@@ -3,11 +3,11 @@
  * consent or grant therefore takes effect on the next request, on every gateway sharing the database.
  */
 import { and, eq, inArray } from 'drizzle-orm';
-import type { DataCategory, SensitivityLevel } from '../schema/classification.js';
+import type { SensitivityLevel } from '../schema/classification.js';
 import type { Actor, PurposeOfUse } from '../schema/context.js';
-import { activeConsentsFor, matchesRecipient } from './consents.js';
+import { activeConsentsFor, deniedCategories } from './consents.js';
 import { checkGrant, type Executor, type GrantProblem } from './grants.js';
-import type { DecisionFacts } from './policy.js';
+import { factsNeededBy, ownResidentIdOf, type DecisionFacts } from './policy.js';
 import { careRelationships, guardianships } from './tables.js';
 
 export interface FactsRequest {
@@ -35,33 +35,30 @@ export async function gatherFacts(db: Executor, request: FactsRequest): Promise<
   if (request.breakGlassReason) facts.breakGlassReason = request.breakGlassReason;
   if (!actor) return { ok: true, facts };
 
-  if (actor.role === 'resident') {
-    facts.relationship.self = actor.residentId === residentId;
-    if (!facts.relationship.self && actor.residentId) {
+  const needed = factsNeededBy(actor);
+  const self = ownResidentIdOf(actor);
+  if (needed.residentRelationship && self) {
+    facts.relationship.self = self === residentId;
+    if (!facts.relationship.self) {
       const rows = await db
         .select({ residentId: guardianships.residentId })
         .from(guardianships)
-        .where(and(eq(guardianships.residentId, residentId), eq(guardianships.guardianId, actor.residentId)));
+        .where(and(eq(guardianships.residentId, residentId), eq(guardianships.guardianId, self)));
       facts.relationship.guardian = rows.length > 0;
     }
     return { ok: true, facts };
   }
 
-  if (actor.role === 'clinician' && actor.institutionId) {
+  if (needed.clinicalRelationship && actor.institutionId) {
     const [relationship] = await db
       .select({ since: careRelationships.since })
       .from(careRelationships)
       .where(and(eq(careRelationships.residentId, residentId), eq(careRelationships.institutionId, actor.institutionId)));
     facts.relationship.treatedAtActorInstitution = relationship !== undefined;
 
-    const recipient = { institutionId: actor.institutionId, practitionerId: actor.practitionerId };
-    const denied = new Set<DataCategory>();
-    for (const consent of await activeConsentsFor(db, residentId, now)) {
-      if (consent.provision !== 'DENY' || !matchesRecipient(consent, recipient)) continue;
-      if (request.purpose && !consent.purposes.includes(request.purpose)) continue;
-      for (const category of consent.categories) denied.add(category);
-    }
-    facts.deniedByConsent = [...denied];
+    // The same definition of "this consent applies" as access requests use (consents.ts).
+    const recipient = { institutionId: actor.institutionId, practitionerId: actor.practitionerId ?? null };
+    facts.deniedByConsent = [...deniedCategories(await activeConsentsFor(db, residentId, now), recipient, request.purpose, now)];
 
     // Break-glass needs no grant and consumes none; a grant sent along is ignored, not refused.
     if (request.grantToken && request.purpose !== 'ETREAT') {

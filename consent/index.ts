@@ -6,6 +6,7 @@ export * from './break-glass-reviews.js';
 export * from './grants.js';
 export * from './audit.js';
 export * from './policy.js';
+export * from './write-audit.js';
 export * from './facts.js';
 export * as consentTables from './tables.js';
 export { consentSubgraph, type ConsentSubgraphOptions } from './subgraph/index.js';

@@ -11,8 +11,10 @@ import { DATA_CATEGORIES, isDataCategory, type DataCategory, type SensitivityLev
 import type { Actor, PurposeOfUse } from '../schema/context.js';
 import { ERROR_CODES, InvalidInputError } from '../schema/errors.js';
 import type { Database } from '../subgraphs/runtime/database.js';
-import { activeConsentsFor, deniedCategories, matchesRecipient, residentsVisibleTo, standingFor, type ConsentRecord, type RecipientIdentity } from './consents.js';
+import { activeConsentsFor, consentApplies, deniedCategories, residentsVisibleTo, standingFor, type ConsentRecord, type RecipientIdentity } from './consents.js';
 import { grantTokenFor, issueGrant, revokeGrants, type Executor } from './grants.js';
+import { authorize, decidePlatform, forbiddenBy, type AccessRequestListScope, type AccessRequestParty } from './policy.js';
+import { auditWrite, type WriteAudit } from './write-audit.js';
 import { accessGrants, accessRequests, type AccessGrantRow, type AccessRequestRow } from './tables.js';
 
 export const ACCESS_REQUEST_STATUSES = ['PENDING', 'PARTIALLY_APPROVED', 'APPROVED', 'DENIED', 'EXPIRED'] as const;
@@ -67,10 +69,6 @@ export interface AccessRequestRecord {
   grantExpiresAt: Date | null;
   grantUsesRemaining: number | null;
   approvedByConsentId: string | null;
-}
-
-function forbidden(message: string): GraphQLError {
-  return new GraphQLError(message, { extensions: { code: ERROR_CODES.FORBIDDEN } });
 }
 
 function unauthenticated(): GraphQLError {
@@ -188,8 +186,7 @@ export function autoApprovingConsent(consents: readonly ConsentRecord[], request
       (c) =>
         c.provision === 'PERMIT' &&
         c.autoApprove &&
-        matchesRecipient(c, who) &&
-        c.purposes.includes(request.purpose) &&
+        consentApplies(c, who, request.purpose, now) &&
         request.categories.every((category) => c.categories.includes(category)),
     )
     .sort((a, b) => b.recordedAt.getTime() - a.recordedAt.getTime())[0];
@@ -200,9 +197,10 @@ const MINUTE = 60_000;
 /** Files a clinician's access request; auto-approves it (and issues the grant) when a consent says so. */
 export async function requestAccess(db: Database, secret: Uint8Array, actor: Actor | null, input: NewAccessRequest, now = new Date()): Promise<AccessRequestRecord> {
   if (!actor) throw unauthenticated();
-  if (actor.role !== 'clinician' || !actor.institutionId) throw forbidden('Only a clinician at an institution can request access to a resident’s data.');
+  authorize(actor, 'request', 'AccessRequest');
   const valid = validateNewAccessRequest(input);
   const institutionId = actor.institutionId;
+  if (!institutionId) throw new Error('the policy lets only a clinician at an institution request access');
   return db.transaction(async (tx) => {
     const id = `areq-${randomUUID()}`;
     const who: RecipientIdentity = { institutionId, practitionerId: actor.practitionerId ?? null };
@@ -257,25 +255,31 @@ export async function requestAccess(db: Database, secret: Uint8Array, actor: Act
 // ---------------------------------------------------------------------------------------------------
 // Deciding
 
-type Party = 'RESIDENT' | 'STEWARD';
+type Party = AccessRequestParty;
 
 /**
  * Loads a request for a decision by this actor, locked for the transaction. Anyone without a say in it
  * gets "not found"; a ward is told to ask their guardian; the requester cannot decide their own request.
  */
-async function lockForDecision(tx: Executor, actor: Actor | null, id: string): Promise<{ row: AccessRequestRow; party: Party; decidedBy: string }> {
+async function lockForDecision(
+  tx: Executor,
+  actor: Actor | null,
+  id: string,
+  action: 'approve' | 'deny',
+): Promise<{ row: AccessRequestRow; party: Party; decidedBy: string }> {
   if (!actor) throw unauthenticated();
   const [row] = await tx.select().from(accessRequests).where(eq(accessRequests.id, id)).limit(1).for('update');
   if (!row) throw notFound();
-  if (actor.role === 'steward') {
-    if (!row.includesLevel5) throw new InvalidInputError('This request does not include level-5 data: it needs no steward decision.', { field: 'id' });
-    return { row, party: 'STEWARD', decidedBy: actor.sub };
-  }
-  if (actor.role === 'clinician' && actor.sub === row.requesterSub) throw forbidden('A requester cannot decide their own access request.');
   const standing = await standingFor(tx, actor, row.residentId);
-  if (standing === 'NONE') throw notFound();
-  if (standing === 'WARD_SELF') throw forbidden('A resident under 14 decides access requests through their guardian.');
-  return { row, party: 'RESIDENT', decidedBy: actor.sub };
+  const decision = decidePlatform(actor, action, {
+    type: 'AccessRequest',
+    attributes: { residentId: row.residentId, requesterSub: row.requesterSub, includesLevel5: row.includesLevel5, standing },
+  });
+  // No part in the request at all looks exactly like a request that does not exist.
+  if (!decision.allowed) throw decision.byBaseline ? notFound() : forbiddenBy(decision.reason);
+  const party = decision.basis as Party;
+  if (party === 'STEWARD' && !row.includesLevel5) throw new InvalidInputError('This request does not include level-5 data: it needs no steward decision.', { field: 'id' });
+  return { row, party, decidedBy: actor.sub };
 }
 
 function assertOpen(row: AccessRequestRow, party: Party, now: Date): void {
@@ -291,9 +295,10 @@ function assertOpen(row: AccessRequestRow, party: Party, now: Date): void {
  * issues the grant, narrowed by the resident's DENY consents (nothing left: DENIED, 'blocked by
  * consent'); with one of two approvals the request is PARTIALLY_APPROVED.
  */
-export async function approveAccessRequest(db: Database, secret: Uint8Array, actor: Actor | null, id: string, now = new Date()): Promise<AccessRequestRecord> {
+export async function approveAccessRequest(db: Database, secret: Uint8Array, actor: Actor | null, id: string, now = new Date(), audit?: WriteAudit): Promise<AccessRequestRecord> {
   return db.transaction(async (tx) => {
-    const { row, party, decidedBy } = await lockForDecision(tx, actor, id);
+    const { row, party, decidedBy } = await lockForDecision(tx, actor, id, 'approve');
+    await auditWrite(tx, audit, actor!, { residentId: row.residentId, operation: 'approveAccessRequest', at: now });
     assertOpen(row, party, now);
     const decision =
       party === 'RESIDENT'
@@ -341,13 +346,14 @@ export async function approveAccessRequest(db: Database, secret: Uint8Array, act
  * Records a denial: the request becomes DENIED. Denying an already approved request withdraws it:
  * its grant is revoked in the same transaction (withdrawing is as easy as granting).
  */
-export async function denyAccessRequest(db: Database, actor: Actor | null, id: string, reason?: string | null, now = new Date()): Promise<AccessRequestRecord> {
+export async function denyAccessRequest(db: Database, actor: Actor | null, id: string, reason?: string | null, now = new Date(), audit?: WriteAudit): Promise<AccessRequestRecord> {
   const denialReason = reason?.trim() ? reason.trim() : null;
   if (denialReason && denialReason.length > REASON_MAX_LENGTH) throw new InvalidInputError(`reason is at most ${REASON_MAX_LENGTH} characters.`, { field: 'reason' });
   return db.transaction(async (tx) => {
-    const { row, party, decidedBy } = await lockForDecision(tx, actor, id);
+    const { row, party, decidedBy } = await lockForDecision(tx, actor, id, 'deny');
     const status = effectiveStatus(row, now);
     if (status !== 'APPROVED') assertOpen(row, party, now);
+    await auditWrite(tx, audit, actor!, { residentId: row.residentId, operation: 'denyAccessRequest', at: now });
     const decision =
       party === 'RESIDENT'
         ? { residentDecision: 'DENY', residentDecidedAt: now, residentDecidedBy: decidedBy }
@@ -384,17 +390,19 @@ function statusCondition(status: AccessRequestStatus, now: Date): SQL {
  */
 export async function listAccessRequests(db: Executor, secret: Uint8Array, actor: Actor | null, status?: AccessRequestStatus | null, now = new Date()): Promise<AccessRequestRecord[]> {
   if (!actor) throw unauthenticated();
+  // The rule that lets the actor list requests names which ones (its basis); without one there are none.
+  const listing = decidePlatform(actor, 'list', 'AccessRequest');
   let scope: SQL | undefined;
-  switch (actor.role) {
-    case 'resident': {
+  switch (listing.allowed ? (listing.basis as AccessRequestListScope) : undefined) {
+    case 'ABOUT_ME_AND_WARDS': {
       const residents = await residentsVisibleTo(db, actor);
       if (residents.length) scope = inArray(accessRequests.residentId, residents);
       break;
     }
-    case 'clinician':
+    case 'MY_REQUESTS':
       scope = eq(accessRequests.requesterSub, actor.sub);
       break;
-    case 'steward':
+    case 'STEWARD_QUEUE':
       scope = and(
         eq(accessRequests.includesLevel5, true),
         or(and(isNull(accessRequests.stewardDecision), inArray(accessRequests.status, ['PENDING', 'PARTIALLY_APPROVED'])), eq(accessRequests.stewardSub, actor.sub)),

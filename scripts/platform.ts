@@ -85,7 +85,7 @@ export async function startPlatform(config: PlatformConfig, options: StartOption
     // Other gateways' shredding evicts keys here at once on PostgreSQL (PGlite is one process).
     const shredSubscription = config.databaseUrl ? await subscribeToShredding(config.databaseUrl, keyring) : undefined;
 
-    for (const subgraph of servedSubgraphs(grantSecret, auditKeys(auditKey).verifier)) {
+    for (const subgraph of servedSubgraphs(grantSecret, auditKeys(auditKey))) {
       started.push(
         await startSubgraph(subgraph.definition, {
           database: database.db,

@@ -84,8 +84,9 @@ async function run(): Promise<RunningHttpService | undefined> {
       logger,
     });
   }
-  const auditVerifier = auditKeys(await loadOrCreateKeyPair(config.dataDir, 'audit-signing')).verifier;
-  const subgraphs = servedSubgraphs(loadOrCreateSecret(config.dataDir, 'grant-token'), auditVerifier);
+  // The consent service audits its own writes, so it signs with the audit key too.
+  const audit = auditKeys(await loadOrCreateKeyPair(config.dataDir, 'audit-signing'));
+  const subgraphs = servedSubgraphs(loadOrCreateSecret(config.dataDir, 'grant-token'), audit);
   const subgraph = subgraphs.find((s) => s.name === service);
   if (!subgraph) throw new Error(`Unknown service "${service}". Use keys, migrate, gateway or one of ${subgraphs.map((s) => s.name).join(', ')}.`);
   if (!config.databaseUrl) throw new Error('A single subgraph service needs DATABASE_URL (PostgreSQL).');

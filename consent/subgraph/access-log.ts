@@ -6,6 +6,7 @@
  * under CLINICAL), with the records written as its rows: no read ever lists a Mutation field.
  */
 import { isDataCategory } from '../../schema/classification.js';
+import { isInstitutionSystemRole } from '../policy.js';
 import type { AuditEntryRow } from '../tables.js';
 
 export type AccessKind = 'READ' | 'WRITE';
@@ -32,8 +33,19 @@ export function accessKindOf(row: AuditEntryRow): AccessKind {
   return writtenFields(row).length > 0 ? 'WRITE' : 'READ';
 }
 
-function who(row: AuditEntryRow): string {
-  if (row.actorRole === 'hospital_system' && row.institutionId) return row.institutionId;
+/** What a write by the trust core reads as (the subject of the sentence comes first). */
+const CONSENT_PLANE_WRITES: Readonly<Record<string, string>> = {
+  grantConsent: 'gave a consent',
+  revokeConsent: 'withdrew a consent',
+  approveAccessRequest: 'approved an access request',
+  denyAccessRequest: 'denied an access request',
+  reviewBreakGlass: 'reviewed an emergency access to your data',
+  registerResident: 'registered you',
+};
+
+function who(row: AuditEntryRow, viewerSub?: string): string {
+  if (viewerSub !== undefined && row.actorSub === viewerSub) return 'You';
+  if (isInstitutionSystemRole(row.actorRole) && row.institutionId) return row.institutionId;
   const role = row.actorRole.replace(/_/g, ' ');
   const article = /^[aeiou]/.test(role) ? 'An' : 'A';
   return row.institutionId ? `${article} ${role} of ${row.institutionId}` : `${article} ${role}`;
@@ -57,8 +69,11 @@ function writtenRecords(row: AuditEntryRow): string {
 }
 
 /** One sentence for the resident: who did what with their data. */
-export function accessSummaryOf(row: AuditEntryRow, startedCare: boolean): string {
+export function accessSummaryOf(row: AuditEntryRow, startedCare: boolean, viewerSub?: string): string {
   if (accessKindOf(row) === 'WRITE') {
+    const fields = [...new Set(writtenFields(row))];
+    const consentPlane = fields.length === 1 ? CONSENT_PLANE_WRITES[fields[0]!] : undefined;
+    if (consentPlane) return `${who(row, viewerSub)} ${consentPlane}`;
     return `${who(row)} recorded ${writtenRecords(row)}${startedCare ? ' and became one of your treating institutions' : ''}`;
   }
   const read = categoriesOf(row.fieldsByCategory);

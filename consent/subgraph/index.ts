@@ -4,19 +4,21 @@ import {
   AccessLogResolver,
   ActorResolver,
   createAuditChainResolver,
-  BreakGlassReviewResolver,
-  ConsentResolver,
+  createBreakGlassReviewResolver,
+  createConsentResolver,
   createAccessRequestResolver,
   ResidentConsentsResolver,
 } from './resolvers.js';
 import { Institution, Practitioner, Resident } from './types.js';
-import type { AuditVerifier } from '../audit.js';
+import type { AuditSigner, AuditVerifier } from '../audit.js';
 
 export interface ConsentSubgraphOptions {
   /** The platform secret grant tokens are derived from (the gateway checks tokens with the same secret's hashes). */
   grantSecret: Uint8Array;
   /** The gateway's public audit key(s), to check the audit chain's signed checkpoints. */
   auditVerifier: AuditVerifier;
+  /** The gateway's audit key: consent-plane writes append their audit entry in their own transaction. */
+  auditSigner: AuditSigner;
 }
 
 /** Builds the consent subgraph definition (name `consent`). */
@@ -25,10 +27,10 @@ export function consentSubgraph(options: ConsentSubgraphOptions): SubgraphDefini
     name: 'consent',
     resolvers: [
       ActorResolver,
-      ConsentResolver,
-      createAccessRequestResolver(options.grantSecret),
+      createConsentResolver(options.auditSigner),
+      createAccessRequestResolver(options.grantSecret, options.auditSigner),
       AccessLogResolver,
-      BreakGlassReviewResolver,
+      createBreakGlassReviewResolver(options.auditSigner),
       createAuditChainResolver(options.auditVerifier),
       ResidentConsentsResolver,
     ],

@@ -11,7 +11,9 @@ import { PURPOSES_OF_USE, type Actor as ActorClaims, type PurposeOfUse } from '.
 import { ERROR_CODES, InvalidInputError } from '../../schema/errors.js';
 import { boundedPageSize } from '../../subgraphs/runtime/row-filter.js';
 import type { SubgraphContext } from '../../subgraphs/runtime/server.js';
-import { auditEntriesForResident, verifyAuditChain, type AuditVerifier } from '../audit.js';
+import { auditEntriesForResident, verifyAuditChain, type AuditSigner, type AuditVerifier } from '../audit.js';
+import { authorize, ownResidentIdOf } from '../policy.js';
+import type { WriteAudit } from '../write-audit.js';
 import { listBreakGlassReviews, reviewBreakGlass, type BreakGlassDecision, type BreakGlassReviewRecord, type BreakGlassReviewStatus } from '../break-glass-reviews.js';
 import { currentConsents, grantConsent, residentsVisibleTo, revokeConsent, standingFor, toFhirBundle, type ConsentRecord, type FhirBundle } from '../consents.js';
 import { approveAccessRequest, denyAccessRequest, listAccessRequests, requestAccess, type AccessRequestRecord, type AccessRequestStatus } from '../requests.js';
@@ -40,8 +42,9 @@ function signedIn(context: SubgraphContext): ActorClaims {
   return actor;
 }
 
-function forbidden(message: string): GraphQLError {
-  return new GraphQLError(message, { extensions: { code: ERROR_CODES.FORBIDDEN } });
+/** Each write audits itself in its own transaction, under the gateway's request id. */
+function writeAudit(signer: AuditSigner, context: SubgraphContext): WriteAudit {
+  return { signer, requestId: context.request.requestId };
 }
 
 function toConsent(record: ConsentRecord): Consent {
@@ -93,12 +96,12 @@ function toAccessRequest(record: AccessRequestRecord): AccessRequest {
   };
 }
 
-function toAccessLogEntry(row: AuditEntryRow, startedCare: boolean): AccessLogEntry {
+function toAccessLogEntry(row: AuditEntryRow, startedCare: boolean, viewerSub: string): AccessLogEntry {
   const categoriesOf = (byCategory: Record<string, string[]>) => Object.keys(byCategory).filter(isDataCategory).sort() as DataCategory[];
   return {
     id: row.id,
     kind: accessKindOf(row),
-    summary: accessSummaryOf(row, startedCare),
+    summary: accessSummaryOf(row, startedCare, viewerSub),
     startedCare,
     at: row.at,
     actorRole: row.actorRole,
@@ -157,8 +160,10 @@ export class ActorResolver {
   }
 }
 
+/** Consent resolvers audit the writes with the gateway's audit key, hence a factory. */
+export function createConsentResolver(auditSigner: AuditSigner) {
 @Resolver(() => Consent)
-export class ConsentResolver {
+class ConsentResolver {
   @Query(() => [Consent], { description: 'Resident: the current state of your consents and your wards’ (newest change first).' })
   async myConsents(@Ctx() context: SubgraphContext): Promise<Consent[]> {
     return (await visibleConsents(context)).map(toConsent);
@@ -171,13 +176,15 @@ export class ConsentResolver {
 
   @Mutation(() => Consent, { description: 'Gives a consent (for yourself, or for a ward as their guardian).' })
   async grantConsent(@Arg('input', () => ConsentInput) input: ConsentInput, @Ctx() context: SubgraphContext): Promise<Consent> {
-    return toConsent(await grantConsent(context.db, signedIn(context), input));
+    return toConsent(await grantConsent(context.db, signedIn(context), input, new Date(), writeAudit(auditSigner, context)));
   }
 
   @Mutation(() => Consent, { description: 'Withdraws a consent (a new, REVOKED version) and every grant it pre-approved. Idempotent.' })
   async revokeConsent(@Arg('id', () => ID) id: string, @Ctx() context: SubgraphContext): Promise<Consent> {
-    return toConsent(await revokeConsent(context.db, signedIn(context), id));
+    return toConsent(await revokeConsent(context.db, signedIn(context), id, new Date(), writeAudit(auditSigner, context)));
   }
+}
+return ConsentResolver;
 }
 
 async function visibleConsents(context: SubgraphContext): Promise<ConsentRecord[]> {
@@ -197,7 +204,7 @@ export class ResidentConsentsResolver {
 }
 
 /** Access-request resolvers need the grant secret (tokens are derived from it), hence a factory. */
-export function createAccessRequestResolver(grantSecret: Uint8Array) {
+export function createAccessRequestResolver(grantSecret: Uint8Array, auditSigner: AuditSigner) {
   @Resolver(() => AccessRequest)
   class AccessRequestResolver {
     @Query(() => [AccessRequest], { description: 'Resident: requests about you and your wards; clinician: yours; steward: level-5 requests for you.' })
@@ -215,7 +222,7 @@ export function createAccessRequestResolver(grantSecret: Uint8Array) {
 
     @Mutation(() => AccessRequest, { description: 'Resident or guardian (and a steward for level 5): approves a request.' })
     async approveAccessRequest(@Arg('id', () => ID) id: string, @Ctx() context: SubgraphContext): Promise<AccessRequest> {
-      return toAccessRequest(await approveAccessRequest(context.db, grantSecret, signedIn(context), id));
+      return toAccessRequest(await approveAccessRequest(context.db, grantSecret, signedIn(context), id, new Date(), writeAudit(auditSigner, context)));
     }
 
     @Mutation(() => AccessRequest, { description: 'Resident or guardian (or a steward for level 5): denies a request, or withdraws an approval.' })
@@ -225,7 +232,7 @@ export function createAccessRequestResolver(grantSecret: Uint8Array) {
       @Arg('reason', () => String, { nullable: true }) reason: string | null | undefined,
       @Arg('id', () => ID) id: string,
     ): Promise<AccessRequest> {
-      return toAccessRequest(await denyAccessRequest(context.db, signedIn(context), id, reason));
+      return toAccessRequest(await denyAccessRequest(context.db, signedIn(context), id, reason, new Date(), writeAudit(auditSigner, context)));
     }
   }
   return AccessRequestResolver;
@@ -240,20 +247,24 @@ export class AccessLogResolver {
     @Arg('first', () => Int, { nullable: true }) first?: number | null,
   ): Promise<AccessLogConnection> {
     const actor = signedIn(context);
-    if (actor.role !== 'resident' || !actor.residentId) throw forbidden('Only a resident has an access log.');
+    const residentId = ownResidentIdOf(actor);
+    authorize(actor, 'read', { type: 'AccessLog', attributes: residentId ? { residentId } : {} });
+    if (!residentId) throw new Error('the policy opens an access log only to its resident');
     const pageSize = boundedPageSize(first);
     const beforeSeq = after ? decodeLogCursor(after) : undefined;
-    const rows = await auditEntriesForResident(context.db, actor.residentId, beforeSeq === undefined ? { first: pageSize + 1 } : { first: pageSize + 1, beforeSeq });
+    const rows = await auditEntriesForResident(context.db, residentId, beforeSeq === undefined ? { first: pageSize + 1 } : { first: pageSize + 1, beforeSeq });
     const page = rows.slice(0, pageSize);
     // One query for the page: which of its feed writes started a care relationship.
-    const startedCare = await requestsThatStartedCare(context.db, actor.residentId, page.filter((row) => accessKindOf(row) === 'WRITE').map((row) => row.requestId));
-    const edges = page.map((row) => ({ cursor: encodeLogCursor(row.seq), node: toAccessLogEntry(row, startedCare.has(row.requestId) && accessKindOf(row) === 'WRITE') }));
+    const startedCare = await requestsThatStartedCare(context.db, residentId, page.filter((row) => accessKindOf(row) === 'WRITE').map((row) => row.requestId));
+    const edges = page.map((row) => ({ cursor: encodeLogCursor(row.seq), node: toAccessLogEntry(row, startedCare.has(row.requestId) && accessKindOf(row) === 'WRITE', actor.sub) }));
     return { edges, pageInfo: { hasNextPage: rows.length > pageSize, endCursor: edges.at(-1)?.cursor ?? null } };
   }
 }
 
+/** Break-glass review resolvers audit the review with the gateway's audit key, hence a factory. */
+export function createBreakGlassReviewResolver(auditSigner: AuditSigner) {
 @Resolver(() => BreakGlassReview)
-export class BreakGlassReviewResolver {
+class BreakGlassReviewResolver {
   @Query(() => [BreakGlassReview], { description: 'Steward: break-glass accesses to review, newest first.' })
   async breakGlassReviews(
     @Ctx() context: SubgraphContext,
@@ -269,8 +280,10 @@ export class BreakGlassReviewResolver {
     @Arg('decision', () => BreakGlassDecisionEnum) decision: BreakGlassDecision,
     @Arg('id', () => ID) id: string,
   ): Promise<BreakGlassReview> {
-    return toBreakGlassReview(await reviewBreakGlass(context.db, signedIn(context), id, decision, comment));
+    return toBreakGlassReview(await reviewBreakGlass(context.db, signedIn(context), id, decision, comment, new Date(), writeAudit(auditSigner, context)));
   }
+}
+return BreakGlassReviewResolver;
 }
 
 /** The audit-chain query, checking the signed checkpoints with the gateway's public audit key. */
@@ -287,8 +300,7 @@ export function createAuditChainResolver(verifier: AuditVerifier) {
       @Arg('knownEntries', () => Float, { nullable: true }) knownEntries?: number,
       @Arg('knownLastHash', () => String, { nullable: true }) knownLastHash?: string,
     ): Promise<AuditChainReport> {
-      const actor = signedIn(context);
-      if (actor.role !== 'auditor' && actor.role !== 'steward') throw forbidden('Only an auditor or a steward can verify the audit chain.');
+      authorize(signedIn(context), 'verify', 'AuditChain');
       const anchor = knownEntries !== undefined && knownEntries !== null && knownLastHash ? { entries: knownEntries, lastHash: knownLastHash } : undefined;
       const report = await verifyAuditChain(context.db, { verifier, ...(anchor ? { anchor } : {}) });
       if (report.valid) return { valid: true, entries: report.entries, brokenAtSeq: null, brokenAtPosition: null, problem: null, lastHash: report.lastHash };

@@ -5,6 +5,7 @@
  */
 import { GraphQLError } from 'graphql';
 import { createRemoteJWKSet, jwtVerify, type CryptoKey, type JWTPayload, type JWTVerifyGetKey } from 'jose';
+import { missingClaimOf } from '../../consent/index.js';
 import { isRole, type Actor } from '../../schema/context.js';
 import { ERROR_CODES } from '../../schema/errors.js';
 
@@ -49,10 +50,8 @@ export function actorFromClaims(payload: JWTPayload): Actor {
   if (residentId) actor.residentId = residentId;
   if (institutionId) actor.institutionId = institutionId;
   if (practitionerId) actor.practitionerId = practitionerId;
-  if (role === 'resident' && !actor.residentId) throw unauthenticated('A resident token needs resident_id.');
-  if ((role === 'clinician' || role === 'hospital_system') && !actor.institutionId) {
-    throw unauthenticated(`A ${role} token needs institution_id.`);
-  }
+  const missing = missingClaimOf(actor);
+  if (missing) throw unauthenticated(`A ${role} token needs ${missing}.`);
   return actor;
 }
 

@@ -7,6 +7,7 @@
  * record's position and the rule.
  */
 import { GraphQLError } from 'graphql';
+import { feedInstitutionOf } from '../../consent/index.js';
 import type { Actor } from '../../schema/context.js';
 import { sensitivityOfDepartment } from '../../schema/sensitivity.js';
 import { ERROR_CODES } from '../../schema/errors.js';
@@ -64,7 +65,7 @@ function badInput(message: string, extensions: Record<string, unknown> = {}): Gr
 export async function checkFeedReferences(analysis: OperationAnalysis, actor: Actor | null, requestId: string, lookup: ReferenceLookup): Promise<void> {
   const calls = feedCallsOf(analysis);
   if (calls.length === 0) return;
-  if (actor?.role !== 'hospital_system' || !actor.institutionId) {
+  if (!actor || !feedInstitutionOf(actor)) {
     throw new GraphQLError('Only a hospital system can push feed records.', { extensions: { code: ERROR_CODES.FORBIDDEN, http: { status: 403 } } });
   }
   // Alone, a batch's outcome is its operation's: a committed batch always returns its ids and is audited.

@@ -10,6 +10,7 @@ import {
   decideField,
   defineAbilityFor,
   gatherFacts,
+  ownResidentIdOf,
   type DecisionFacts,
   type FieldAbility,
   type FieldDecision,
@@ -25,7 +26,7 @@ import type { CoordinateDecider } from './filter-operation.js';
 /** Root fields that read one resident's data, and how each names the resident. */
 const SUBJECT_ROOTS: Readonly<Record<string, (args: Record<string, unknown>, actor: Actor | null) => string | undefined>> = {
   resident: (args) => (typeof args['id'] === 'string' ? args['id'] : undefined),
-  myArchive: (_args, actor) => (actor?.role === 'resident' ? actor.residentId : undefined),
+  myArchive: (_args, actor) => ownResidentIdOf(actor),
 };
 
 export interface SubjectDecision {

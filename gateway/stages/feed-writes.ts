@@ -7,7 +7,7 @@
  * institution treats each resident written for (a care relationship with its provenance) and each of
  * those residents' access logs gets one entry for the write, both in one transaction.
  */
-import { appendAuditEntries, recordCareRelationships, type AuditEvent, type AuditSigner, type Executor, type FedCareRelationship } from '../../consent/index.js';
+import { appendAuditEntries, feedInstitutionOf, recordCareRelationships, type AuditEvent, type AuditSigner, type Executor, type FedCareRelationship } from '../../consent/index.js';
 import type { DataCategory } from '../../schema/classification.js';
 import type { Database } from '../../subgraphs/runtime/database.js';
 import type { GatewayRequestContext } from '../request-context.js';
@@ -74,7 +74,7 @@ export function residentFieldOf(write: FeedWrite): string {
  */
 export async function recordFeedWrites(db: Database, context: GatewayRequestContext, data: Record<string, unknown> | null, signer: AuditSigner): Promise<void> {
   // The institution comes from the sender's token only, never from the records it sent.
-  const institutionId = context.actor?.role === 'hospital_system' ? context.actor.institutionId : undefined;
+  const institutionId = feedInstitutionOf(context.actor);
   if (!institutionId || !context.analysis || !data) return;
   const at = new Date();
   const byResident = new Map<string, { event: AuditEvent; care: FedCareRelationship & { recordIds: string[] } }>();

@@ -3,6 +3,7 @@
  * their own (PATRQT implied). Break-glass (ETREAT) needs a reason.
  */
 import { GraphQLError } from 'graphql';
+import { ownResidentIdOf } from '../../consent/index.js';
 import type { Actor, PurposeOfUse } from '../../schema/context.js';
 import { ERROR_CODES } from '../../schema/errors.js';
 import { isSafeText } from '../../subgraphs/runtime/input-hygiene.js';
@@ -17,7 +18,8 @@ export function resolvePurpose(
   readsResidentData: boolean,
 ): PurposeOfUse | undefined {
   if (!readsResidentData || !actor) return declared;
-  if (actor.role === 'resident') return declared ?? 'PATRQT';
+  // A resident reading as themself reads their own (or a ward's) record: PATRQT is implied.
+  if (ownResidentIdOf(actor)) return declared ?? 'PATRQT';
   if (!declared) {
     throw new GraphQLError('Reading personal data needs a purpose of use: set the X-Purpose-Of-Use header (e.g. TREAT).', {
       extensions: { code: ERROR_CODES.PURPOSE_REQUIRED },

@@ -1,9 +1,9 @@
+import { authorizeFeedWrite } from '../../consent/policy.js';
 import { randomUUID } from 'node:crypto';
 import { and, desc, eq, type SQL } from 'drizzle-orm';
-import { GraphQLError } from 'graphql';
 import { Arg, Ctx, Directive, Field, FieldResolver, Float, ID, InputType, Int, Mutation, Resolver, Root } from 'type-graphql';
 import { classified } from '../../schema/classification.js';
-import { ERROR_CODES, InvalidInputError } from '../../schema/errors.js';
+import { InvalidInputError } from '../../schema/errors.js';
 import { recordSensitivity } from '../../schema/sensitivity.js';
 import { LocalDate } from '../../schema/scalars.js';
 import { boundedPageSize, residentRowFilter } from '../runtime/row-filter.js';
@@ -154,14 +154,10 @@ export class ArchiveFeedResolver {
     @Arg('input', () => [FollowUpInput]) input: FollowUpInput[],
     @Ctx() context: SubgraphContext,
   ): Promise<string[]> {
-    const actor = context.request.actor;
-    if (actor?.role !== 'hospital_system' || !actor.institutionId) {
-      throw new GraphQLError('Only a hospital system can push follow-up visits.', { extensions: { code: ERROR_CODES.FORBIDDEN } });
-    }
+    const institutionId = authorizeFeedWrite(context.request.actor);
     if (input.length === 0 || input.length > 500) throw new InvalidInputError('Push between 1 and 500 follow-up visits at a time.', { field: 'input' });
     const today = todayInChina();
     input.forEach((visit, index) => validateFollowUp(visit, index, today));
-    const institutionId = actor.institutionId;
     const rows = input.map((visit) => ({
       id: `fu-${randomUUID()}`,
       residentId: visit.residentId,

@@ -1,10 +1,10 @@
+import { authorizeFeedWrite, feedInstitutionOf } from '../../consent/policy.js';
 import { randomUUID } from 'node:crypto';
 import { and, asc, desc, eq, inArray, lt, type SQL } from 'drizzle-orm';
-import { GraphQLError } from 'graphql';
 import { Arg, Ctx, Directive, Field, FieldResolver, ID, InputType, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { classified } from '../../schema/classification.js';
 import { assertKnownCode } from '../../schema/codes.js';
-import { ERROR_CODES, InvalidInputError } from '../../schema/errors.js';
+import { InvalidInputError } from '../../schema/errors.js';
 import { looksLikeFieldCiphertext } from '../../schema/protected-value.js';
 import { recordSensitivity } from '../../schema/sensitivity.js';
 import { lookupIds } from '../runtime/reference-lookup.js';
@@ -213,14 +213,14 @@ export class ClinicalFeedResolver {
   })
   @Directive('@inaccessible')
   async ownEncounterResidentIds(@Arg('ids', () => [ID]) ids: string[], @Ctx() context: SubgraphContext): Promise<Array<string | null>> {
-    const actor = context.request.actor;
+    const institutionId = feedInstitutionOf(context.request.actor);
     const distinct = lookupIds(ids);
     // Only the sender's own encounters are ever confirmed: another institution's look exactly like unknown ones.
-    if (actor?.role !== 'hospital_system' || !actor.institutionId || distinct.length === 0) return ids.map(() => null);
+    if (!institutionId || distinct.length === 0) return ids.map(() => null);
     const rows = await context.db
       .select({ id: encounters.id, residentId: encounters.residentId })
       .from(encounters)
-      .where(and(eq(encounters.institutionId, actor.institutionId), inArray(encounters.id, distinct)));
+      .where(and(eq(encounters.institutionId, institutionId), inArray(encounters.id, distinct)));
     const residentOf = new Map(rows.map((row) => [row.id, row.residentId]));
     return ids.map((id) => residentOf.get(id) ?? null);
   }
@@ -230,13 +230,9 @@ export class ClinicalFeedResolver {
     @Arg('input', () => [EncounterInput]) input: EncounterInput[],
     @Ctx() context: SubgraphContext,
   ): Promise<string[]> {
-    const actor = context.request.actor;
-    if (actor?.role !== 'hospital_system' || !actor.institutionId) {
-      throw new GraphQLError('Only a hospital system can push encounters.', { extensions: { code: ERROR_CODES.FORBIDDEN } });
-    }
+    const institutionId = authorizeFeedWrite(context.request.actor);
     if (input.length === 0 || input.length > 500) throw new InvalidInputError('Push between 1 and 500 encounters at a time.', { field: 'input' });
     input.forEach(validateEncounter);
-    const institutionId = actor.institutionId;
     return context.db.transaction(async (tx) => {
       const ids: string[] = [];
       for (const item of input) {

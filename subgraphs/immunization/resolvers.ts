@@ -1,10 +1,10 @@
+import { authorizeFeedWrite } from '../../consent/policy.js';
 import { randomUUID } from 'node:crypto';
 import { and, desc, lt } from 'drizzle-orm';
-import { GraphQLError } from 'graphql';
 import { Arg, Ctx, Directive, Field, FieldResolver, ID, InputType, Int, Mutation, Resolver, Root } from 'type-graphql';
 import { classified } from '../../schema/classification.js';
 import { assertKnownCode, NIP_VACCINE } from '../../schema/codes.js';
-import { ERROR_CODES, InvalidInputError } from '../../schema/errors.js';
+import { InvalidInputError } from '../../schema/errors.js';
 import { recordSensitivity } from '../../schema/sensitivity.js';
 import { LocalDate } from '../../schema/scalars.js';
 import { boundedPageSize, residentRowFilter } from '../runtime/row-filter.js';
@@ -72,14 +72,10 @@ export class ImmunizationFeedResolver {
     @Arg('input', () => [ImmunizationInput]) input: ImmunizationInput[],
     @Ctx() context: SubgraphContext,
   ): Promise<string[]> {
-    const actor = context.request.actor;
-    if (actor?.role !== 'hospital_system' || !actor.institutionId) {
-      throw new GraphQLError('Only a hospital system can push immunisation records.', { extensions: { code: ERROR_CODES.FORBIDDEN } });
-    }
+    const institutionId = authorizeFeedWrite(context.request.actor);
     if (input.length === 0 || input.length > 500) throw new InvalidInputError('Push between 1 and 500 immunisation records at a time.', { field: 'input' });
     const today = todayInChina();
     input.forEach((dose, index) => validateImmunization(dose, index, today));
-    const institutionId = actor.institutionId;
     const rows = input.map((dose) => ({
       id: `imm-${randomUUID()}`,
       residentId: dose.residentId,

@@ -1,3 +1,4 @@
+import { authorize, feedInstitutionOf, isAllowed, ownResidentIdOf } from '../../consent/policy.js';
 import { eq, inArray } from 'drizzle-orm';
 import { GraphQLError } from 'graphql';
 import { Arg, Ctx, Directive, ID, Mutation, Query, Resolver } from 'type-graphql';
@@ -63,7 +64,7 @@ export class ResidentResolver {
   @Directive('@inaccessible')
   async residentIdByIdCardIndex(@Arg('index', () => String) index: string, @Ctx() context: SubgraphContext): Promise<string | null> {
     // Only the gateway can reach this (it is @inaccessible), on behalf of a clinician it authenticated.
-    if (context.request.actor?.role !== 'clinician') return null;
+    if (!isAllowed(context.request.actor, 'lookup', 'ResidentIndex')) return null;
     const [row] = await context.db.select({ id: residents.id }).from(residents).where(eq(residents.idCardIndex, index));
     return row?.id ?? null;
   }
@@ -74,7 +75,7 @@ export class ResidentResolver {
   @Directive('@inaccessible')
   async knownResidentIds(@Arg('ids', () => [ID]) ids: string[], @Ctx() context: SubgraphContext): Promise<string[]> {
     // A feed may only write for residents the platform knows, so its sender learns which ids exist, and nobody else.
-    if (context.request.actor?.role !== 'hospital_system') return [];
+    if (!feedInstitutionOf(context.request.actor)) return [];
     const distinct = lookupIds(ids);
     if (distinct.length === 0) return [];
     const rows = await context.db.select({ id: residents.id }).from(residents).where(inArray(residents.id, distinct));
@@ -83,7 +84,7 @@ export class ResidentResolver {
 
   @Query(() => Resident, { nullable: true, description: "The calling resident's own whole record." })
   async myArchive(@Ctx() context: SubgraphContext): Promise<Resident | null> {
-    const self = context.request.actor?.role === 'resident' ? context.request.actor.residentId : undefined;
+    const self = ownResidentIdOf(context.request.actor);
     if (!self) return null;
     return (await loadResidents(context, [self])).get(self) ?? null;
   }
@@ -92,9 +93,9 @@ export class ResidentResolver {
     description: 'Registers a resident (HIS feed). The gateway validates the ID-card number and sex and encrypts the identifying fields.',
   })
   async registerResident(@Arg('input', () => ResidentInput) input: ResidentInput, @Ctx() context: SubgraphContext): Promise<Resident> {
-    if (context.request.actor?.role !== 'hospital_system') {
-      throw new GraphQLError('Only a hospital system can register residents.', { extensions: { code: ERROR_CODES.FORBIDDEN } });
-    }
+    const actor = context.request.actor;
+    if (!actor) throw new GraphQLError('Only a hospital system can register residents.', { extensions: { code: ERROR_CODES.FORBIDDEN } });
+    authorize(actor, 'register', 'Resident');
     // Plaintext identifiers are refused here: only the gateway's protected form is ever stored.
     const protectedFields = [input.name, input.idCardNumber, input.phone, input.address].filter((v) => v !== undefined && v !== null);
     const birthDate = input.birthDate ?? '';

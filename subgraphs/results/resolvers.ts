@@ -1,9 +1,9 @@
+import { authorizeFeedWrite } from '../../consent/policy.js';
 import { randomUUID } from 'node:crypto';
 import { and, asc, desc, eq, getTableColumns, inArray, lt, type SQL } from 'drizzle-orm';
-import { GraphQLError } from 'graphql';
 import { Arg, Ctx, Directive, Field, FieldResolver, ID, InputType, Int, Mutation, Resolver, Root } from 'type-graphql';
 import { assertKnownCode, LOINC } from '../../schema/codes.js';
-import { ERROR_CODES, InvalidInputError } from '../../schema/errors.js';
+import { InvalidInputError } from '../../schema/errors.js';
 import { classified } from '../../schema/classification.js';
 import { labTestCodes, recordSensitivity } from '../../schema/sensitivity.js';
 import { boundedPageSize, residentRowFilter } from '../runtime/row-filter.js';
@@ -164,14 +164,10 @@ export class ResultsFeedResolver {
     @Arg('input', () => [LabReportInput]) input: LabReportInput[],
     @Ctx() context: SubgraphContext,
   ): Promise<string[]> {
-    const actor = context.request.actor;
-    if (actor?.role !== 'hospital_system' || !actor.institutionId) {
-      throw new GraphQLError('Only a hospital system can push lab reports.', { extensions: { code: ERROR_CODES.FORBIDDEN } });
-    }
+    const institutionId = authorizeFeedWrite(context.request.actor);
     if (input.length === 0 || input.length > 200) throw new InvalidInputError('Push between 1 and 200 lab reports at a time.', { field: 'input' });
     const now = Date.now();
     input.forEach((report, index) => validateLabReport(report, index, now));
-    const institutionId = actor.institutionId;
     const reportRows: Array<typeof labReports.$inferInsert> = [];
     const itemRows: Array<typeof labItems.$inferInsert> = [];
     for (const report of input) {

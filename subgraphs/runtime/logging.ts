@@ -9,6 +9,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import type { ApolloServerPlugin, BaseContext } from '@apollo/server';
 import type { GraphQLFormattedError } from 'graphql';
 import { pino, type DestinationStream, type Logger } from 'pino';
+import { ownResidentIdOf } from '../../consent/policy.js';
 import type { Actor } from '../../schema/context.js';
 import { isExpectedErrorCode } from './errors.js';
 
@@ -61,7 +62,7 @@ export function annotateActor(actor: Actor | null | undefined): void {
   if (!record || !actor) return;
   record.actorRole = actor.role;
   // A resident has no institution; their sub and resident id are pseudonymous identifiers and stay out.
-  if (actor.role !== 'resident' && actor.institutionId) record.institutionId = actor.institutionId;
+  if (!ownResidentIdOf(actor) && actor.institutionId) record.institutionId = actor.institutionId;
 }
 
 /** Adds fields to the current request's line. */
