@@ -5,10 +5,11 @@ export {
   keyPairFromJwk,
   loadOrCreateKeyPair,
   loadOrCreateSecret,
-  publishGrantSecret,
+  publishConsentKeys,
   publishPublicKeys,
-  readGrantSecret,
+  readKeyPair,
   readPublishedKey,
+  readSecret,
   type KeyPurpose,
   type SigningKeyPair,
 } from './keys.js';

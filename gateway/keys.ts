@@ -5,7 +5,7 @@
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { KeyObject, randomBytes } from 'node:crypto';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { exportJWK, generateKeyPair, importJWK, type CryptoKey, type JWK } from 'jose';
 import type { AuditSigner, AuditVerifier } from '../consent/index.js';
 
@@ -102,14 +102,31 @@ export async function readPublishedKey(directory: string, purpose: PublishedKey)
   return { kid: jwk.kid ?? 'unnamed', publicKey: (await importJWK({ ...jwk, alg: 'EdDSA' }, 'EdDSA')) as CryptoKey };
 }
 
-/** Copies the grant-token secret to `file` for the consent service, which issues grant tokens. */
-export function publishGrantSecret(dataDir: string, file: string): void {
-  mkdirSync(dirname(file), { recursive: true });
-  writeFileSync(file, Buffer.from(loadOrCreateSecret(dataDir, 'grant-token')).toString('base64'), { mode: 0o600 });
+/**
+ * Copies what the consent service holds (the trust core's own subgraph: it issues grant tokens and
+ * audits its writes) into `<directory>/keys`: the grant-token secret and the audit signing key, nothing
+ * else (no KEK, blind-index key, issuer or context-signing key).
+ */
+export async function publishConsentKeys(dataDir: string, directory: string): Promise<void> {
+  const target = join(directory, 'keys');
+  mkdirSync(target, { recursive: true, mode: 0o700 });
+  await loadOrCreateKeyPair(dataDir, 'audit-signing');
+  loadOrCreateSecret(dataDir, 'grant-token');
+  for (const file of ['audit-signing.jwk.json', 'grant-token.secret']) {
+    writeFileSync(join(target, file), readFileSync(join(dataDir, 'keys', file)), { mode: 0o600 });
+  }
 }
 
-/** Reads a published grant-token secret; never creates one. */
-export function readGrantSecret(file: string): Uint8Array {
-  if (!existsSync(file)) throw new Error(`no grant-token secret at ${file}: run the keys service first`);
+/** Reads a key pair from `<dataDir>/keys` that another process created; never creates one. */
+export async function readKeyPair(dataDir: string, purpose: KeyPurpose): Promise<SigningKeyPair> {
+  const file = join(dataDir, 'keys', `${purpose}.jwk.json`);
+  if (!existsSync(file)) throw new Error(`no ${purpose} key at ${file}: run the keys service first`);
+  return keyPairFromJwk(JSON.parse(readFileSync(file, 'utf8')) as JWK);
+}
+
+/** Reads a secret from `<dataDir>/keys` that another process created; never creates one. */
+export function readSecret(dataDir: string, name: 'grant-token'): Uint8Array {
+  const file = join(dataDir, 'keys', `${name}.secret`);
+  if (!existsSync(file)) throw new Error(`no ${name} secret at ${file}: run the keys service first`);
   return new Uint8Array(Buffer.from(readFileSync(file, 'utf8'), 'base64'));
 }

@@ -13,8 +13,8 @@ export interface PlatformConfig {
   dataDir: string;
   /** Separate services: where the keys service publishes, and subgraphs read, the public keys only. */
   publicKeysDir?: string;
-  /** Separate services: the grant-token secret the consent service issues grant tokens with. */
-  grantSecretFile?: string;
+  /** Separate services: the consent service's keys (grant-token secret, audit signing key) and nothing else. */
+  consentKeysDir?: string;
   /** A postgres:// URL; absent means embedded PGlite under dataDir. */
   databaseUrl?: string;
   gatewayHost: string;
@@ -83,7 +83,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): PlatformConfig
     seed: env['HEALTHMESH_SEED'] ?? 'healthmesh',
     residents: integer('HEALTHMESH_RESIDENTS', 2000, env),
     ...(env['HEALTHMESH_PUBLIC_KEYS_DIR'] ? { publicKeysDir: resolve(env['HEALTHMESH_PUBLIC_KEYS_DIR']) } : {}),
-    ...(env['HEALTHMESH_GRANT_SECRET_FILE'] ? { grantSecretFile: resolve(env['HEALTHMESH_GRANT_SECRET_FILE']) } : {}),
+    ...(env['HEALTHMESH_CONSENT_KEYS_DIR'] ? { consentKeysDir: resolve(env['HEALTHMESH_CONSENT_KEYS_DIR']) } : {}),
     introspection: env['HEALTHMESH_INTROSPECTION'] === 'true',
     enforcementMode: env['HEALTHMESH_ENFORCEMENT_MODE'] === 'reject' ? 'reject' : 'filter',
     securityLogMaxEvents: integer('HEALTHMESH_SECURITY_LOG_MAX_EVENTS', DEFAULT_SECURITY_LOG_MAX_EVENTS, env),

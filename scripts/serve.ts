@@ -1,7 +1,8 @@
 /**
  * `node dist/scripts/serve.js <service>`: runs one part of the platform on its own, as docker-compose
  * does (one image, the service picked by an argument):
- *   keys       create the signing keys in the shared data directory, then exit
+ *   keys       create the keys in the gateway's data directory, publish the public keys to
+ *              HEALTHMESH_PUBLIC_KEYS_DIR and the consent service's to HEALTHMESH_CONSENT_KEYS_DIR, then exit
  *   migrate    apply migrations and seed an empty region, then exit
  *   <subgraph> one domain subgraph (population, resources, clinical, results, archive, immunization)
  *   gateway    the gateway, calling the subgraphs at HEALTHMESH_<NAME>_URL
@@ -15,6 +16,11 @@ import {
   loadOrCreateReceiptSigner,
   loadOrCreateSecret,
   LOCAL_ISSUER,
+  publishConsentKeys,
+  publishPublicKeys,
+  readKeyPair,
+  readPublishedKey,
+  readSecret,
   protectorFor,
   startGateway,
   subscribeToShredding,
@@ -22,7 +28,9 @@ import {
 } from '../gateway/index.js';
 import { loadSupergraphSdl } from '../schema/supergraph.js';
 import { isRegionSeeded, seedRegion } from '../seed/index.js';
-import { servedSubgraphs } from './subgraphs.js';
+import { servedSubgraphs, type ServedSubgraph } from './subgraphs.js';
+import { DOMAIN_SUBGRAPHS } from '../subgraphs/index.js';
+import type { CryptoKey } from 'jose';
 import { migrateAll, openDatabase, startSubgraph, type RunningHttpService } from '../subgraphs/runtime/index.js';
 import { createLogger } from '../subgraphs/runtime/logging.js';
 import { loadConfig } from './config.js';
@@ -39,6 +47,8 @@ async function run(): Promise<RunningHttpService | undefined> {
     await loadOrCreateKeyPair(config.dataDir, 'audit-signing');
     loadOrCreateSecret(config.dataDir, 'grant-token');
     loadOrCreateReceiptSigner(loadOrCreatePlatformCa(config.dataDir));
+    if (config.publicKeysDir) await publishPublicKeys(config.dataDir, config.publicKeysDir);
+    if (config.consentKeysDir) await publishConsentKeys(config.dataDir, config.consentKeysDir);
     log(`keys ready in ${config.dataDir}/keys`);
     return undefined;
   }
@@ -54,8 +64,8 @@ async function run(): Promise<RunningHttpService | undefined> {
     log('migrated');
     return undefined;
   }
-  const contextKey = await loadOrCreateKeyPair(config.dataDir, 'context-signing');
   if (service === 'gateway') {
+    const contextKey = await loadOrCreateKeyPair(config.dataDir, 'context-signing');
     if (!config.databaseUrl) throw new Error('The gateway service needs DATABASE_URL (PostgreSQL) for consents, grants and audit.');
     const issuerKey = await loadOrCreateKeyPair(config.dataDir, 'identity-issuer');
     const database = await openDatabase({ url: config.databaseUrl, maxConnections: 10 });
@@ -85,20 +95,38 @@ async function run(): Promise<RunningHttpService | undefined> {
     });
   }
   // The consent service audits its own writes, so it signs with the audit key too.
-  const audit = auditKeys(await loadOrCreateKeyPair(config.dataDir, 'audit-signing'));
-  const subgraphs = servedSubgraphs(loadOrCreateSecret(config.dataDir, 'grant-token'), audit);
-  const subgraph = subgraphs.find((s) => s.name === service);
-  if (!subgraph) throw new Error(`Unknown service "${service}". Use keys, migrate, gateway or one of ${subgraphs.map((s) => s.name).join(', ')}.`);
+  const subgraph = await subgraphToServe(service);
   if (!config.databaseUrl) throw new Error('A single subgraph service needs DATABASE_URL (PostgreSQL).');
   const database = await openDatabase({ url: config.databaseUrl, maxConnections: 10 });
   return startSubgraph(subgraph.definition, {
     database: database.db,
-    contextPublicKey: contextKey.publicKey,
+    contextPublicKey: await contextPublicKey(),
     replayCacheSize: config.replayCacheSize,
     port: config.subgraphPorts[subgraph.name] ?? subgraph.defaultPort,
     host: config.subgraphHost,
     logger,
   });
+}
+
+/**
+ * The context key a subgraph verifies fetches with: with separate services only the published public
+ * key (DESIGN §4: keys live with the gateway); on one machine, the gateway's own key file.
+ */
+async function contextPublicKey(): Promise<CryptoKey> {
+  if (config.publicKeysDir) return (await readPublishedKey(config.publicKeysDir, 'context-signing')).publicKey;
+  return (await loadOrCreateKeyPair(config.dataDir, 'context-signing')).publicKey;
+}
+
+/** The subgraph named `name`; only the consent subgraph reads keys beyond the context key, and only its own. */
+async function subgraphToServe(name: string | undefined): Promise<ServedSubgraph> {
+  const domain = DOMAIN_SUBGRAPHS.find((s) => s.name === name);
+  if (domain) return domain;
+  if (name !== 'consent') throw new Error(`Unknown service "${name ?? ''}". Use keys, migrate, gateway, consent or one of ${DOMAIN_SUBGRAPHS.map((s) => s.name).join(', ')}.`);
+  const keysDir = config.consentKeysDir ?? config.dataDir;
+  const read = config.consentKeysDir !== undefined;
+  const audit = auditKeys(read ? await readKeyPair(keysDir, 'audit-signing') : await loadOrCreateKeyPair(keysDir, 'audit-signing'));
+  const grantSecret = read ? readSecret(keysDir, 'grant-token') : loadOrCreateSecret(keysDir, 'grant-token');
+  return servedSubgraphs(grantSecret, audit).find((s) => s.name === 'consent')!;
 }
 
 const running = await run();
