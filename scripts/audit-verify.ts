@@ -8,6 +8,7 @@
  * (one process may hold it), so when `npm start` is running the check goes through the gateway's
  * `verifyAuditChain` query as the demo auditor; when it is not, the data directory is opened here.
  */
+import './cli-errors.js';
 import 'reflect-metadata';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';

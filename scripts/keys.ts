@@ -11,6 +11,7 @@
  * first: an embedded database has one process at a time). Keys: $HEALTHMESH_DATA_DIR/keys and /pki,
  * or HEALTHMESH_KEK / HEALTHMESH_BLIND_INDEX_KEY from the environment.
  */
+import './cli-errors.js';
 import 'reflect-metadata';
 import { join } from 'node:path';
 import { eq } from 'drizzle-orm';

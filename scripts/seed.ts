@@ -11,6 +11,7 @@
  * N more residents after the existing ones (same seed required; checked). To start over, delete the
  * data directory (or drop the database) and run again.
  */
+import './cli-errors.js';
 import 'reflect-metadata';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';

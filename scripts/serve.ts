@@ -7,6 +7,7 @@
  *   <subgraph> one domain subgraph (population, resources, clinical, results, archive, immunization)
  *   gateway    the gateway, calling the subgraphs at HEALTHMESH_<NAME>_URL
  */
+import './cli-errors.js';
 import 'reflect-metadata';
 import {
   auditKeys,

@@ -1,4 +1,5 @@
 /** `npm start`: the whole platform in one process. */
+import './cli-errors.js';
 import 'reflect-metadata';
 import { loadConfig } from './config.js';
 import { startPlatform } from './platform.js';

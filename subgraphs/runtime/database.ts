@@ -7,6 +7,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PGlite } from '@electric-sql/pglite';
+import { lock } from 'proper-lockfile';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
@@ -64,8 +65,17 @@ export async function openDatabase(options: DatabaseOptions = {}): Promise<Datab
     };
   }
   if (options.dataDir) mkdirSync(options.dataDir, { recursive: true });
-  const client = options.dataDir ? new PGlite(options.dataDir) : new PGlite();
-  await client.waitReady;
+  // One process per embedded data directory: a second one (audit:verify, keys, another npm start)
+  // stops at once instead of reading or writing files PGlite holds open in the first.
+  const release = options.dataDir ? await lockDataDirectory(options.dataDir) : undefined;
+  let client: PGlite;
+  try {
+    client = options.dataDir ? new PGlite(options.dataDir) : new PGlite();
+    await client.waitReady;
+  } catch (error) {
+    await release?.();
+    throw error;
+  }
   const db = drizzlePglite(client) as unknown as Database;
   let closed = false;
   return {
@@ -77,8 +87,27 @@ export async function openDatabase(options: DatabaseOptions = {}): Promise<Datab
       if (closed) return;
       closed = true;
       await client.close();
+      await release?.();
     },
   };
+}
+
+/** The embedded data directory is held by another process. */
+export class DataDirectoryInUseError extends Error {
+  constructor(readonly dataDir: string) {
+    super(`The embedded database in ${dataDir} is in use by another healthmesh process (is npm start running?). Stop it first, or use its gateway.`);
+    this.name = 'DataDirectoryInUseError';
+  }
+}
+
+async function lockDataDirectory(dataDir: string): Promise<() => Promise<void>> {
+  try {
+    // A lock not refreshed for 10 s is stale (its process died without releasing it).
+    return await lock(dataDir, { lockfilePath: join(dataDir, 'healthmesh.lock'), stale: 10_000, update: 2_000, realpath: false });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ELOCKED') throw new DataDirectoryInUseError(dataDir);
+    throw error;
+  }
 }
 
 /** Applies one module's migrations (idempotent). */
