@@ -65,6 +65,8 @@ async function startHiveGateway(runtime: Exclude<UnenforcedRuntime, 'apollo-gate
     supergraph: supergraphWithUrls(options.supergraphSdl, options.subgraphs),
     ...(runtime === 'hive-rust-planner' ? { unifiedGraphHandler } : {}),
     plugins: () => [signEveryFetch(options), ...(options.plugins ?? [])],
+    // Errors never name a subgraph (DESIGN §6); the subgraph's own `extensions.code` is kept.
+    subgraphErrors: { subgraphNameProp: false },
     logging: false,
     landingPage: false,
     graphiql: false,
