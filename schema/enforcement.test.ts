@@ -129,7 +129,7 @@ describe('readEnforcementDeclarations', () => {
   it.each([
     ['two declarations on one root', `type Query { a(id: ID): String ${rootIs.platform} ${rootIs.subject('id')} }`, /exactly one/],
     ['an argument the root does not have', `type Query { a(id: ID): String ${rootIs.subject('residentId')} }`, /argument it does not have: residentId/],
-    ['an unknown blind-index kind', `type Query { a(n: String): String @lookup(argument: "n", kind: "NAME") }`, /unknown blind-index kind: NAME/],
+    ['a lookup of a kind with no master patient index', `type Query { a(n: String): String @lookup(argument: "n", kind: "NAME") }`, /no master patient index: NAME/],
     ['a feed of an unknown category', `type Mutation { a(input: [I!]!): [ID!]! @feed(argument: "input", category: "GOSSIP") } input I { r: ID ${inputIs.reference('RESIDENT')} }`, /unknown category: GOSSIP/],
     ['a feed without a resident reference', `type Mutation { a(input: [I!]!): [ID!]! ${rootIs.feed('input', 'CLINICAL')} } input I { r: ID }`, /exactly one @reference/],
     ['identifying fields bound to no resident', `type Mutation { a(input: I!): ID ${rootIs.write()} } input I { n: String ${inputIs.identifying('NAME', 'P.n')} }`, /binds them to no resident/],

@@ -24,7 +24,7 @@ export const ENFORCEMENT_DIRECTIVES_SDL = `
 directive @subject(argument: String!) on FIELD_DEFINITION
 "Reads the calling resident's own record."
 directive @ownRecord on FIELD_DEFINITION
-"Reads one resident, found through the blind index (kind: ID_CARD or PHONE) of this argument."
+"Reads one resident, found through the master patient index: the blind index (kind: ID_CARD) of this argument."
 directive @lookup(argument: String!, kind: String!) on FIELD_DEFINITION
 "Reads no resident's data: platform data, scoped to the caller by its resolver."
 directive @platform on FIELD_DEFINITION
@@ -69,7 +69,8 @@ export interface ProtectedArgument {
 export type RootDeclaration =
   | { kind: 'subject'; argument: string }
   | { kind: 'ownRecord' }
-  | { kind: 'lookup'; argument: string; index: BlindIndexKind }
+  /** The master patient index is by ID-card number. */
+  | { kind: 'lookup'; argument: string; index: 'idCard' }
   | { kind: 'platform' }
   | { kind: 'internal' }
   | { kind: 'write'; newResident?: string; protects: readonly ProtectedArgument[] }
@@ -179,9 +180,8 @@ function declarationOf(coordinate: string, directive: ConstDirectiveNode, args: 
       return { kind: 'internal' };
     case 'lookup': {
       const kind = stringArgument(directive, 'kind');
-      const index = kind === undefined ? undefined : BLIND_INDEX_OF[kind as MaskKind];
-      if (!index) throw new Error(`@lookup on ${coordinate} has an unknown blind-index kind: ${kind ?? '?'}`);
-      return { kind: 'lookup', argument: argumentNamed(stringArgument(directive, 'argument')), index };
+      if (kind !== 'ID_CARD') throw new Error(`@lookup on ${coordinate} has a kind with no master patient index: ${kind ?? '?'}`);
+      return { kind: 'lookup', argument: argumentNamed(stringArgument(directive, 'argument')), index: 'idCard' };
     }
     case 'write': {
       const protects = protectedArguments(coordinate, args, schema);
@@ -298,7 +298,7 @@ export const rootIs = {
   /** Reads the calling resident's own record. */
   ownRecord: '@ownRecord',
   /** Reads the resident found through the blind index of `argument`. */
-  lookup: (argument: string, kind: 'ID_CARD' | 'PHONE'): string => `@lookup(argument: "${argument}", kind: "${kind}")`,
+  lookup: (argument: string, kind: 'ID_CARD'): string => `@lookup(argument: "${argument}", kind: "${kind}")`,
   /** Reads no resident's data. */
   platform: '@platform',
   /** The gateway's own lookup (also `@inaccessible`). */
