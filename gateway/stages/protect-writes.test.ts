@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GraphQLError, Kind, parse, type FieldNode, type OperationDefinitionNode } from 'graphql';
-import { readEnforcementDeclarations } from '../../schema/enforcement.js';
+import { CLASSIFIED_DIRECTIVE_SDL, classified } from '../../schema/classification.js';
+import { ENFORCEMENT_DIRECTIVES_SDL, inputIs, readEnforcementDeclarations, rootIs } from '../../schema/enforcement.js';
 import { InvalidInputError } from '../../schema/errors.js';
 import { makeIdCardNumber } from '../../schema/id-card.js';
 import { looksLikeBlindIndex, looksLikeFieldCiphertext } from '../../schema/protected-value.js';
@@ -300,5 +301,35 @@ describe('protectWrites: operations that write nothing protected', () => {
       mutation ($id: ID!) { withdrawConsent(id: $id) { id } }
     `;
     expect(await protectWrites(...operation(other), { id: 'consent-1' }, keyring, declarations)).toEqual({});
+  });
+});
+
+describe('protectWrites: an identifying input declared only in the schema', () => {
+  // No gateway code names this mutation or its fields: the declarations alone make the gateway encrypt.
+  const noteDeclarations = readEnforcementDeclarations(`
+    ${CLASSIFIED_DIRECTIVE_SDL}
+    ${ENFORCEMENT_DIRECTIVES_SDL}
+    type Query { a: String ${rootIs.platform} }
+    type Mutation { recordNotes(input: [NoteInput!]!): [ID!]! ${rootIs.feed('input', 'CLINICAL')} }
+    input NoteInput {
+      residentId: ID! ${inputIs.reference('RESIDENT')}
+      text: String ${inputIs.identifying('TEXT', 'Note.text')}
+      topic: String
+    }
+    type Note { id: ID! ${classified('CLINICAL', 2)} text: String ${classified('CLINICAL', 4, { encrypted: true, mask: 'TEXT' })} }
+  `);
+
+  it('is encrypted under each record’s resident, bound to its stored coordinate, and other fields are left as sent', async () => {
+    const source = /* GraphQL */ `
+      mutation ($notes: [NoteInput!]!) { recordNotes(input: $notes) }
+    `;
+    const notes = [{ residentId: 'res-note-1', text: '随访记录', topic: 'follow-up' }];
+    const overrides = await protectWrites(...operation(source), { notes }, keyring, noteDeclarations);
+    const [note] = overrides['notes'] as Array<Record<string, string>>;
+    expect(note).toEqual({ residentId: 'res-note-1', text: expect.stringMatching(CIPHERTEXT), topic: 'follow-up' });
+    await keyring.prepare(['res-note-1']);
+    expect(keyring.decrypt('res-note-1', 'Note.text', note!['text']!)).toEqual({ ok: true, plaintext: '随访记录' });
+    // The same operation under the platform's own declarations protects nothing: it is not declared there.
+    expect(await protectWrites(...operation(source), { notes }, keyring, declarations)).toEqual({});
   });
 });
