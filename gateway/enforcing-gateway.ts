@@ -19,6 +19,7 @@ import type {
 } from '@apollo/server-gateway-interface';
 import { print } from 'graphql';
 import type { ClassificationMap } from '../schema/classification.js';
+import type { EnforcementDeclarations } from '../schema/enforcement.js';
 import { withPlatformScalars } from '../schema/scalars.js';
 import type { Database } from '../subgraphs/runtime/database.js';
 import { required, type GatewayRequestContext } from './request-context.js';
@@ -35,6 +36,8 @@ import { nullRemovedSelections } from './stages/shape-result.js';
 export interface EnforcementDependencies {
   db: Database;
   classifications: ClassificationMap;
+  /** What each root field is (feed writes are recorded after they commit). */
+  declarations: EnforcementDeclarations;
   keyring: Keyring;
   /** Signs the audit chain's checkpoints. */
   auditSigner: AuditSigner;
@@ -104,7 +107,7 @@ export class EnforcingGateway implements GatewayInterface {
         return { errors: [grantInvalid('USED_UP')] };
       }
     }
-    await recordFeedWrites(this.dependencies.db, context, data, this.dependencies.auditSigner);
+    await recordFeedWrites(this.dependencies.db, context, data, this.dependencies.auditSigner, this.dependencies.declarations);
     timing?.('audit', performance.now() - started);
     const errors = [...(planned.errors ?? []), ...denials];
     return errors.length > 0 ? { ...planned, data, errors } : { ...planned, data };

@@ -3,8 +3,9 @@
  *   1 authenticate            (context function, before parsing)
  *   1b check operation        one operation of a known root type; variables fit (platform scalars)
  *   2 analyse                 limits, selected coordinates, root fields
+ *   2b check declared         every root field declared in the schema, else FORBIDDEN
  *   3 purpose                 X-Purpose-Of-Use, break-glass reason
- *   3b resolve subjects       findResident → resident id via the blind index
+ *   3b resolve subjects       a @lookup root → resident id via the blind index
  *   4 decide                  facts → CASL ability → per-field decision and row scope
  *   4b filter                 remove denied selections before planning (or reject the operation)
  *   4c check references       a HIS feed's residents, practitioners and encounters, before any write
@@ -20,6 +21,7 @@ import type { IncomingMessage } from 'node:http';
 import type { ApolloServerPlugin, GraphQLRequestContextDidResolveOperation } from '@apollo/server';
 import { GraphQLError } from 'graphql';
 import type { ClassificationMap } from '../schema/classification.js';
+import type { EnforcementDeclarations } from '../schema/enforcement.js';
 import { PURPOSES_OF_USE, type PurposeOfUse } from '../schema/context.js';
 import { ERROR_CODES } from '../schema/errors.js';
 import type { Database } from '../subgraphs/runtime/database.js';
@@ -31,7 +33,8 @@ import type { Authenticator } from './stages/authenticate.js';
 import { commitRefusal } from './stages/consume-grant.js';
 import { decideSubjects, rowScopeOf, subjectRoots } from './stages/decide.js';
 import { filterOperation, overrideRootArguments, type CoordinateDecider } from './stages/filter-operation.js';
-import { isLookupRoot, resolveSubjects, type ResidentIndexLookup } from './stages/resolve-subjects.js';
+import { looksUpResidents, resolveSubjects, type ResidentIndexLookup } from './stages/resolve-subjects.js';
+import { refuseUndeclaredRoots } from './stages/check-declared.js';
 import { decodeBreakGlassReason, resolvePurpose } from './stages/purpose.js';
 import { contextClaimsOf } from './stages/sign-context.js';
 import { protectWrites } from './stages/protect-writes.js';
@@ -60,6 +63,8 @@ export interface PipelineDependencies {
   lookupReferences: ReferenceLookup;
   db: Database;
   classifications: ClassificationMap;
+  /** What each root field is, from the supergraph's declarations (readEnforcementDeclarations). */
+  declarations: EnforcementDeclarations;
   mode?: EnforcementMode;
   limits?: OperationLimits;
 }
@@ -100,33 +105,37 @@ const analyse: Stage = (request, { limits }) => {
   request.contextValue.analysis = analyseOperation(request.schema, request.document, request.operation, request.request.variables ?? {}, limits ?? DEFAULT_LIMITS);
 };
 
-const purpose: Stage = (request) => {
+const checkDeclared: Stage = (request, { declarations }) => {
+  refuseUndeclaredRoots(required(request.contextValue, 'analysis', 'check-declared'), declarations);
+};
+
+const purpose: Stage = (request, { declarations }) => {
   const context = request.contextValue;
   const analysis = required(context, 'analysis', 'purpose');
-  const readsResidentData = subjectRoots(analysis, context.actor).length > 0 || analysis.rootFields.some((f) => isLookupRoot(f.name));
+  const readsResidentData = subjectRoots(analysis, context.actor, declarations).length > 0 || looksUpResidents(analysis, declarations);
   const resolved = resolvePurpose(context.actor, context.purpose, context.breakGlassReason, readsResidentData);
   if (resolved) context.purpose = resolved;
 };
 
-const resolve: Stage = async (request, { keyring, lookupResident }) => {
+const resolve: Stage = async (request, { keyring, lookupResident, declarations }) => {
   const context = request.contextValue;
   const analysis = required(context, 'analysis', 'resolve-subjects');
-  context.resolvedSubjects = await resolveSubjects(analysis, context.actor, context.requestId, (kind, value) => keyring.blindIndex(kind, value), lookupResident);
+  context.resolvedSubjects = await resolveSubjects(analysis, context.actor, context.requestId, (kind, value) => keyring.blindIndex(kind, value), lookupResident, declarations);
 };
 
-const protect: Stage = async (request, { keyring }) => {
+const protect: Stage = async (request, { keyring, declarations }) => {
   const context = request.contextValue;
   const analysis = required(context, 'analysis', 'protect-writes');
-  const overrides = await protectWrites(analysis.operation, analysis.rootFields.map((field) => field.node), request.request.variables ?? {}, keyring);
+  const overrides = await protectWrites(analysis.operation, analysis.rootFields.map((field) => field.node), request.request.variables ?? {}, keyring, declarations);
   context.variableOverrides = { ...context.variableOverrides, ...overrides };
 };
 
-const checkReferences: Stage = async (request, { lookupReferences }) => {
+const checkReferences: Stage = async (request, { lookupReferences, declarations }) => {
   const context = request.contextValue;
-  await checkFeedReferences(required(context, 'analysis', 'check-references'), context.actor, context.requestId, lookupReferences);
+  await checkFeedReferences(required(context, 'analysis', 'check-references'), context.actor, context.requestId, lookupReferences, declarations);
 };
 
-const decide: Stage = async (request, { db, classifications }) => {
+const decide: Stage = async (request, { db, classifications, declarations }) => {
   const context = request.contextValue;
   const analysis = required(context, 'analysis', 'decide');
   context.subjects = await decideSubjects(
@@ -139,6 +148,7 @@ const decide: Stage = async (request, { db, classifications }) => {
     },
     analysis,
     classifications,
+    declarations,
     required(context, 'resolvedSubjects', 'decide'),
   );
   const scope = rowScopeOf(context.subjects);
@@ -146,17 +156,22 @@ const decide: Stage = async (request, { db, classifications }) => {
 };
 
 /**
- * Roots that read no particular resident (mutations, the consent plane, public resources) never
- * release identifying fields: there is no decision about whose they are.
+ * Under roots that read no particular resident (declared platform data, writes, a resident root with
+ * no resident to read): a classified field is released as its platform resolver scopes it, an
+ * identifying (encrypted) one never (there is no decision about whose it is), and a field without a
+ * classification never either (deny by default, as under resident roots).
  */
-function encryptedOnlyThroughResidentRoots(classifications: ClassificationMap): CoordinateDecider {
+function outsideResidentRootsDecider(classifications: ClassificationMap): CoordinateDecider {
   return (coordinate) => {
     const classification = classifications.get(coordinate);
-    if (!classification?.encrypted) return { effect: 'clear', basis: 'PUBLIC' };
+    if (!classification) {
+      return { effect: 'denied', code: ERROR_CODES.FORBIDDEN, reason: 'This field has no data classification.', missing: { category: 'DEMOGRAPHICS', need: 'role' } };
+    }
+    if (!classification.encrypted) return { effect: 'clear', basis: 'PUBLIC' };
     return {
       effect: 'denied',
       code: ERROR_CODES.FORBIDDEN,
-      reason: 'Identifying fields are only released when reading a resident (resident, findResident, myArchive).',
+      reason: 'Identifying fields are only released when reading a resident.',
       missing: { category: classification.category, need: 'role' },
     };
   };
@@ -167,7 +182,7 @@ const filter: Stage = (request, { mode, classifications }) => {
   const analysis = required(context, 'analysis', 'filter');
   const subjects = required(context, 'subjects', 'filter');
   const byRootKey = new Map(subjects.map((subject) => [subject.rootKey, subject]));
-  const outsideResidentRoots = encryptedOnlyThroughResidentRoots(classifications);
+  const outsideResidentRoots = outsideResidentRootsDecider(classifications);
   const filtered = filterOperation(request.schema, analysis, (rootKey) => byRootKey.get(rootKey)?.decide ?? outsideResidentRoots);
   const overrides = new Map([...(context.resolvedSubjects ?? [])].map(([rootKey, subject]) => [rootKey, subject.argument]));
   const rewritten = overrideRootArguments(filtered, overrides);
@@ -191,6 +206,7 @@ const signContext: Stage = (request) => {
 const STAGES: ReadonlyArray<readonly [string, Stage]> = [
   ['check-operation', check],
   ['analyse', analyse],
+  ['check-declared', checkDeclared],
   ['purpose', purpose],
   ['resolve-subjects', resolve],
   ['decide', decide],
@@ -223,10 +239,11 @@ export function enforcementPipeline(dependencies: PipelineDependencies): ApolloS
  * an anonymous caller's, or one naming residents the platform does not know, is a probe for the
  * security log instead.
  */
-async function auditRefusal(request: ResolvedRequest, { db, auditSigner, securityLog }: PipelineDependencies, error: unknown): Promise<void> {
+async function auditRefusal(request: ResolvedRequest, dependencies: PipelineDependencies, error: unknown): Promise<void> {
+  const { db, auditSigner, securityLog } = dependencies;
   const context = request.contextValue;
   if (!(error instanceof GraphQLError) || !context.analysis) return;
-  const roots = subjectRoots(context.analysis, context.actor, context.resolvedSubjects);
+  const roots = subjectRoots(context.analysis, context.actor, dependencies.declarations, context.resolvedSubjects);
   if (roots.length === 0) return;
   await commitRefusal(db, auditEventsForRefusal(context, roots, String(error.extensions['code'] ?? 'REFUSED')), auditSigner, { context, securityLog });
 }

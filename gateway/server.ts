@@ -3,6 +3,7 @@ import { ApolloGateway } from '@apollo/gateway';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { readClassifications } from '../schema/classification.js';
+import { readEnforcementDeclarations } from '../schema/enforcement.js';
 import type { Database } from '../subgraphs/runtime/database.js';
 import { EnforcingGateway, type EnforcementDependencies } from './enforcing-gateway.js';
 import type { Keyring } from './keyring/index.js';
@@ -86,6 +87,7 @@ function residentIndexLookup(url: string, settings: SubgraphFetchSettings): Resi
 
 export async function startGateway(options: GatewayOptions): Promise<RunningGateway> {
   const classifications = readClassifications(options.supergraphSdl);
+  const declarations = readEnforcementDeclarations(options.supergraphSdl);
   const { signer: auditSigner } = auditKeys(options.auditSigningKey);
   const securityLog = openSecurityLog(options.securityLogMaxEvents === undefined ? {} : { maxEvents: options.securityLogMaxEvents });
   const fetchSettings: SubgraphFetchSettings = {
@@ -104,6 +106,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   const gateway = new EnforcingGateway(federation, {
     db: options.database,
     classifications,
+    declarations,
     keyring: options.keyring,
     auditSigner,
     securityLog,
@@ -140,6 +143,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
         ),
         db: options.database,
         classifications,
+        declarations,
         mode: options.mode ?? 'filter',
         ...(options.limits ? { limits: options.limits } : {}),
       }),

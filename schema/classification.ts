@@ -104,16 +104,18 @@ function isLevel(value: number): value is SensitivityLevel {
 }
 
 /**
- * Where an SDL breaks the classification rules: object fields without `@classified`, and fields above
- * level 2 (other than ids) that are non-null, so a filter could not null them. Roots and federation
- * machinery are exempt.
+ * Where an SDL breaks the classification rules: object and interface fields without `@classified`, and
+ * fields above level 2 (other than ids) that are non-null, so a filter could not null them. Roots
+ * (declared in schema/enforcement.ts instead) and federation machinery are exempt. The gateway denies
+ * an unclassified field under every root, platform roots included, so a gap here is a field no caller
+ * can read.
  */
 export function classificationGaps(sdl: string): { unclassified: string[]; nonNullAboveLevel2: string[] } {
   const classifications = readClassifications(sdl);
   const unclassified: string[] = [];
   const nonNullAboveLevel2: string[] = [];
   for (const definition of parse(sdl).definitions) {
-    if (definition.kind !== Kind.OBJECT_TYPE_DEFINITION && definition.kind !== Kind.OBJECT_TYPE_EXTENSION) continue;
+    if (definition.kind !== Kind.OBJECT_TYPE_DEFINITION && definition.kind !== Kind.OBJECT_TYPE_EXTENSION && definition.kind !== Kind.INTERFACE_TYPE_DEFINITION) continue;
     const typeName = definition.name.value;
     if (['Query', 'Mutation', 'Subscription'].includes(typeName) || typeName.startsWith('join__') || typeName.startsWith('link__')) continue;
     for (const field of definition.fields ?? []) {

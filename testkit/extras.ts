@@ -106,12 +106,13 @@ export async function startStalledService(): Promise<StalledService> {
 /** Another gateway over the same subgraphs (or proxies) and a database sharing the platform's data. */
 export async function startExtraGateway(
   stack: TestPlatform,
-  options: { mode?: EnforcementMode; subgraphUrls?: Record<string, string>; database?: Database; subgraphTimeoutMs?: number } = {},
+  options: { mode?: EnforcementMode; subgraphUrls?: Record<string, string>; database?: Database; subgraphTimeoutMs?: number; supergraphSdl?: string } = {},
 ): Promise<RunningGateway> {
   const subgraphUrls: Record<string, string> = {};
   for (const subgraph of stack.platform.subgraphs) subgraphUrls[subgraph.name] = subgraph.url;
   return startGateway({
-    supergraphSdl: loadSupergraphSdl(),
+    // A test may compose its own supergraph (a test subgraph's extra roots) over the same services.
+    supergraphSdl: options.supergraphSdl ?? loadSupergraphSdl(),
     subgraphUrls: { ...subgraphUrls, ...options.subgraphUrls },
     authentication: { issuer: LOCAL_ISSUER, audience: TOKEN_AUDIENCE, keys: stack.platform.issuerKey.publicKey },
     contextSigningKey: stack.platform.contextKey,

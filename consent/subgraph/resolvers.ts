@@ -9,6 +9,7 @@ import { classified } from '../../schema/classification.js';
 import { isDataCategory, type DataCategory } from '../../schema/classification.js';
 import { PURPOSES_OF_USE, type Actor as ActorClaims, type PurposeOfUse } from '../../schema/context.js';
 import { ERROR_CODES, InvalidInputError } from '../../schema/errors.js';
+import { rootIs } from '../../schema/enforcement.js';
 import { boundedPageSize } from '../../subgraphs/runtime/row-filter.js';
 import type { SubgraphContext } from '../../subgraphs/runtime/server.js';
 import { auditEntriesForResident, verifyAuditChain, type AuditSigner, type AuditVerifier } from '../audit.js';
@@ -148,6 +149,7 @@ function decodeLogCursor(cursor: string): number {
 @Resolver()
 export class ActorResolver {
   @Query(() => Actor, { description: 'The signed-in caller.' })
+  @Directive(rootIs.platform)
   me(@Ctx() context: SubgraphContext): Actor {
     const actor = signedIn(context);
     return {
@@ -165,21 +167,25 @@ export function createConsentResolver(auditSigner: AuditSigner) {
 @Resolver(() => Consent)
 class ConsentResolver {
   @Query(() => [Consent], { description: 'Resident: the current state of your consents and your wards’ (newest change first).' })
+  @Directive(rootIs.platform)
   async myConsents(@Ctx() context: SubgraphContext): Promise<Consent[]> {
     return (await visibleConsents(context)).map(toConsent);
   }
 
   @Query(() => JSONResolver, { description: 'The same consents as a FHIR R4 Bundle (type collection) of Consent resources.' })
+  @Directive(rootIs.platform)
   async myConsentsFhir(@Ctx() context: SubgraphContext): Promise<FhirBundle> {
     return toFhirBundle(await visibleConsents(context));
   }
 
   @Mutation(() => Consent, { description: 'Gives a consent (for yourself, or for a ward as their guardian).' })
+  @Directive(rootIs.write())
   async grantConsent(@Arg('input', () => ConsentInput) input: ConsentInput, @Ctx() context: SubgraphContext): Promise<Consent> {
     return toConsent(await grantConsent(context.db, signedIn(context), input, new Date(), writeAudit(auditSigner, context)));
   }
 
   @Mutation(() => Consent, { description: 'Withdraws a consent (a new, REVOKED version) and every grant it pre-approved. Idempotent.' })
+  @Directive(rootIs.write())
   async revokeConsent(@Arg('id', () => ID) id: string, @Ctx() context: SubgraphContext): Promise<Consent> {
     return toConsent(await revokeConsent(context.db, signedIn(context), id, new Date(), writeAudit(auditSigner, context)));
   }
@@ -208,6 +214,7 @@ export function createAccessRequestResolver(grantSecret: Uint8Array, auditSigner
   @Resolver(() => AccessRequest)
   class AccessRequestResolver {
     @Query(() => [AccessRequest], { description: 'Resident: requests about you and your wards; clinician: yours; steward: level-5 requests for you.' })
+    @Directive(rootIs.platform)
     async myAccessRequests(
       @Ctx() context: SubgraphContext,
       @Arg('status', () => AccessRequestStatusEnum, { nullable: true }) status?: AccessRequestStatus | null,
@@ -216,17 +223,20 @@ export function createAccessRequestResolver(grantSecret: Uint8Array, auditSigner
     }
 
     @Mutation(() => AccessRequest, { description: 'Clinician: asks a resident for access; AccessRequest.grantToken once approved.' })
+    @Directive(rootIs.write())
     async requestAccess(@Arg('input', () => AccessRequestInput) input: AccessRequestInput, @Ctx() context: SubgraphContext): Promise<AccessRequest> {
       return toAccessRequest(await requestAccess(context.db, grantSecret, signedIn(context), input));
     }
 
     @Mutation(() => AccessRequest, { description: 'Resident or guardian (and a steward for level 5): approves a request.' })
+    @Directive(rootIs.write())
     async approveAccessRequest(@Arg('id', () => ID) id: string, @Ctx() context: SubgraphContext): Promise<AccessRequest> {
       return toAccessRequest(await approveAccessRequest(context.db, grantSecret, signedIn(context), id, new Date(), writeAudit(auditSigner, context)));
     }
 
     @Mutation(() => AccessRequest, { description: 'Resident or guardian (or a steward for level 5): denies a request, or withdraws an approval.' })
     // Arguments are declared last-first: type-graphql lists them in decorator evaluation order.
+    @Directive(rootIs.write())
     async denyAccessRequest(
       @Ctx() context: SubgraphContext,
       @Arg('reason', () => String, { nullable: true }) reason: string | null | undefined,
@@ -241,6 +251,7 @@ export function createAccessRequestResolver(grantSecret: Uint8Array, auditSigner
 @Resolver(() => AccessLogEntry)
 export class AccessLogResolver {
   @Query(() => AccessLogConnection, { description: 'Resident: who read what of your data and why, newest first (20 per page by default, at most 100).' })
+  @Directive(rootIs.platform)
   async myAccessLog(
     @Ctx() context: SubgraphContext,
     @Arg('after', () => String, { nullable: true }) after?: string | null,
@@ -266,6 +277,7 @@ export function createBreakGlassReviewResolver(auditSigner: AuditSigner) {
 @Resolver(() => BreakGlassReview)
 class BreakGlassReviewResolver {
   @Query(() => [BreakGlassReview], { description: 'Steward: break-glass accesses to review, newest first.' })
+  @Directive(rootIs.platform)
   async breakGlassReviews(
     @Ctx() context: SubgraphContext,
     @Arg('status', () => BreakGlassReviewStatusEnum, { nullable: true }) status?: BreakGlassReviewStatus | null,
@@ -274,6 +286,7 @@ class BreakGlassReviewResolver {
   }
 
   @Mutation(() => BreakGlassReview, { description: 'Steward: records whether a break-glass access was justified.' })
+  @Directive(rootIs.write())
   async reviewBreakGlass(
     @Ctx() context: SubgraphContext,
     @Arg('comment', () => String, { nullable: true }) comment: string | null | undefined,
@@ -295,6 +308,7 @@ export function createAuditChainResolver(verifier: AuditVerifier) {
       description:
         'Auditor or steward: recomputes the audit hash chain and checks its signed checkpoints. Pass the entries and last hash you recorded at an earlier verification to detect a removed tail.',
     })
+    @Directive(rootIs.platform)
     async verifyAuditChain(
       @Ctx() context: SubgraphContext,
       @Arg('knownEntries', () => Float, { nullable: true }) knownEntries?: number,

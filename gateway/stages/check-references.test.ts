@@ -1,8 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { GraphQLError, Kind, parse, type FieldNode, type OperationDefinitionNode } from 'graphql';
 import type { Actor } from '../../schema/context.js';
+import { readEnforcementDeclarations } from '../../schema/enforcement.js';
+import { loadSupergraphSdl } from '../../schema/supergraph.js';
 import { DEFAULT_LIMITS, type OperationAnalysis, type RootFieldCall } from './analyse-operation.js';
 import { checkFeedReferences, type ReferenceLookup } from './check-references.js';
+
+const declarations = readEnforcementDeclarations(loadSupergraphSdl());
 
 const HIS_03: Actor = { sub: 'his-inst-03', role: 'hospital_system', institutionId: 'inst-03' };
 
@@ -66,15 +70,15 @@ describe('checkFeedReferences', () => {
       { residentId: 'res-b', attendingPractitionerId: 'pr-03' },
       { residentId: 'res-a' },
     ];
-    await checkFeedReferences(mutationOf(call('recordEncounters', input)), HIS_03, 'req-1', lookup);
+    await checkFeedReferences(mutationOf(call('recordEncounters', input)), HIS_03, 'req-1', lookup, declarations);
     expect(calls).toEqual([['residents', ['res-a', 'res-b']], ['practitioners', ['pr-03']]]);
   });
 
   it('accepts a lab report on an encounter of its own institution for the same resident only', async () => {
     const { lookup, calls } = fakeLookup();
-    await checkFeedReferences(mutationOf(call('recordLabReports', [{ residentId: 'res-a', encounterId: 'enc-a03' }, { residentId: 'res-a' }])), HIS_03, 'req-2', lookup);
+    await checkFeedReferences(mutationOf(call('recordLabReports', [{ residentId: 'res-a', encounterId: 'enc-a03' }, { residentId: 'res-a' }])), HIS_03, 'req-2', lookup, declarations);
     expect(calls).toEqual([['residents', ['res-a']], ['encounters', ['enc-a03']]]);
-    const other = await refusalOf(checkFeedReferences(mutationOf(call('recordLabReports', [{ residentId: 'res-b', encounterId: 'enc-a03' }])), HIS_03, 'req-3', lookup));
+    const other = await refusalOf(checkFeedReferences(mutationOf(call('recordLabReports', [{ residentId: 'res-b', encounterId: 'enc-a03' }])), HIS_03, 'req-3', lookup, declarations));
     expect(other.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'input[0].encounterId', rule: 'OWN_ENCOUNTER' });
   });
 
@@ -85,7 +89,7 @@ describe('checkFeedReferences', () => {
       { residentId: 'res-unknown', attendingPractitionerId: 'pr-05' },
       { residentId: 'res-b', attendingPractitionerId: 'pr-unknown' },
     ];
-    const refused = await refusalOf(checkFeedReferences(mutationOf(call('recordEncounters', input)), HIS_03, 'req-4', lookup));
+    const refused = await refusalOf(checkFeedReferences(mutationOf(call('recordEncounters', input)), HIS_03, 'req-4', lookup, declarations));
     expect(refused.message).toBe('input[1].residentId is not a resident the platform knows (register the resident first) (and 2 more); nothing was written.');
     expect(refused.extensions).toEqual({
       code: 'BAD_USER_INPUT',
@@ -102,7 +106,7 @@ describe('checkFeedReferences', () => {
 
   it('reads an integer id as GraphQL coerces it, and a single record as a one-item list', async () => {
     const { lookup, calls } = fakeLookup();
-    const refused = await refusalOf(checkFeedReferences(mutationOf(call('recordImmunizations', { residentId: 42 })), HIS_03, 'req-5', lookup));
+    const refused = await refusalOf(checkFeedReferences(mutationOf(call('recordImmunizations', { residentId: 42 })), HIS_03, 'req-5', lookup, declarations));
     expect(calls).toEqual([['residents', ['42']]]);
     expect(refused.extensions).toMatchObject({ field: 'input[0].residentId', rule: 'KNOWN_RESIDENT' });
   });
@@ -114,7 +118,7 @@ describe('checkFeedReferences', () => {
     ['a hospital system without an institution', { sub: 'his-x', role: 'hospital_system' }],
   ])('refuses %s with FORBIDDEN before looking anything up', async (_who, actor) => {
     const { lookup, calls } = fakeLookup();
-    const refused = await refusalOf(checkFeedReferences(mutationOf(call('recordFollowUps', [{ residentId: 'res-a' }])), actor, 'req-6', lookup));
+    const refused = await refusalOf(checkFeedReferences(mutationOf(call('recordFollowUps', [{ residentId: 'res-a' }])), actor, 'req-6', lookup, declarations));
     expect(refused.extensions).toMatchObject({ code: 'FORBIDDEN', http: { status: 403 } });
     expect(calls).toEqual([]);
   });
@@ -122,9 +126,9 @@ describe('checkFeedReferences', () => {
   it('refuses a feed write with other root fields, and leaves operations without feed writes alone', async () => {
     const { lookup, calls } = fakeLookup();
     const mixed = mutationOf(call('recordEncounters', [{ residentId: 'res-a' }]), root('grantConsent', {}));
-    expect((await refusalOf(checkFeedReferences(mixed, HIS_03, 'req-7', lookup))).extensions).toMatchObject({ code: 'BAD_USER_INPUT' });
-    await checkFeedReferences(mutationOf(root('registerResident', { input: { name: 'x' } })), HIS_03, 'req-8', lookup);
-    await checkFeedReferences({ ...mutationOf(call('recordEncounters', [{ residentId: 'res-unknown' }])), operationType: 'query' }, HIS_03, 'req-9', lookup);
+    expect((await refusalOf(checkFeedReferences(mixed, HIS_03, 'req-7', lookup, declarations))).extensions).toMatchObject({ code: 'BAD_USER_INPUT' });
+    await checkFeedReferences(mutationOf(root('registerResident', { input: { name: 'x' } })), HIS_03, 'req-8', lookup, declarations);
+    await checkFeedReferences({ ...mutationOf(call('recordEncounters', [{ residentId: 'res-unknown' }])), operationType: 'query' }, HIS_03, 'req-9', lookup, declarations);
     expect(calls).toEqual([]);
   });
 

@@ -1,5 +1,5 @@
 /**
- * Stage 4c, check references: a hospital feed writes only for residents the platform knows, with
+ * Stage 4c, check references: a hospital feed (declared `@feed`, its references `@reference`) writes only for residents the platform knows, with
  * practitioners and encounters of the sender's own institution (DESIGN §8). These references cross
  * domains (population, resources, clinical), and a subgraph never reads another's tables, so they are
  * checked here, before anything is written or a data key is made: one lookup per kind for the whole
@@ -10,10 +10,11 @@ import { GraphQLError } from 'graphql';
 import { feedInstitutionOf } from '../../consent/index.js';
 import type { Actor } from '../../schema/context.js';
 import { sensitivityOfDepartment } from '../../schema/sensitivity.js';
+import type { EnforcementDeclarations } from '../../schema/enforcement.js';
 import { ERROR_CODES } from '../../schema/errors.js';
 import { MAX_REFERENCE_LOOKUP } from '../../subgraphs/runtime/reference-lookup.js';
 import type { OperationAnalysis } from './analyse-operation.js';
-import { feedCallsOf, referenceOf, residentFieldOf, type FeedWrite, type ReferenceKind } from './feed-writes.js';
+import { feedCallsOf, referenceOf, type FeedWrite, type ReferenceKind } from './feed-writes.js';
 
 /** Who a lookup is made for: the sending system, under the request's id. */
 export interface LookupCaller {
@@ -62,8 +63,14 @@ function badInput(message: string, extensions: Record<string, unknown> = {}): Gr
 }
 
 /** Refuses the operation when one of its feed records references what its sender may not write for. */
-export async function checkFeedReferences(analysis: OperationAnalysis, actor: Actor | null, requestId: string, lookup: ReferenceLookup): Promise<void> {
-  const calls = feedCallsOf(analysis);
+export async function checkFeedReferences(
+  analysis: OperationAnalysis,
+  actor: Actor | null,
+  requestId: string,
+  lookup: ReferenceLookup,
+  declarations: EnforcementDeclarations,
+): Promise<void> {
+  const calls = feedCallsOf(analysis, declarations);
   if (calls.length === 0) return;
   if (!actor || !feedInstitutionOf(actor)) {
     throw new GraphQLError('Only a hospital system can push feed records.', { extensions: { code: ERROR_CODES.FORBIDDEN, http: { status: 403 } } });
@@ -92,7 +99,7 @@ export async function checkFeedReferences(analysis: OperationAnalysis, actor: Ac
   const holds: Record<ReferenceKind, (value: string, record: unknown, write: FeedWrite) => boolean> = {
     resident: (value) => residents.has(value),
     practitioner: (value) => practitioners.get(value)?.institutionId === actor.institutionId,
-    encounter: (value, record, write) => encounters.get(value) === referenceOf(record, residentFieldOf(write)),
+    encounter: (value, record, write) => encounters.get(value) === referenceOf(record, write.residentField),
   };
 
   const violations: Array<{ field: string; rule: string; breach: string }> = [];

@@ -18,16 +18,21 @@ import {
   type GrantProblem,
 } from '../../consent/index.js';
 import type { ClassificationMap, DataCategory } from '../../schema/classification.js';
+import { rootDeclaration, type EnforcementDeclarations, type RootDeclaration } from '../../schema/enforcement.js';
 import type { Actor, CategoryScope, PurposeOfUse, RowScope } from '../../schema/context.js';
 import { ERROR_CODES } from '../../schema/errors.js';
 import type { OperationAnalysis } from './analyse-operation.js';
 import type { CoordinateDecider } from './filter-operation.js';
 
-/** Root fields that read one resident's data, and how each names the resident. */
-const SUBJECT_ROOTS: Readonly<Record<string, (args: Record<string, unknown>, actor: Actor | null) => string | undefined>> = {
-  resident: (args) => (typeof args['id'] === 'string' ? args['id'] : undefined),
-  myArchive: (_args, actor) => ownResidentIdOf(actor),
-};
+/** The resident a root field names by its declaration (`@subject`, `@ownRecord`); lookups are resolved earlier. */
+function declaredSubject(declaration: RootDeclaration | undefined, args: Record<string, unknown>, actor: Actor | null): string | undefined {
+  if (declaration?.kind === 'subject') {
+    const value = args[declaration.argument];
+    return typeof value === 'string' ? value : undefined;
+  }
+  if (declaration?.kind === 'ownRecord') return ownResidentIdOf(actor);
+  return undefined;
+}
 
 export interface SubjectDecision {
   rootKey: string;
@@ -48,17 +53,19 @@ export interface DecideRequest {
 }
 
 /**
- * The residents an operation's root fields read, by root response key; `resolved` holds those found
- * by identifier in the resolve-subjects stage.
+ * The residents an operation's root fields read, by root response key, as the roots' declarations
+ * say; `resolved` holds those found by identifier in the resolve-subjects stage.
  */
 export function subjectRoots(
   analysis: OperationAnalysis,
   actor: Actor | null,
+  declarations: EnforcementDeclarations,
   resolved: ReadonlyMap<string, { residentId: string }> = new Map(),
 ): Array<{ rootKey: string; rootField: string; residentId: string }> {
   const roots = [];
   for (const field of analysis.rootFields) {
-    const residentId = resolved.get(field.responseKey)?.residentId ?? SUBJECT_ROOTS[field.name]?.(field.arguments, actor);
+    const residentId =
+      resolved.get(field.responseKey)?.residentId ?? declaredSubject(rootDeclaration(declarations, analysis.operationType, field.name), field.arguments, actor);
     if (residentId) roots.push({ rootKey: field.responseKey, rootField: field.name, residentId });
   }
   return roots;
@@ -87,9 +94,10 @@ export async function decideSubjects(
   request: DecideRequest,
   analysis: OperationAnalysis,
   classifications: ClassificationMap,
+  declarations: EnforcementDeclarations,
   resolved: ReadonlyMap<string, { residentId: string }> = new Map(),
 ): Promise<SubjectDecision[]> {
-  const roots = subjectRoots(analysis, request.actor, resolved);
+  const roots = subjectRoots(analysis, request.actor, declarations, resolved);
   // One set of facts per resident, gathered concurrently (several roots may read the same resident).
   const residents = [...new Set(roots.map((root) => root.residentId))];
   const gathered = new Map(

@@ -7,16 +7,18 @@ import { loadSupergraphSdl } from '../../schema/supergraph.js';
 import { migrateAll, openDatabase, type DatabaseHandle } from '../../subgraphs/runtime/database.js';
 import type { GatewayRequestContext } from '../request-context.js';
 import { DEFAULT_LIMITS, type RootFieldCall } from './analyse-operation.js';
-import { FEED_WRITES, recordFeedWrites, residentFieldOf } from './feed-writes.js';
+import { readEnforcementDeclarations } from '../../schema/enforcement.js';
+import { recordFeedWrites, type FeedWrite } from './feed-writes.js';
 
 const supergraph = parse(loadSupergraphSdl());
+const declarations = readEnforcementDeclarations(supergraph);
 const mutationFields = supergraph.definitions.find((d): d is ObjectTypeDefinitionNode => d.kind === Kind.OBJECT_TYPE_DEFINITION && d.name.value === 'Mutation')!.fields!;
 const inputType = (name: string) => supergraph.definitions.find((d): d is InputObjectTypeDefinitionNode => d.kind === Kind.INPUT_OBJECT_TYPE_DEFINITION && d.name.value === name);
 const namedType = (type: TypeNode): string => (type.kind === Kind.NAMED_TYPE ? type.name.value : namedType(type.type));
 const isList = (type: TypeNode): boolean => type.kind === Kind.LIST_TYPE || (type.kind === Kind.NON_NULL_TYPE && isList(type.type));
 
 describe('the feed-write declarations', () => {
-  const declared = Object.entries(FEED_WRITES);
+  const declared = [...declarations.roots].flatMap(([coordinate, write]): Array<[string, FeedWrite]> => (write.kind === 'feed' ? [[coordinate.replace(/^Mutation\./, ''), write]] : []));
 
   it('name mutations, list arguments and input fields that exist in the supergraph, with one resident reference each', () => {
     expect(declared.length).toBeGreaterThan(0);
@@ -27,7 +29,7 @@ describe('the feed-write declarations', () => {
       const fields = inputType(namedType(argument!.type))!.fields!.map((f) => f.name.value);
       expect(fields).toEqual(expect.arrayContaining(Object.keys(write.references)));
       expect(Object.values(write.references).filter((kind) => kind === 'resident')).toEqual(['resident']);
-      expect(residentFieldOf(write)).toBe('residentId');
+      expect(write.residentField).toBe('residentId');
     }
   });
 
@@ -74,7 +76,7 @@ describe('recordFeedWrites', () => {
 
   it("records, in the sender's institution, one care relationship and one audit entry per resident of a committed batch", async () => {
     const field: Omit<RootFieldCall, 'node'> = { name: 'recordEncounters', responseKey: 'pushed', arguments: { input: [{ residentId: 'res-a', institutionId: 'inst-99' }, { residentId: 'res-b' }, { residentId: 'res-a' }] } };
-    await recordFeedWrites(handle.db, contextOf(HIS_03, 'req-committed', field), { pushed: ['enc-1', 'enc-2', 'enc-3'] }, signer);
+    await recordFeedWrites(handle.db, contextOf(HIS_03, 'req-committed', field), { pushed: ['enc-1', 'enc-2', 'enc-3'] }, signer, declarations);
     expect(await care('req-committed')).toEqual([
       { resident_id: 'res-a', institution_id: 'inst-03', started_by_operation: 'recordEncounters', started_by_record_ids: ['enc-1', 'enc-3'] },
       { resident_id: 'res-b', institution_id: 'inst-03', started_by_operation: 'recordEncounters', started_by_record_ids: ['enc-2'] },
@@ -89,7 +91,7 @@ describe('recordFeedWrites', () => {
 
   it('keeps the provenance of the write that started a care relationship', async () => {
     const field: Omit<RootFieldCall, 'node'> = { name: 'recordLabReports', responseKey: 'recordLabReports', arguments: { input: [{ residentId: 'res-a' }] } };
-    await recordFeedWrites(handle.db, contextOf(HIS_03, 'req-later', field), { recordLabReports: ['lab-1'] }, signer);
+    await recordFeedWrites(handle.db, contextOf(HIS_03, 'req-later', field), { recordLabReports: ['lab-1'] }, signer, declarations);
     expect(await care('req-later')).toEqual([]);
     expect((await care('req-committed')).map((row) => row.resident_id)).toEqual(['res-a', 'res-b']);
     expect((await audit('req-later')).map((row) => [row.resident_id, row.fields_by_category])).toEqual([['res-a', { RESULTS: ['Mutation.recordLabReports'] }]]);
@@ -102,7 +104,7 @@ describe('recordFeedWrites', () => {
     ['a caller that is not a hospital system', 'req-clinician', { sub: 'clinician-c', role: 'clinician', institutionId: 'inst-03' }, { recordEncounters: ['enc-9', 'enc-10'] }],
   ])('records nothing for %s', async (_case, requestId, actor, data) => {
     const field: Omit<RootFieldCall, 'node'> = { name: 'recordEncounters', responseKey: 'recordEncounters', arguments: { input: [{ residentId: 'res-c' }, { residentId: 'res-d' }] } };
-    await recordFeedWrites(handle.db, contextOf(actor, requestId, field), data, signer);
+    await recordFeedWrites(handle.db, contextOf(actor, requestId, field), data, signer, declarations);
     expect(await care(requestId)).toEqual([]);
     expect(await audit(requestId)).toEqual([]);
   });

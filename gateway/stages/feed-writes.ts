@@ -1,37 +1,23 @@
 /**
- * Hospital feeds (DESIGN §8): which mutations are feed writes, what their records reference, and what
- * a committed write leaves behind. Declared as data (FEED_WRITES), like the protected-write
- * declarations in protect-writes.ts, so both can later move into the schema.
+ * Hospital feeds (DESIGN §8): which mutations are feed writes and what their records reference are
+ * declared in the schema (`@feed` on the root, `@reference` on the record's input fields, read by
+ * readEnforcementDeclarations); this is what a committed write leaves behind.
  *
  * Before the write, check-references.ts checks every reference; after it committed, the sender's
  * institution treats each resident written for (a care relationship with its provenance) and each of
  * those residents' access logs gets one entry for the write, both in one transaction.
  */
 import { appendAuditEntries, feedInstitutionOf, recordCareRelationships, type AuditEvent, type AuditSigner, type Executor, type FedCareRelationship } from '../../consent/index.js';
-import type { DataCategory } from '../../schema/classification.js';
+import { rootDeclaration, type EnforcementDeclarations, type RootDeclaration } from '../../schema/enforcement.js';
 import type { Database } from '../../subgraphs/runtime/database.js';
 import type { GatewayRequestContext } from '../request-context.js';
 import type { OperationAnalysis, RootFieldCall } from './analyse-operation.js';
 import { baseEvent } from './audit.js';
 
-/** What a reference field of a feed record points at. */
-export type ReferenceKind = 'resident' | 'practitioner' | 'encounter';
+export type { ReferenceKind } from '../../schema/enforcement.js';
 
-export interface FeedWrite {
-  /** The argument holding the records (a list of input objects). */
-  argument: string;
-  /** The category of the records written: what the resident's access log shows. */
-  category: DataCategory;
-  /** Input field of one record → what it references; exactly one field references the resident. */
-  references: Readonly<Record<string, ReferenceKind>>;
-}
-
-export const FEED_WRITES: Readonly<Record<string, FeedWrite>> = {
-  recordEncounters: { argument: 'input', category: 'CLINICAL', references: { residentId: 'resident', attendingPractitionerId: 'practitioner' } },
-  recordLabReports: { argument: 'input', category: 'RESULTS', references: { residentId: 'resident', encounterId: 'encounter' } },
-  recordImmunizations: { argument: 'input', category: 'PUBLIC_HEALTH', references: { residentId: 'resident' } },
-  recordFollowUps: { argument: 'input', category: 'PUBLIC_HEALTH', references: { residentId: 'resident' } },
-};
+/** A feed write as its root declares it: the list argument, the records' category and references. */
+export type FeedWrite = Extract<RootDeclaration, { kind: 'feed' }>;
 
 /** One feed write in an operation, with its records as the client sent them. */
 export interface FeedCall {
@@ -42,11 +28,11 @@ export interface FeedCall {
 }
 
 /** The operation's feed writes (none for anything but a mutation). */
-export function feedCallsOf(analysis: OperationAnalysis): FeedCall[] {
+export function feedCallsOf(analysis: OperationAnalysis, declarations: EnforcementDeclarations): FeedCall[] {
   if (analysis.operationType !== 'mutation') return [];
   return analysis.rootFields.flatMap((field) => {
-    const write = FEED_WRITES[field.name];
-    if (!write) return [];
+    const write = rootDeclaration(declarations, 'mutation', field.name);
+    if (write?.kind !== 'feed') return [];
     const value = field.arguments[write.argument];
     // GraphQL coerces a single object to a one-item list.
     return [{ field, write, records: Array.isArray(value) ? value : [value] }];
@@ -61,27 +47,26 @@ export function referenceOf(record: unknown, field: string): string | undefined 
   return typeof value === 'number' && Number.isInteger(value) ? String(value) : undefined;
 }
 
-/** The input field naming the resident a record is about. */
-export function residentFieldOf(write: FeedWrite): string {
-  const field = Object.keys(write.references).find((name) => write.references[name] === 'resident');
-  if (!field) throw new Error('FEED_WRITES: a feed write without a resident reference');
-  return field;
-}
-
 /**
  * Records what feed writes that committed leave behind; a write committed when the mutation returned
  * one id per record (a refused batch writes nothing and returns none). Failing here fails the response.
  */
-export async function recordFeedWrites(db: Database, context: GatewayRequestContext, data: Record<string, unknown> | null, signer: AuditSigner): Promise<void> {
+export async function recordFeedWrites(
+  db: Database,
+  context: GatewayRequestContext,
+  data: Record<string, unknown> | null,
+  signer: AuditSigner,
+  declarations: EnforcementDeclarations,
+): Promise<void> {
   // The institution comes from the sender's token only, never from the records it sent.
   const institutionId = feedInstitutionOf(context.actor);
   if (!institutionId || !context.analysis || !data) return;
   const at = new Date();
   const byResident = new Map<string, { event: AuditEvent; care: FedCareRelationship & { recordIds: string[] } }>();
-  for (const call of feedCallsOf(context.analysis)) {
+  for (const call of feedCallsOf(context.analysis, declarations)) {
     const ids = data[call.field.responseKey];
     if (!Array.isArray(ids) || ids.length !== call.records.length || !ids.every((id) => typeof id === 'string')) continue;
-    const residentField = residentFieldOf(call.write);
+    const residentField = call.write.residentField;
     call.records.forEach((record, index) => {
       const residentId = referenceOf(record, residentField);
       if (residentId === undefined) return;

@@ -1,8 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GraphQLError, Kind, parse, type FieldNode, type OperationDefinitionNode } from 'graphql';
+import { CLASSIFIED_DIRECTIVE_SDL, classified } from '../../schema/classification.js';
+import { ENFORCEMENT_DIRECTIVES_SDL, inputIs, readEnforcementDeclarations, rootIs } from '../../schema/enforcement.js';
 import { InvalidInputError } from '../../schema/errors.js';
 import { makeIdCardNumber } from '../../schema/id-card.js';
 import { looksLikeBlindIndex, looksLikeFieldCiphertext } from '../../schema/protected-value.js';
+import { loadSupergraphSdl } from '../../schema/supergraph.js';
 import { migrateAll, openDatabase, type DatabaseHandle } from '../../subgraphs/runtime/database.js';
 import { InMemoryKeyProvider, newBlindIndexKey, openKeyring, type Keyring } from '../keyring/index.js';
 import { protectWrites } from './protect-writes.js';
@@ -11,6 +14,8 @@ import { fragmentsOf, rootFieldNodes } from './selections.js';
 /** The GB 11643 vector from DESIGN §9: born 1949-12-31 in 北京朝阳区, 17th digit 2 (female). */
 const VALID_ID = '11010519491231002X';
 const CIPHERTEXT = /^hm1\.a256gcm\.dk1\.[A-Za-z0-9_-]{16}\.[A-Za-z0-9_-]+$/;
+/** What the gateway reads from the supergraph: which inputs are identifying. */
+const declarations = readEnforcementDeclarations(loadSupergraphSdl());
 const RESIDENT_ID = /^res-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 const REGISTER = /* GraphQL */ `
@@ -36,7 +41,7 @@ function operation(source: string, variables: Record<string, unknown> = {}): [Op
 /** The error `protectWrites` refuses with (fails the test when it does not refuse). */
 async function refusal(source: string, variables: Record<string, unknown>, keyring: Keyring): Promise<GraphQLError> {
   try {
-    await protectWrites(...operation(source, variables), variables, keyring);
+    await protectWrites(...operation(source, variables), variables, keyring, declarations);
   } catch (error) {
     if (error instanceof GraphQLError) return error;
     throw error;
@@ -65,7 +70,7 @@ async function dataKeyCount(): Promise<number> {
 describe('protectWrites: registerResident', () => {
   it('accepts the DESIGN §9 vector and returns it encrypted under a fresh resident id, with blind indexes and the birth date', async () => {
     const variables = { input: registration() };
-    const overrides = await protectWrites(...operation(REGISTER), variables, keyring);
+    const overrides = await protectWrites(...operation(REGISTER), variables, keyring, declarations);
     expect(Object.keys(overrides)).toEqual(['input']);
     const input = overrides['input'] as Record<string, string>;
     expect(input).toEqual({
@@ -99,7 +104,7 @@ describe('protectWrites: registerResident', () => {
 
   it('allocates a fresh resident id for every registration', async () => {
     const ids = new Set<unknown>();
-    for (let i = 0; i < 3; i++) ids.add(((await protectWrites(...operation(REGISTER), { input: registration() }, keyring))['input'] as Record<string, unknown>)['id']);
+    for (let i = 0; i < 3; i++) ids.add(((await protectWrites(...operation(REGISTER), { input: registration() }, keyring, declarations))['input'] as Record<string, unknown>)['id']);
     expect(ids.size).toBe(3);
   });
 
@@ -107,14 +112,14 @@ describe('protectWrites: registerResident', () => {
     const source = /* GraphQL */ `
       mutation ($person: ResidentInput!, $note: String) { newcomer: registerResident(input: $person) { id } }
     `;
-    const overrides = await protectWrites(...operation(source), { person: registration(), note: 'x' }, keyring);
+    const overrides = await protectWrites(...operation(source), { person: registration(), note: 'x' }, keyring, declarations);
     expect(Object.keys(overrides)).toEqual(['person']);
     expect((overrides['person'] as Record<string, unknown>)['idCardNumber']).toMatch(CIPHERTEXT);
   });
 
   it('trims the name before encrypting it, and leaves out phone, its index and address when they are not sent', async () => {
     const { phone: _phone, address: _address, ...bare } = registration({ name: ' 李秀英 ' });
-    const input = (await protectWrites(...operation(REGISTER), { input: bare }, keyring))['input'] as Record<string, string>;
+    const input = (await protectWrites(...operation(REGISTER), { input: bare }, keyring, declarations))['input'] as Record<string, string>;
     expect(Object.keys(input).sort()).toEqual(['birthDate', 'districtCode', 'id', 'idCardIndex', 'idCardNumber', 'name', 'sex']);
     await keyring.prepare([input['id']!]);
     expect(keyring.decrypt(input['id']!, 'Resident.name', input['name']!)).toEqual({ ok: true, plaintext: '李秀英' });
@@ -122,7 +127,7 @@ describe('protectWrites: registerResident', () => {
 
   it('accepts sex 0 (unknown) and 9 (unstated) with any number', async () => {
     for (const sex of ['0', '9']) {
-      const input = (await protectWrites(...operation(REGISTER), { input: registration({ sex }) }, keyring))['input'] as Record<string, unknown>;
+      const input = (await protectWrites(...operation(REGISTER), { input: registration({ sex }) }, keyring, declarations))['input'] as Record<string, unknown>;
       expect(input['sex'], sex).toBe(sex);
     }
   });
@@ -192,7 +197,7 @@ describe('protectWrites: registerResident', () => {
     const viaFragment = /* GraphQL */ `
       mutation ($input: ResidentInput!) { ... on Mutation { registerResident(input: $input) { id } } }
     `;
-    const overrides = await protectWrites(...operation(viaFragment), { input: registration() }, keyring);
+    const overrides = await protectWrites(...operation(viaFragment), { input: registration() }, keyring, declarations);
     expect((overrides['input'] as Record<string, unknown> | undefined)?.['idCardNumber']).toMatch(CIPHERTEXT);
     const literal = /* GraphQL */ `
       mutation { ... on Mutation { registerResident(input: { name: "李秀英", sex: "2", idCardNumber: "11010519491231002X", districtCode: "110105" }) { id } } }
@@ -209,15 +214,15 @@ describe('protectWrites: registerResident', () => {
     `;
     const keysBefore = await dataKeyCount();
     const broken = { input: registration({ idCardNumber: '110105194912310021' }), register: false };
-    expect(await protectWrites(...operation(source, broken), broken, keyring)).toEqual({});
+    expect(await protectWrites(...operation(source, broken), broken, keyring, declarations)).toEqual({});
     const literal = /* GraphQL */ `
       mutation { ... @skip(if: true) { registerResident(input: { name: "李秀英", sex: "2", idCardNumber: "11010519491231002X", districtCode: "110105" }) { id } } }
     `;
-    expect(await protectWrites(...operation(literal), {}, keyring)).toEqual({});
+    expect(await protectWrites(...operation(literal), {}, keyring, declarations)).toEqual({});
     expect(await dataKeyCount()).toBe(keysBefore);
 
     const included = { input: registration(), register: true };
-    const overrides = await protectWrites(...operation(source, included), included, keyring);
+    const overrides = await protectWrites(...operation(source, included), included, keyring, declarations);
     expect((overrides['input'] as Record<string, unknown>)['idCardNumber']).toMatch(CIPHERTEXT);
     expect(await dataKeyCount()).toBe(keysBefore + 1);
   });
@@ -229,7 +234,7 @@ describe('protectWrites: registerResident', () => {
       mutation ($input: ResidentInput!) { registerResident(input: $input) { id } ... on Mutation { registerResident(input: $input) { id } } }
     `;
     const keysBefore = await dataKeyCount();
-    const overrides = await protectWrites(...operation(source), { input: registration() }, keyring);
+    const overrides = await protectWrites(...operation(source), { input: registration() }, keyring, declarations);
     expect((overrides['input'] as Record<string, unknown>)['idCardNumber']).toMatch(CIPHERTEXT);
     expect(await dataKeyCount()).toBe(keysBefore + 1);
   });
@@ -239,7 +244,7 @@ describe('protectWrites: registerResident', () => {
   // sent, although schema/id-card.ts and schema/phone.ts name the normalised form the one used for storage;
   // the stored value then disagrees with seeded data and masks badly (" 11010**********02x ", "+86**********1111").
   it('encrypts the ID-card number and phone in their canonical form', async () => {
-    const input = (await protectWrites(...operation(REGISTER), { input: registration({ idCardNumber: ' 11010519491231002x ', phone: '+86 139-0000-1111' }) }, keyring))[
+    const input = (await protectWrites(...operation(REGISTER), { input: registration({ idCardNumber: ' 11010519491231002x ', phone: '+86 139-0000-1111' }) }, keyring, declarations))[
       'input'
     ] as Record<string, string>;
     await keyring.prepare([input['id']!]);
@@ -256,7 +261,7 @@ describe('protectWrites: recordEncounters', () => {
       { residentId: 'res-enc-2', department: '内科', chiefComplaint: null },
       { residentId: 'res-enc-2', department: '精神科', chiefComplaint: '情绪低落 2 月' },
     ];
-    const overrides = await protectWrites(...operation(RECORD), { input: items }, keyring);
+    const overrides = await protectWrites(...operation(RECORD), { input: items }, keyring, declarations);
     const result = overrides['input'] as Array<Record<string, unknown>>;
     expect(result).toEqual([
       { ...items[0], chiefComplaint: expect.stringMatching(CIPHERTEXT) },
@@ -291,10 +296,40 @@ describe('protectWrites: operations that write nothing protected', () => {
     const query = /* GraphQL */ `
       query ($input: ResidentInput!) { registerResident(input: $input) { id } }
     `;
-    expect(await protectWrites(...operation(query), { input: registration() }, keyring)).toEqual({});
+    expect(await protectWrites(...operation(query), { input: registration() }, keyring, declarations)).toEqual({});
     const other = /* GraphQL */ `
       mutation ($id: ID!) { withdrawConsent(id: $id) { id } }
     `;
-    expect(await protectWrites(...operation(other), { id: 'consent-1' }, keyring)).toEqual({});
+    expect(await protectWrites(...operation(other), { id: 'consent-1' }, keyring, declarations)).toEqual({});
+  });
+});
+
+describe('protectWrites: an identifying input declared only in the schema', () => {
+  // No gateway code names this mutation or its fields: the declarations alone make the gateway encrypt.
+  const noteDeclarations = readEnforcementDeclarations(`
+    ${CLASSIFIED_DIRECTIVE_SDL}
+    ${ENFORCEMENT_DIRECTIVES_SDL}
+    type Query { a: String ${rootIs.platform} }
+    type Mutation { recordNotes(input: [NoteInput!]!): [ID!]! ${rootIs.feed('input', 'CLINICAL')} }
+    input NoteInput {
+      residentId: ID! ${inputIs.reference('RESIDENT')}
+      text: String ${inputIs.identifying('TEXT', 'Note.text')}
+      topic: String
+    }
+    type Note { id: ID! ${classified('CLINICAL', 2)} text: String ${classified('CLINICAL', 4, { encrypted: true, mask: 'TEXT' })} }
+  `);
+
+  it('is encrypted under each record’s resident, bound to its stored coordinate, and other fields are left as sent', async () => {
+    const source = /* GraphQL */ `
+      mutation ($notes: [NoteInput!]!) { recordNotes(input: $notes) }
+    `;
+    const notes = [{ residentId: 'res-note-1', text: '随访记录', topic: 'follow-up' }];
+    const overrides = await protectWrites(...operation(source), { notes }, keyring, noteDeclarations);
+    const [note] = overrides['notes'] as Array<Record<string, string>>;
+    expect(note).toEqual({ residentId: 'res-note-1', text: expect.stringMatching(CIPHERTEXT), topic: 'follow-up' });
+    await keyring.prepare(['res-note-1']);
+    expect(keyring.decrypt('res-note-1', 'Note.text', note!['text']!)).toEqual({ ok: true, plaintext: '随访记录' });
+    // The same operation under the platform's own declarations protects nothing: it is not declared there.
+    expect(await protectWrites(...operation(source), { notes }, keyring, declarations)).toEqual({});
   });
 });

@@ -1,5 +1,5 @@
 /**
- * Stage 3b, resolve subjects: a root field that finds a resident by an identifier (findResident) is
+ * Stage 3b, resolve subjects: a root field that finds a resident by an identifier (declared `@lookup`) is
  * resolved to the resident's id before deciding, through the master patient index's blind index, so
  * the decision is about a known resident and the identifier's plaintext never leaves the gateway.
  * An unknown number resolves to a resident that does not exist, whose answer is the same as for one
@@ -8,6 +8,8 @@
 import { createHash } from 'node:crypto';
 import { parseIdCardNumber } from '../../schema/id-card.js';
 import type { Actor } from '../../schema/context.js';
+import { rootDeclaration, type BlindIndexKind, type EnforcementDeclarations } from '../../schema/enforcement.js';
+
 import type { OperationAnalysis } from './analyse-operation.js';
 
 /** Looks a blind index up in the master patient index, on behalf of `actor`. */
@@ -19,28 +21,28 @@ export interface ResolvedSubject {
   argument: { name: string; value: string };
 }
 
-/** Root fields that find a resident by an identifier. */
-const LOOKUP_ROOTS: Readonly<Record<string, string>> = { findResident: 'idCardNumber' };
-
-export function isLookupRoot(fieldName: string): boolean {
-  return fieldName in LOOKUP_ROOTS;
+/** Whether any root field of the operation finds a resident by an identifier. */
+export function looksUpResidents(analysis: OperationAnalysis, declarations: EnforcementDeclarations): boolean {
+  return analysis.rootFields.some((field) => rootDeclaration(declarations, analysis.operationType, field.name)?.kind === 'lookup');
 }
 
 export async function resolveSubjects(
   analysis: OperationAnalysis,
   actor: Actor | null,
   requestId: string,
-  blindIndex: (kind: 'idCard', value: string) => string,
+  blindIndex: (kind: BlindIndexKind, value: string) => string,
   lookup: ResidentIndexLookup,
+  declarations: EnforcementDeclarations,
 ): Promise<Map<string, ResolvedSubject>> {
   const resolved = new Map<string, ResolvedSubject>();
   for (const field of analysis.rootFields) {
-    const argumentName = LOOKUP_ROOTS[field.name];
-    if (!argumentName) continue;
+    const declaration = rootDeclaration(declarations, analysis.operationType, field.name);
+    if (declaration?.kind !== 'lookup') continue;
+    const argumentName = declaration.argument;
     const value = String(field.arguments[argumentName] ?? '');
     // A bad number is the caller's mistake, reported before any lookup.
     parseIdCardNumber(value);
-    const index = blindIndex('idCard', value);
+    const index = blindIndex(declaration.index, value);
     const found = actor ? await lookup(index, actor, requestId) : null;
     resolved.set(field.responseKey, { residentId: found ?? unknownResident(index), argument: { name: argumentName, value: index } });
   }

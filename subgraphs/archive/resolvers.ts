@@ -6,6 +6,7 @@ import { classified } from '../../schema/classification.js';
 import { InvalidInputError } from '../../schema/errors.js';
 import { recordSensitivity } from '../../schema/sensitivity.js';
 import { LocalDate } from '../../schema/scalars.js';
+import { inputIs, rootIs } from '../../schema/enforcement.js';
 import { boundedPageSize, residentRowFilter } from '../runtime/row-filter.js';
 import type { SubgraphContext } from '../runtime/server.js';
 import { followUps, healthArchives, physicalExams, type FollowUpRow, type HealthArchiveRow, type PhysicalExamRow } from './tables.js';
@@ -136,6 +137,7 @@ export class HealthArchiveResolver {
 
 @InputType({ description: 'One chronic-disease follow-up visit, as pushed by a hospital system.' })
 export class FollowUpInput {
+  @Directive(inputIs.reference('RESIDENT'))
   @Field(() => ID) residentId!: string;
   @Field(() => String, { description: 'HYPERTENSION or DIABETES.' }) programme!: string;
   @Field(() => LocalDate) visitDate!: string;
@@ -150,6 +152,7 @@ export class FollowUpInput {
 @Resolver()
 export class ArchiveFeedResolver {
   @Mutation(() => [ID], { description: 'HIS feed: records chronic-disease follow-up visits, all or nothing (at most 500).' })
+  @Directive(rootIs.feed('input', 'PUBLIC_HEALTH'))
   async recordFollowUps(
     @Arg('input', () => [FollowUpInput]) input: FollowUpInput[],
     @Ctx() context: SubgraphContext,

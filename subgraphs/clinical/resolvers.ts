@@ -7,6 +7,7 @@ import { assertKnownCode } from '../../schema/codes.js';
 import { InvalidInputError } from '../../schema/errors.js';
 import { looksLikeFieldCiphertext } from '../../schema/protected-value.js';
 import { recordSensitivity } from '../../schema/sensitivity.js';
+import { inputIs, rootIs } from '../../schema/enforcement.js';
 import { lookupIds } from '../runtime/reference-lookup.js';
 import { boundedPageSize, residentRowFilter } from '../runtime/row-filter.js';
 import type { SubgraphContext } from '../runtime/server.js';
@@ -190,12 +191,15 @@ export class PrescriptionInput {
 
 @InputType({ description: 'One encounter with its diagnoses and prescriptions, as pushed by a hospital system.' })
 export class EncounterInput {
+  @Directive(inputIs.reference('RESIDENT'))
   @Field(() => ID) residentId!: string;
   @Field(() => String, { description: 'OUTPATIENT, INPATIENT or EMERGENCY.' }) encounterClass!: string;
   @Field(() => String) department!: string;
   @Field(() => Date) startedAt!: Date;
   @Field(() => Date, { nullable: true }) endedAt?: Date;
+  @Directive(inputIs.reference('PRACTITIONER'))
   @Field(() => String, { nullable: true }) attendingPractitionerId?: string;
+  @Directive(inputIs.identifying('TEXT', 'Encounter.chiefComplaint'))
   @Field(() => String, { nullable: true }) chiefComplaint?: string;
   @Field(() => [DiagnosisInput]) diagnoses!: DiagnosisInput[];
   @Field(() => [PrescriptionInput], { nullable: true }) prescriptions?: PrescriptionInput[];
@@ -212,6 +216,7 @@ export class ClinicalFeedResolver {
       "For each encounter id, its resident's id when it is an encounter of the calling hospital system's own institution, else null: the gateway's check of a feed's references only (not in the API schema).",
   })
   @Directive('@inaccessible')
+  @Directive(rootIs.internal)
   async ownEncounterResidentIds(@Arg('ids', () => [ID]) ids: string[], @Ctx() context: SubgraphContext): Promise<Array<string | null>> {
     const institutionId = feedInstitutionOf(context.request.actor);
     const distinct = lookupIds(ids);
@@ -226,6 +231,7 @@ export class ClinicalFeedResolver {
   }
 
   @Mutation(() => [ID], { description: 'HIS feed: records encounters with their diagnoses and prescriptions, all or nothing (at most 500).' })
+  @Directive(rootIs.feed('input', 'CLINICAL'))
   async recordEncounters(
     @Arg('input', () => [EncounterInput]) input: EncounterInput[],
     @Ctx() context: SubgraphContext,

@@ -7,6 +7,7 @@ import { assertKnownCode, NIP_VACCINE } from '../../schema/codes.js';
 import { InvalidInputError } from '../../schema/errors.js';
 import { recordSensitivity } from '../../schema/sensitivity.js';
 import { LocalDate } from '../../schema/scalars.js';
+import { inputIs, rootIs } from '../../schema/enforcement.js';
 import { boundedPageSize, residentRowFilter } from '../runtime/row-filter.js';
 import type { SubgraphContext } from '../runtime/server.js';
 import { immunizationRecords, type ImmunizationRecordRow } from './tables.js';
@@ -54,6 +55,7 @@ export class ResidentImmunizationResolver {
 
 @InputType({ description: 'One administered vaccine dose, as pushed by a hospital system.' })
 export class ImmunizationInput {
+  @Directive(inputIs.reference('RESIDENT'))
   @Field(() => ID) residentId!: string;
   @Field(() => String, { description: 'NIP-VACCINE 2021 code.' }) vaccineCode!: string;
   @Field(() => String) vaccineName!: string;
@@ -68,6 +70,7 @@ export class ImmunizationInput {
 @Resolver()
 export class ImmunizationFeedResolver {
   @Mutation(() => [ID], { description: 'HIS feed: records administered vaccine doses, all or nothing (at most 500).' })
+  @Directive(rootIs.feed('input', 'PUBLIC_HEALTH'))
   async recordImmunizations(
     @Arg('input', () => [ImmunizationInput]) input: ImmunizationInput[],
     @Ctx() context: SubgraphContext,

@@ -120,8 +120,8 @@ beforeAll(async () => {
 describe('population subgraph schema', () => {
   it('owns Resident by key, with resident(id), myArchive and registerResident', () => {
     expect(built.sdl).toMatch(/type Resident @key\(fields: "id"\)/);
-    expect(built.sdl).toMatch(/resident\(id: ID!\): Resident\n/);
-    expect(built.sdl).toMatch(/myArchive: Resident\n/);
+    expect(built.sdl).toMatch(/resident\(id: ID!\): Resident @subject\(argument: "id"\)\n/);
+    expect(built.sdl).toMatch(/myArchive: Resident @ownRecord\n/);
     expect(built.sdl).toMatch(/registerResident\(input: ResidentInput!\): Resident!/);
     const classifications = readClassifications(built.sdl);
     expect(classifications.get('Resident.name')).toEqual({ category: 'DEMOGRAPHICS', level: 4, encrypted: true, mask: 'NAME' });

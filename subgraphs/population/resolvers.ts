@@ -5,6 +5,7 @@ import { Arg, Ctx, Directive, ID, Mutation, Query, Resolver } from 'type-graphql
 import { districtName, isKnownAreaCode } from '../../schema/districts.js';
 import { ERROR_CODES, InvalidInputError } from '../../schema/errors.js';
 import { looksLikeBlindIndex, looksLikeFieldCiphertext } from '../../schema/protected-value.js';
+import { rootIs } from '../../schema/enforcement.js';
 import { lookupIds } from '../runtime/reference-lookup.js';
 import { mayReachResident, mayReadResidentCategory } from '../runtime/row-filter.js';
 import type { SubgraphContext } from '../runtime/server.js';
@@ -44,6 +45,7 @@ export async function loadResidents(context: SubgraphContext, ids: readonly stri
 @Resolver(() => Resident)
 export class ResidentResolver {
   @Query(() => Resident, { nullable: true, description: 'One resident by platform id (clinician; resident: self).' })
+  @Directive(rootIs.subject('id'))
   async resident(@Arg('id', () => ID) id: string, @Ctx() context: SubgraphContext): Promise<Resident | null> {
     return (await loadResidents(context, [id])).get(id) ?? null;
   }
@@ -52,6 +54,7 @@ export class ResidentResolver {
     nullable: true,
     description: 'Finds a resident by ID-card number (clinician). The gateway replaces the number by its blind index before it reaches this subgraph, which matches on the index only.',
   })
+  @Directive(rootIs.lookup('idCardNumber', 'ID_CARD'))
   async findResident(@Arg('idCardNumber', () => String) idCardIndex: string, @Ctx() context: SubgraphContext): Promise<Resident | null> {
     const [row] = await context.db.select({ id: residents.id }).from(residents).where(eq(residents.idCardIndex, idCardIndex));
     return row ? ((await loadResidents(context, [row.id])).get(row.id) ?? null) : null;
@@ -62,6 +65,7 @@ export class ResidentResolver {
     description: "Master patient index lookup by blind index, for the gateway's subject resolution only (not in the API schema).",
   })
   @Directive('@inaccessible')
+  @Directive(rootIs.internal)
   async residentIdByIdCardIndex(@Arg('index', () => String) index: string, @Ctx() context: SubgraphContext): Promise<string | null> {
     // Only the gateway can reach this (it is @inaccessible), on behalf of a clinician it authenticated.
     if (!isAllowed(context.request.actor, 'lookup', 'ResidentIndex')) return null;
@@ -73,6 +77,7 @@ export class ResidentResolver {
     description: "Of these resident ids, the ones the platform knows: the gateway's check of a hospital feed's references only (not in the API schema).",
   })
   @Directive('@inaccessible')
+  @Directive(rootIs.internal)
   async knownResidentIds(@Arg('ids', () => [ID]) ids: string[], @Ctx() context: SubgraphContext): Promise<string[]> {
     // A feed may only write for residents the platform knows, so its sender learns which ids exist, and nobody else.
     if (!feedInstitutionOf(context.request.actor)) return [];
@@ -83,6 +88,7 @@ export class ResidentResolver {
   }
 
   @Query(() => Resident, { nullable: true, description: "The calling resident's own whole record." })
+  @Directive(rootIs.ownRecord)
   async myArchive(@Ctx() context: SubgraphContext): Promise<Resident | null> {
     const self = ownResidentIdOf(context.request.actor);
     if (!self) return null;
@@ -92,6 +98,7 @@ export class ResidentResolver {
   @Mutation(() => Resident, {
     description: 'Registers a resident (HIS feed). The gateway validates the ID-card number and sex and encrypts the identifying fields.',
   })
+  @Directive(rootIs.write({ newResident: 'id' }))
   async registerResident(@Arg('input', () => ResidentInput) input: ResidentInput, @Ctx() context: SubgraphContext): Promise<Resident> {
     const actor = context.request.actor;
     if (!actor) throw new GraphQLError('Only a hospital system can register residents.', { extensions: { code: ERROR_CODES.FORBIDDEN } });

@@ -1,6 +1,7 @@
 import { Directive, Field, ID, InputType, ObjectType } from 'type-graphql';
 import { classified } from '../../schema/classification.js';
 import { LocalDate } from '../../schema/scalars.js';
+import { inputIs } from '../../schema/enforcement.js';
 
 @ObjectType({ description: 'A GB/T 2260 administrative district.' })
 export class District {
@@ -59,18 +60,22 @@ export class Resident {
 })
 export class ResidentInput {
   @Field(() => String)
+  @Directive(inputIs.identifying('NAME', 'Resident.name'))
   name!: string;
 
   @Field(() => String, { description: 'GB/T 2261.1 sex code.' })
   sex!: string;
 
   @Field(() => String)
+  @Directive(inputIs.identifying('ID_CARD', 'Resident.idCardNumber', { indexInto: 'idCardIndex' }))
   idCardNumber!: string;
 
   @Field(() => String, { nullable: true })
+  @Directive(inputIs.identifying('PHONE', 'Resident.phone', { indexInto: 'phoneIndex' }))
   phone?: string;
 
   @Field(() => String, { nullable: true })
+  @Directive(inputIs.identifying('ADDRESS', 'Resident.address'))
   address?: string;
 
   @Field(() => String, { description: 'GB/T 2260 district of residence.' })

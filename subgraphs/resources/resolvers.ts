@@ -1,6 +1,7 @@
 import { and, asc, eq, gt, inArray, type SQL } from 'drizzle-orm';
-import { Arg, Ctx, FieldResolver, ID, Int, Query, Resolver, Root } from 'type-graphql';
+import { Arg, Ctx, Directive, FieldResolver, ID, Int, Query, Resolver, Root } from 'type-graphql';
 import { districtName } from '../../schema/districts.js';
+import { rootIs } from '../../schema/enforcement.js';
 import { boundedPageSize } from '../runtime/row-filter.js';
 import type { SubgraphContext } from '../runtime/server.js';
 import { institutions, practitioners, type InstitutionRow, type PractitionerRow } from './tables.js';
@@ -31,6 +32,7 @@ export async function loadPractitioners(context: SubgraphContext, ids: readonly 
 @Resolver(() => Institution)
 export class InstitutionResolver {
   @Query(() => [Institution], { description: 'Institutions of the region (public), ordered by id; at most 100 per page.' })
+  @Directive(rootIs.platform)
   async institutions(
     @Ctx() context: SubgraphContext,
     @Arg('districtCode', () => String, { nullable: true }) districtCode?: string,
@@ -50,6 +52,7 @@ export class InstitutionResolver {
   }
 
   @Query(() => Institution, { nullable: true })
+  @Directive(rootIs.platform)
   async institution(@Arg('id', () => ID) id: string, @Ctx() context: SubgraphContext): Promise<Institution | null> {
     return (await loadInstitutions(context, [id])).get(id) ?? null;
   }
@@ -58,6 +61,7 @@ export class InstitutionResolver {
 @Resolver(() => Practitioner)
 export class PractitionerResolver {
   @Query(() => Practitioner, { nullable: true })
+  @Directive(rootIs.platform)
   async practitioner(@Arg('id', () => ID) id: string, @Ctx() context: SubgraphContext): Promise<PractitionerWithInstitutionId | null> {
     return (await loadPractitioners(context, [id])).get(id) ?? null;
   }

@@ -6,6 +6,7 @@ import { assertKnownCode, LOINC } from '../../schema/codes.js';
 import { InvalidInputError } from '../../schema/errors.js';
 import { classified } from '../../schema/classification.js';
 import { labTestCodes, recordSensitivity } from '../../schema/sensitivity.js';
+import { inputIs, rootIs } from '../../schema/enforcement.js';
 import { boundedPageSize, residentRowFilter } from '../runtime/row-filter.js';
 import type { SubgraphContext } from '../runtime/server.js';
 import { imagingReports, labItems, labReports, type ImagingReportRow, type LabItemRow, type LabReportRow } from './tables.js';
@@ -147,7 +148,9 @@ export class LabItemInput {
 
 @InputType({ description: 'One lab report with its items, as pushed by a hospital system.' })
 export class LabReportInput {
+  @Directive(inputIs.reference('RESIDENT'))
   @Field(() => ID) residentId!: string;
+  @Directive(inputIs.reference('ENCOUNTER'))
   @Field(() => String, { nullable: true }) encounterId?: string;
   @Field(() => String) panelCode!: string;
   @Field(() => String) panelName!: string;
@@ -160,6 +163,7 @@ export class LabReportInput {
 @Resolver()
 export class ResultsFeedResolver {
   @Mutation(() => [ID], { description: 'HIS feed: records lab reports with their items, all or nothing (at most 200).' })
+  @Directive(rootIs.feed('input', 'RESULTS'))
   async recordLabReports(
     @Arg('input', () => [LabReportInput]) input: LabReportInput[],
     @Ctx() context: SubgraphContext,

@@ -13,6 +13,7 @@ import { parse, type GraphQLSchema } from 'graphql';
 import { buildSchema, createResolversMap, type NonEmptyArray } from 'type-graphql';
 import { CLASSIFICATION_SPEC_URL, CLASSIFIED_DIRECTIVE_SDL } from '../../schema/classification.js';
 import { CONTEXT_HEADER, type GatewayContextClaims } from '../../schema/context.js';
+import { ENFORCEMENT_DIRECTIVES, ENFORCEMENT_DIRECTIVES_SDL, ENFORCEMENT_SPEC_URL } from '../../schema/enforcement.js';
 import { DateTimeISO } from '../../schema/scalars.js';
 import { RequestBatches } from './batch.js';
 import { createContextVerifier, type ContextVerificationKey } from './context.js';
@@ -50,14 +51,17 @@ export interface SubgraphDefinition {
   referenceResolvers?: Record<string, ReferenceResolver>;
 }
 
-/** Federation 2 link plus the composed classification directive, prepended to every subgraph's SDL. */
+/** Federation 2 link plus the composed classification and enforcement directives, prepended to every subgraph's SDL. */
 const FEDERATION_HEADER = `
 extend schema
   @link(url: "https://specs.apollo.dev/federation/v2.5", import: ["@key", "@shareable", "@inaccessible", "@composeDirective"])
   @link(url: "${CLASSIFICATION_SPEC_URL}", import: ["@classified"])
   @composeDirective(name: "@classified")
+  @link(url: "${ENFORCEMENT_SPEC_URL}", import: [${ENFORCEMENT_DIRECTIVES.map((name) => `"@${name}"`).join(', ')}])
+${ENFORCEMENT_DIRECTIVES.map((name) => `  @composeDirective(name: "@${name}")`).join('\n')}
 
 ${CLASSIFIED_DIRECTIVE_SDL}
+${ENFORCEMENT_DIRECTIVES_SDL}
 `;
 
 export interface BuiltSubgraph {
