@@ -3,7 +3,7 @@ import { Directive, Field, ObjectType, Query, Resolver } from 'type-graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { declarationGaps, readEnforcementDeclarations, rootIs } from '../schema/enforcement.js';
 import { composeSupergraph } from '../schema/supergraph.js';
-import { buildServedSdls, servedSubgraphs } from '../scripts/subgraphs.js';
+import { buildServedSdls, servedSubgraphs, throwawayAuditKeys } from '../scripts/subgraphs.js';
 import { buildSubgraph } from '../subgraphs/runtime/index.js';
 import { startExtraGateway, startRecordingProxy, startTestPlatform, testBackends, type RecordingProxy, type TestPlatform } from '../testkit/index.js';
 import type { RunningGateway } from './index.js';
@@ -34,7 +34,7 @@ Resolver()(CarelessRoots);
 
 /** The platform's supergraph with the careless roots added to the resources subgraph. */
 async function supergraphWithCarelessRoots(): Promise<string> {
-  const resources = servedSubgraphs(new Uint8Array(32), new Map()).find((s) => s.name === 'resources')!;
+  const resources = servedSubgraphs(new Uint8Array(32), throwawayAuditKeys()).find((s) => s.name === 'resources')!;
   const careless = await buildSubgraph({ ...resources.definition, resolvers: [...resources.definition.resolvers, CarelessRoots] });
   const sdls = await buildServedSdls();
   return composeSupergraph(sdls.map((sdl) => (sdl.name === 'resources' ? { ...sdl, sdl: careless.sdl } : sdl)));

@@ -139,13 +139,13 @@ describe('checkFeedReferences', () => {
       { residentId: 'res-a', attendingPractitionerId: 'pr-03-psych', department: '普通内科' },
       { residentId: 'res-b', attendingPractitionerId: 'pr-03', department: '普通内科' },
     ];
-    const refused = await refusalOf(checkFeedReferences(mutationOf(call('recordEncounters', input)), HIS_03, 'req-psych', lookup));
+    const refused = await refusalOf(checkFeedReferences(mutationOf(call('recordEncounters', input)), HIS_03, 'req-psych', lookup, declarations));
     expect(refused.extensions).toMatchObject({
       code: 'BAD_USER_INPUT',
       field: 'input[1].attendingPractitionerId',
       rule: 'SENSITIVE_PRACTITIONER_DEPARTMENT',
       violations: [{ field: 'input[1].attendingPractitionerId', rule: 'SENSITIVE_PRACTITIONER_DEPARTMENT' }],
     });
-    await checkFeedReferences(mutationOf(call('recordEncounters', [input[0], input[2]])), HIS_03, 'req-psych-ok', lookup);
+    await checkFeedReferences(mutationOf(call('recordEncounters', [input[0], input[2]])), HIS_03, 'req-psych-ok', lookup, declarations);
   });
 });
