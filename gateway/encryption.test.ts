@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { issueToken } from './index.js';
 import { generateResident } from '../seed/index.js';
 import { startTestPlatform, testBackends, type TestPlatform } from '../testkit/index.js';
 
@@ -81,6 +82,23 @@ describe.each(testBackends())('field encryption on $name', (backend) => {
     const [row] = await stack.platform.database.query<Record<string, string>>('select * from population.resident where id = $1', [body.data!.registerResident.id]);
     for (const column of ['name', 'id_card_number', 'phone', 'address']) expect(row![column]).toMatch(/^hm1\./);
     expect(JSON.stringify(row)).not.toMatch(/测试居民|11010519491231002X|13812345678|文三路/);
+
+    // The registration is a use of the new resident's data: audited, and a WRITE in their access log.
+    const residentId = body.data!.registerResident.id;
+    const audited = await stack.platform.database.query<{ actor_role: string; institution_id: string; fields_by_category: unknown; outcome: string }>(
+      'select actor_role, institution_id, fields_by_category, outcome from consent.audit_entry where resident_id = $1',
+      [residentId],
+    );
+    expect(audited).toEqual([{ actor_role: 'hospital_system', institution_id: 'inst-01', fields_by_category: { DEMOGRAPHICS: ['Mutation.registerResident'] }, outcome: 'ALLOWED' }]);
+    const token = await issueToken(stack.platform.issuerKey, { sub: 'registered-resident', role: 'resident', residentId });
+    const log = await fetch(stack.platform.gateway.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      body: JSON.stringify({ query: '{ myAccessLog(first: 5) { edges { node { kind summary } } } }' }),
+    });
+    expect(((await log.json()) as { data: { myAccessLog: { edges: Array<{ node: unknown }> } } }).data.myAccessLog.edges.map((e) => e.node)).toEqual([
+      { kind: 'WRITE', summary: 'inst-01 registered you' },
+    ]);
 
     const found = await stack.query<{ findResident: null }>('clinician-a', 'query($c: String!) { findResident(idCardNumber: $c) { id } }', { c: '11010519491231002x' }, { 'x-purpose-of-use': 'TREAT' });
     expect(found.body.errors?.[0]?.extensions?.['code']).toBe('GRANT_REQUIRED');

@@ -30,7 +30,7 @@ import type { AuditSigner } from '../consent/index.js';
 import { grantInvalid } from './stages/decide.js';
 import type { Keyring } from './keyring/index.js';
 import type { SecurityLog } from './security-log/index.js';
-import { recordFeedWrites } from './stages/feed-writes.js';
+import { recordFeedWrites, recordRegistrations } from './stages/feed-writes.js';
 import { nullRemovedSelections } from './stages/shape-result.js';
 
 export interface EnforcementDependencies {
@@ -108,6 +108,7 @@ export class EnforcingGateway implements GatewayInterface {
       }
     }
     await recordFeedWrites(this.dependencies.db, context, data, this.dependencies.auditSigner, this.dependencies.declarations);
+    await recordRegistrations(this.dependencies.db, context, data, this.dependencies.auditSigner, this.dependencies.declarations);
     timing?.('audit', performance.now() - started);
     const errors = [...(planned.errors ?? []), ...denials];
     return errors.length > 0 ? { ...planned, data, errors } : { ...planned, data };

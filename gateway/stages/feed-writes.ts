@@ -92,3 +92,42 @@ export async function recordFeedWrites(
     await appendAuditEntries(executor, written.map((w) => w.event), signer);
   });
 }
+
+/**
+ * Audits the registrations that committed (`@write(newResident:)`): one entry about each new resident,
+ * a `WRITE` in their access log ("… registered you"). The resident's id is the one protect-writes
+ * minted into the registration's input variable, so it is known whatever the client selected.
+ */
+export async function recordRegistrations(
+  db: Database,
+  context: GatewayRequestContext,
+  data: Record<string, unknown> | null,
+  signer: AuditSigner,
+  declarations: EnforcementDeclarations,
+): Promise<void> {
+  if (!context.analysis || context.analysis.operationType !== 'mutation' || !data) return;
+  const at = new Date();
+  const events: AuditEvent[] = [];
+  for (const field of context.analysis.rootFields) {
+    const declaration = rootDeclaration(declarations, 'mutation', field.name);
+    if (declaration?.kind !== 'write' || !declaration.newResident || data[field.responseKey] == null) continue;
+    for (const { argument } of declaration.protects) {
+      const value = field.node.arguments?.find((a) => a.name.value === argument)?.value;
+      const input = value?.kind === 'Variable' ? context.variableOverrides?.[value.name.value] : undefined;
+      const residentId = input !== null && typeof input === 'object' && !Array.isArray(input) ? (input as Record<string, unknown>)[declaration.newResident] : undefined;
+      if (typeof residentId !== 'string') continue;
+      events.push({
+        ...baseEvent(context, { residentId }),
+        fieldsByCategory: { DEMOGRAPHICS: [`Mutation.${field.name}`] },
+        rowsReturned: 1,
+        outcome: 'ALLOWED',
+        breakGlassReason: null,
+        at,
+      });
+    }
+  }
+  if (events.length === 0) return;
+  await db.transaction(async (tx) => {
+    await appendAuditEntries(tx, events, signer);
+  });
+}
