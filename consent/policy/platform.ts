@@ -24,9 +24,9 @@ export interface PlatformSubjects {
   AccessRequest: { residentId?: string; requesterSub?: string; includesLevel5?: boolean; standing?: Standing };
   /** One resident's consents; `standing` as above. */
   Consent: { residentId?: string; standing?: Standing };
-  /** A research scenario (placeholder for the research issue). */
+  /** A research scenario: submitted by a researcher, reviewed by a steward who did not submit it (rules tested; research resolvers come with the research issue). */
   Scenario: { submitterSub?: string; status?: string };
-  /** The research fields of a scenario's result (placeholder for the research issue). */
+  /** The research fields of a scenario's result: readable by its researcher while it is approved (rules tested; no resolver asks yet). */
   ResearchField: { researcherSub?: string; scenarioStatus?: string };
   BreakGlassReview: Record<string, never>;
   /** A hospital feed write, for the institution its records belong to. */
