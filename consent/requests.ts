@@ -195,7 +195,7 @@ export function autoApprovingConsent(consents: readonly ConsentRecord[], request
 const MINUTE = 60_000;
 
 /** Files a clinician's access request; auto-approves it (and issues the grant) when a consent says so. */
-export async function requestAccess(db: Database, secret: Uint8Array, actor: Actor | null, input: NewAccessRequest, now = new Date()): Promise<AccessRequestRecord> {
+export async function requestAccess(db: Database, secret: Uint8Array, actor: Actor | null, input: NewAccessRequest, now = new Date(), audit?: WriteAudit): Promise<AccessRequestRecord> {
   if (!actor) throw unauthenticated();
   authorize(actor, 'request', 'AccessRequest');
   const valid = validateNewAccessRequest(input);
@@ -248,6 +248,8 @@ export async function requestAccess(db: Database, secret: Uint8Array, actor: Act
         expiresAt: new Date(now.getTime() + REQUEST_TTL_HOURS * 60 * MINUTE),
       })
       .returning();
+    // Asking is a use of the resident's data too: the resident sees who asked, even before deciding.
+    await auditWrite(tx, audit, actor!, { residentId: valid.residentId, operation: 'requestAccess', at: now });
     return toRecord(secret, actor, row!, grant, now);
   });
 }

@@ -37,6 +37,7 @@ export function accessKindOf(row: AuditEntryRow): AccessKind {
 const CONSENT_PLANE_WRITES: Readonly<Record<string, string>> = {
   grantConsent: 'gave a consent',
   revokeConsent: 'withdrew a consent',
+  requestAccess: 'asked for access to your data',
   approveAccessRequest: 'approved an access request',
   denyAccessRequest: 'denied an access request',
   reviewBreakGlass: 'reviewed an emergency access to your data',

@@ -225,7 +225,7 @@ export function createAccessRequestResolver(grantSecret: Uint8Array, auditSigner
     @Mutation(() => AccessRequest, { description: 'Clinician: asks a resident for access; AccessRequest.grantToken once approved.' })
     @Directive(rootIs.write())
     async requestAccess(@Arg('input', () => AccessRequestInput) input: AccessRequestInput, @Ctx() context: SubgraphContext): Promise<AccessRequest> {
-      return toAccessRequest(await requestAccess(context.db, grantSecret, signedIn(context), input));
+      return toAccessRequest(await requestAccess(context.db, grantSecret, signedIn(context), input, new Date(), writeAudit(auditSigner, context)));
     }
 
     @Mutation(() => AccessRequest, { description: 'Resident or guardian (and a steward for level 5): approves a request.' })

@@ -42,7 +42,7 @@ const ASK = 'mutation ($input: AccessRequestInput!) { requestAccess(input: $inpu
 const ask = { residentId: 'res-liu', categories: ['CLINICAL'], purpose: 'TREAT', reason: 'Follow-up visit.' };
 
 describe('consent-plane writes in the access log', () => {
-  it('audits a consent given and withdrawn, a request approved and denied, and a break-glass review, each as a WRITE with a plain summary', async () => {
+  it('audits a consent given and withdrawn, a request asked for, approved and denied, and a break-glass review, each as a WRITE with a plain summary', async () => {
     const { grantConsent } = await run<{ grantConsent: { id: string } }>(liu, 'mutation ($input: ConsentInput!) { grantConsent(input: $input) { id } }', {
       input: { categories: ['RESULTS'], recipient: { kind: 'ANYONE' }, purposes: ['TREAT'], provision: 'DENY', noticeVersion: '2026-01' },
     });
@@ -72,12 +72,14 @@ describe('consent-plane writes in the access log', () => {
     expect(log.myAccessLog.edges.map((edge) => edge.node)).toEqual([
       { kind: 'WRITE', summary: 'A steward reviewed an emergency access to your data', actorRole: 'steward', categories: [] },
       { kind: 'WRITE', summary: 'You denied an access request', actorRole: 'resident', categories: [] },
+      { kind: 'WRITE', summary: 'A clinician of inst-a asked for access to your data', actorRole: 'clinician', categories: [] },
       { kind: 'WRITE', summary: 'You approved an access request', actorRole: 'resident', categories: [] },
+      { kind: 'WRITE', summary: 'A clinician of inst-a asked for access to your data', actorRole: 'clinician', categories: [] },
       { kind: 'WRITE', summary: 'You withdrew a consent', actorRole: 'resident', categories: [] },
       { kind: 'WRITE', summary: 'You gave a consent', actorRole: 'resident', categories: [] },
     ]);
     // Signed with the audit key in the write's own transaction: the chain verifies with its checkpoints.
-    expect(await verifyAuditChain(handle.db, { verifier: VERIFIER })).toMatchObject({ valid: true, entries: 5 });
+    expect(await verifyAuditChain(handle.db, { verifier: VERIFIER })).toMatchObject({ valid: true, entries: 7 });
   });
 
   it('writes no entry when the write is refused', async () => {
