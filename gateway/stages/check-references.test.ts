@@ -12,7 +12,7 @@ const HIS_03: Actor = { sub: 'his-inst-03', role: 'hospital_system', institution
 
 /** An analysed mutation with these root fields (all the stage reads). */
 function mutationOf(...rootFields: RootFieldCall[]): OperationAnalysis {
-  const document = parse('mutation { placeholder }');
+  const document = parse('mutation { recordEncounters }');
   const operation = document.definitions.find((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION)!;
   return { document, operation, operationType: 'mutation', variableValues: {}, limits: DEFAULT_LIMITS, fragments: new Map(), rootFields, coordinates: new Set(), depth: 1, aliases: 0, fields: rootFields.length };
 }
