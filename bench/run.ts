@@ -27,6 +27,7 @@ import { demoActors } from '../seed/index.js';
 import { openDatabase, migrateAll, serveApollo, type DatabaseHandle } from '../subgraphs/runtime/index.js';
 import { loadConfig } from '../scripts/config.js';
 import { startPlatform } from '../scripts/platform.js';
+import { RESIDENT_FIELDS } from './resident-record.js';
 
 interface Measurement {
   name: string;
@@ -82,14 +83,6 @@ async function post(url: string, body: unknown, headers: Record<string, string>)
   return json.data ?? {};
 }
 
-const RESIDENT_FIELDS = `
-  id name sex birthDate idCardNumber district { code name }
-  encounters(first: 10) { id encounterClass department startedAt institution { id name grade } diagnoses { code codeSystem display } }
-  labReports(first: 10) { panelName collectedAt institution { id name } items { name value unit abnormalFlag } }
-  imagingReports(first: 5) { modality bodyPart impression institution { id name } }
-  healthArchive { archiveNumber chronicConditions { code display } }
-  immunizations(first: 10) { vaccineName doseNumber administeredOn institution { id name } }
-`;
 
 const CLINICIAN_QUERY = `query Clinician($id: ID!) { resident(id: $id) { id name sex birthDate idCardNumber phone
   encounters(first: 10) { id encounterClass department startedAt institution { name } diagnoses { code display } }

@@ -11,17 +11,11 @@ import type { Actor, GatewayContextClaims } from '../../schema/context.js';
 import type { PlatformConfig } from '../../scripts/config.js';
 import type { RunningPlatform } from '../../scripts/platform.js';
 import { demoActors } from '../../seed/index.js';
+import { RESIDENT_FIELDS } from '../resident-record.js';
 import type { SubgraphTarget } from './gateways.js';
 
 /** One resident's record across six subgraphs (population, clinical, results, archive, immunization, resources). */
-export const BENCHMARK_QUERY = `query ResidentRecord($id: ID!) { resident(id: $id) {
-  id name sex birthDate idCardNumber district { code name }
-  encounters(first: 10) { id encounterClass department startedAt institution { id name grade } diagnoses { code codeSystem display } }
-  labReports(first: 10) { panelName collectedAt institution { id name } items { name value unit abnormalFlag } }
-  imagingReports(first: 5) { modality bodyPart impression institution { id name } }
-  healthArchive { archiveNumber chronicConditions { code display } }
-  immunizations(first: 10) { vaccineName doseNumber administeredOn institution { id name } }
-} }`;
+export const BENCHMARK_QUERY = `query ResidentRecord($id: ID!) { resident(id: $id) {${RESIDENT_FIELDS}} }`;
 
 /** The resident whose record is read: the demo resident with care at three institutions. */
 export const BENCHMARK_RESIDENT = 'resident-multi';
