@@ -18,6 +18,6 @@ export { contextClaimsOf, createFetchSigner, type FetchSigner, type FetchToSign 
 export { DEFAULT_SUBGRAPH_TIMEOUT_MS, fetchSubgraph, type SubgraphFetchSettings } from './subgraph-fetch.js';
 export { createAuthenticator, type AuthenticationOptions, type Authenticator } from './stages/authenticate.js';
 export { analyseOperation, DEFAULT_LIMITS, type OperationAnalysis, type OperationLimits } from './stages/analyse-operation.js';
-export { BREAK_GLASS_HEADER, GRANT_HEADER, PURPOSE_HEADER } from './pipeline.js';
+export { BREAK_GLASS_HEADER, GRANT_HEADER, PURPOSE_HEADER } from './request-headers.js';
 export { keyringFromConfig, keyringOptionsFromConfig, openKeyring, protectorFor, subscribeToShredding, type Keyring } from './keyring/index.js';
 export { issueInstitutionCertificate, loadOrCreatePlatformCa, loadOrCreateReceiptSigner, verifyConsentReceipt, type PlatformCa } from './pki/index.js';

@@ -1,12 +1,12 @@
 /** What the gateway knows about one request as it moves through the pipeline's stages. */
-import type { BaseContext } from '@apollo/server';
+import type { GraphQLError, OperationDefinitionNode } from 'graphql';
 import type { Actor, GatewayContextClaims, PurposeOfUse, RowScope } from '../schema/context.js';
 import type { OperationAnalysis } from './stages/analyse-operation.js';
 import type { SubjectDecision } from './stages/decide.js';
 import type { FilteredOperation } from './stages/filter-operation.js';
 import type { ResolvedSubject } from './stages/resolve-subjects.js';
 
-export interface GatewayRequestContext extends BaseContext {
+export interface GatewayRequestContext {
   requestId: string;
   /** Set by authenticate; `null` for an anonymous caller. */
   actor: Actor | null;
@@ -15,11 +15,15 @@ export interface GatewayRequestContext extends BaseContext {
   grantToken?: string;
   /** `X-Break-Glass-Reason`, decoded. */
   breakGlassReason?: string;
+  /** Set by check-operation: the operation the request runs. */
+  operation?: OperationDefinitionNode;
+  /** Set when a stage refused the operation (the refusal audit records it). */
+  refusal?: GraphQLError;
   /** Set by analyse. */
   analysis?: OperationAnalysis;
   /** Set by resolve-subjects: residents found by identifier, by root response key. */
   resolvedSubjects?: Map<string, ResolvedSubject>;
-  /** Set by filter and protect-writes: variable values the gateway substitutes (blind indexes, ciphertexts). */
+  /** Set by protect-writes: the input values the gateway substitutes (ciphertexts, blind indexes, minted ids). */
   variableOverrides?: Record<string, unknown>;
   /** Set by decide: one decision per root field that reads a resident. */
   subjects?: SubjectDecision[];

@@ -1,22 +1,20 @@
-/** The gateway: @apollo/server + @apollo/gateway over the composed supergraph, behind the pipeline. */
-import { ApolloGateway } from '@apollo/gateway';
-import { ApolloServer } from '@apollo/server';
-import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+/**
+ * The gateway: Hive Gateway's runtime with the Rust query planner over the composed supergraph, the
+ * enforcement lifecycle as its plugins (gateway/lifecycle.ts), behind the platform's HTTP edge.
+ */
+import { createGatewayRuntime, type GatewayRuntime } from '@graphql-hive/gateway-runtime';
+import { unifiedGraphHandler } from '@graphql-hive/router-runtime';
 import { readClassifications } from '../schema/classification.js';
 import { readEnforcementDeclarations } from '../schema/enforcement.js';
 import type { Database } from '../subgraphs/runtime/database.js';
-import { EnforcingGateway, type EnforcementDependencies } from './enforcing-gateway.js';
 import type { Keyring } from './keyring/index.js';
 import type { KeyedCertificate, PlatformCa } from './pki/index.js';
 import { pkiRoutes } from './routes.js';
-import { serveApollo, type ExtraRoute, type RunningHttpService } from '../subgraphs/runtime/http.js';
-import { redactUnexpectedErrors, withoutInternalDetails, withoutSuggestions } from '../subgraphs/runtime/errors.js';
-import { SafeStringLiteralsRule } from '../subgraphs/runtime/input-hygiene.js';
-import { annotateActor, requestLoggingPlugin, type Logger } from '../subgraphs/runtime/logging.js';
-import { useClientErrorStatus } from './client-error-status.js';
-import { SignedContextDataSource } from './data-source.js';
-import { authenticateRequest, enforcementPipeline, type EnforcementMode } from './pipeline.js';
-import type { GatewayRequestContext } from './request-context.js';
+import { replyWithError, serveHttp, type ExtraRoute, type GraphQLExchange, type RunningHttpService } from '../subgraphs/runtime/http.js';
+import type { Logger } from '../subgraphs/runtime/logging.js';
+import { enforcementLifecycle, type LifecycleContext } from './lifecycle.js';
+import type { EnforcementMode } from './request-headers.js';
+import { useClientResponses, useCodedParseErrors } from './responses.js';
 import { DEFAULT_LIMITS, type OperationLimits } from './stages/analyse-operation.js';
 import { createAuthenticator, type AuthenticationOptions } from './stages/authenticate.js';
 import { createFetchSigner } from './stages/sign-context.js';
@@ -51,7 +49,6 @@ export interface GatewayOptions {
   /** Milliseconds one subgraph fetch may take before its part of the answer is given up (default 5 s). */
   subgraphTimeoutMs?: number;
   routes?: ExtraRoute[];
-  onStageTiming?: EnforcementDependencies['onStageTiming'];
   /** Request lines and unexpected errors; silent when absent. */
   logger?: Logger;
 }
@@ -62,10 +59,22 @@ export type RunningGateway = RunningHttpService;
 const POPULATION = 'population';
 
 /** A subgraph's URL for the gateway's own lookups: configured, or the routing URL in the supergraph. */
-function subgraphUrl(options: GatewayOptions, name: string): string {
-  const url = options.subgraphUrls?.[name] ?? new RegExp(`name: "${name}", url: "([^"]+)"`).exec(options.supergraphSdl)?.[1];
+function subgraphUrl(urls: ReadonlyMap<string, string>, name: string): string {
+  const url = urls.get(name);
   if (!url) throw new Error(`the gateway needs the ${name} subgraph URL for its lookups`);
   return url;
+}
+
+/** Each subgraph the supergraph names, at its configured URL or else at its routing URL. */
+export function subgraphUrlsOf(supergraphSdl: string, configured: Readonly<Record<string, string>> = {}): Map<string, string> {
+  const urls = new Map<string, string>();
+  for (const [, name, url] of supergraphSdl.matchAll(/@join__graph\(name: "([^"]+)", url: "([^"]*)"\)/g)) urls.set(name!, configured[name!] ?? url!);
+  return urls;
+}
+
+/** The supergraph with each subgraph's routing URL replaced by where it runs. */
+export function supergraphWithUrls(supergraphSdl: string, urls: ReadonlyMap<string, string>): string {
+  return supergraphSdl.replace(/@join__graph\(name: "([^"]+)", url: "[^"]*"\)/g, (_, name: string) => `@join__graph(name: "${name}", url: "${urls.get(name) ?? ''}")`);
 }
 
 /** Master patient index lookups go straight to the population subgraph, under the caller's claims, signed for that fetch. */
@@ -94,74 +103,111 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     signFetch: createFetchSigner(options.contextSigningKey.privateKey, options.contextSigningKey.kid),
     timeoutMs: options.subgraphTimeoutMs ?? DEFAULT_SUBGRAPH_TIMEOUT_MS,
   };
-  const federation = new ApolloGateway({
-    supergraphSdl: options.supergraphSdl,
-    buildService: ({ name, url }) => {
-      const target = options.subgraphUrls?.[name] ?? url;
-      if (!target) throw new Error(`no URL for subgraph ${name}`);
-      return new SignedContextDataSource({ subgraph: name, url: target, ...fetchSettings });
-    },
-  });
+  const urls = subgraphUrlsOf(options.supergraphSdl, options.subgraphUrls);
+  const limits = options.limits ?? DEFAULT_LIMITS;
+  const introspection = options.introspection ?? false;
   const authenticate = createAuthenticator(options.authentication);
-  const gateway = new EnforcingGateway(federation, {
-    db: options.database,
-    classifications,
-    declarations,
+  const lifecycle = enforcementLifecycle({
+    authenticate,
     keyring: options.keyring,
     auditSigner,
     securityLog,
-    ...(options.onStageTiming ? { onStageTiming: options.onStageTiming } : {}),
+    lookupResident: residentIndexLookup(subgraphUrl(urls, POPULATION), fetchSettings),
+    lookupReferences: subgraphReferenceLookup({ population: subgraphUrl(urls, POPULATION), resources: subgraphUrl(urls, 'resources'), clinical: subgraphUrl(urls, 'clinical') }, fetchSettings),
+    db: options.database,
+    classifications,
+    declarations,
+    fetchSettings,
+    subgraphByUrl: new Map([...urls].map(([name, url]) => [url, name])),
+    mode: options.mode ?? 'filter',
+    limits,
+    introspection,
   });
-  const apollo = new ApolloServer<GatewayRequestContext>({
-    gateway,
-    stopOnTerminationSignals: false,
-    parseOptions: { maxTokens: (options.limits ?? DEFAULT_LIMITS).maxTokens },
-    introspection: options.introspection ?? false,
-    hideSchemaDetailsFromClientErrors: !options.introspection,
-    includeStacktraceInErrorResponses: false,
-    formatError: (formatted, error) => {
-      const safe = withoutInternalDetails(redactUnexpectedErrors(formatted, error));
-      // Outside dev mode, not even a variable's coercion error suggests field names.
-      return options.introspection ? safe : withoutSuggestions(safe);
-    },
-    validationRules: [SafeStringLiteralsRule],
-    // Automatic persisted queries are off: one shared store would let a caller learn, by its hash,
-    // that someone else sent exactly this text (literals such as an ID-card number included).
-    persistedQueries: false,
-    plugins: [
-      useClientErrorStatus(),
-      requestLoggingPlugin(),
-      enforcementPipeline({
-        authenticate,
-        keyring: options.keyring,
-        auditSigner,
-        securityLog,
-        lookupResident: residentIndexLookup(subgraphUrl(options, POPULATION), fetchSettings),
-        lookupReferences: subgraphReferenceLookup(
-          { population: subgraphUrl(options, POPULATION), resources: subgraphUrl(options, 'resources'), clinical: subgraphUrl(options, 'clinical') },
-          fetchSettings,
-        ),
-        db: options.database,
-        classifications,
-        declarations,
-        mode: options.mode ?? 'filter',
-        ...(options.limits ? { limits: options.limits } : {}),
-      }),
-      ...(options.introspection ? [] : [ApolloServerPluginLandingPageDisabled()]),
-    ],
+  const runtime = createGatewayRuntime<LifecycleContext>({
+    supergraph: supergraphWithUrls(options.supergraphSdl, urls),
+    unifiedGraphHandler,
+    plugins: () => [useCodedParseErrors(limits.maxTokens), ...lifecycle, useClientResponses({ introspection })],
+    // Errors never name a subgraph (DESIGN §6); a subgraph's own `extensions.code` is kept.
+    subgraphErrors: { subgraphNameProp: false },
+    // One place formats every error (gateway/responses.ts).
+    maskedErrors: false,
+    logging: false,
+    landingPage: false,
+    graphiql: false,
+    // The HTTP edge gives each exchange its request id.
+    requestId: false,
+    batching: false,
+    multipart: false,
+    deferStream: false,
   });
-  return serveApollo(apollo, {
+  // Plan the supergraph now, not on the first client's request.
+  await runtime.getSchema();
+  return serveHttp((exchange) => answerWithRuntime(runtime, exchange), {
     port: options.port,
-    host: options.host,
+    ...(options.host ? { host: options.host } : {}),
     ...(options.logger ? { logger: options.logger.child({ service: 'gateway' }) } : {}),
-    context: async (request, _body, requestId) => {
-      const context = await authenticateRequest(request, authenticate, requestId);
-      annotateActor(context.actor);
-      return context;
-    },
     routes: [
       ...(options.pki ? pkiRoutes({ ca: options.pki.ca, signer: options.pki.receiptSigner, db: options.database, authenticate }) : []),
       ...(options.routes ?? []),
     ],
+    onStop: async () => {
+      await runtime[Symbol.asyncDispose]();
+    },
   });
+}
+
+/** Content types a browser form can send without a preflight: such requests must say they are not forms. */
+const SIMPLE_CONTENT_TYPES = new Set(['text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data']);
+const PREFLIGHT_HEADERS = ['apollo-require-preflight', 'x-apollo-operation-name', 'graphql-preflight'];
+
+/**
+ * Cross-site request forgery: a request a browser could send from another site without a preflight
+ * (a GET, or a simple content type) must carry a header that forces one, as Apollo Server requires.
+ */
+function isCrossSiteForgeable({ request }: GraphQLExchange): boolean {
+  const contentType = (request.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+  if (contentType && !SIMPLE_CONTENT_TYPES.has(contentType)) return false;
+  return !PREFLIGHT_HEADERS.some((name) => {
+    const value = request.headers[name];
+    return typeof value === 'string' && value.length > 0;
+  });
+}
+
+/** Automatic persisted queries are off: a shared store would tell a caller by its hash that someone sent this exact text. */
+function asksForPersistedQuery({ body, url }: GraphQLExchange): boolean {
+  const extensions = body !== null && typeof body === 'object' ? (body as { extensions?: unknown }).extensions : url.searchParams.get('extensions');
+  if (typeof extensions === 'string') return extensions.includes('persistedQuery');
+  return extensions !== null && typeof extensions === 'object' && 'persistedQuery' in extensions;
+}
+
+/** One exchange through Hive Gateway: the edge's request, its answer written back as it came. */
+async function answerWithRuntime(runtime: GatewayRuntime<LifecycleContext>, exchange: GraphQLExchange): Promise<void> {
+  const { request, response, url, requestId, method, bytes } = exchange;
+  if (isCrossSiteForgeable(exchange)) {
+    replyWithError(
+      response,
+      'BAD_REQUEST',
+      'This request could be a cross-site request forgery: send it as application/json, or add the header "apollo-require-preflight: true".',
+    );
+    return;
+  }
+  if (asksForPersistedQuery(exchange)) {
+    replyWithError(response, 'PERSISTED_QUERY_NOT_SUPPORTED', 'Persisted queries are not supported; send the query text.');
+    return;
+  }
+  const headers = new Headers();
+  for (const [name, value] of Object.entries(request.headers)) {
+    if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(', ') : value);
+  }
+  // Answers are application/json, whatever a client's Accept allows (the statuses are ours).
+  headers.set('accept', 'application/json');
+  const answer = await runtime.fetch(
+    new Request(url.href, { method, headers, ...(method === 'GET' || method === 'HEAD' ? {} : { body: new Uint8Array(bytes) }) }),
+    { requestId } as unknown as LifecycleContext,
+  );
+  response.statusCode = answer.status;
+  answer.headers.forEach((value, name) => {
+    if (name !== 'content-length') response.setHeader(name, value);
+  });
+  response.end(Buffer.from(await answer.arrayBuffer()));
 }

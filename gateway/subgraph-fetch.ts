@@ -3,7 +3,7 @@
  * aborted after a timeout (DESIGN §3.6). A stalled subgraph costs a request at most the timeout, and
  * the aborted fetch closes its connection, so nothing piles up while the subgraph stalls.
  */
-import { GraphQLError } from 'graphql';
+import { GraphQLError, Kind, parse, type FragmentDefinitionNode, type SelectionSetNode } from 'graphql';
 import { CONTEXT_HEADER, type GatewayContextClaims } from '../schema/context.js';
 import type { FetchSigner } from './stages/sign-context.js';
 
@@ -61,4 +61,67 @@ export function subgraphFetchFailure(code: SubgraphFetchCode, path?: ReadonlyArr
 /** The same, thrown before planning (a lookup the request cannot go on without): 504 for a timeout, else 503. */
 export function subgraphFetchError(code: SubgraphFetchCode): GraphQLError {
   return new GraphQLError(MESSAGES[code], { extensions: { code, http: { status: code === 'SUBGRAPH_TIMEOUT' ? 504 : 503 } } });
+}
+
+/**
+ * One fetch as the federation runtime sees it: the subgraph's answer, read in full within the
+ * timeout; or, when it could not be had (timeout, refused connection, a non-2xx status), a GraphQL
+ * answer carrying one error with the failure's code, which the runtime places at the fetch's part of
+ * the client's answer.
+ */
+export async function fetchSubgraphAnswer(url: string, request: SubgraphRequest, settings: SubgraphFetchSettings): Promise<Response> {
+  try {
+    const response = await fetchSubgraph(url, request, settings);
+    const text = await response.text();
+    if (!response.ok) throw new Error(`subgraph answered ${response.status}`);
+    return new Response(text, { status: 200, headers: { 'content-type': 'application/json' } });
+  } catch (error) {
+    const body = JSON.stringify({ data: null, errors: errorsAtMissingPaths(request.body, subgraphFetchCode(error)) });
+    return new Response(body, { status: 200, headers: { 'content-type': 'application/json' } });
+  }
+}
+
+/**
+ * One error per path the failed fetch would have filled, relative to the subgraph's response: a root
+ * field's response key, or `_entities.<i>.<key>` for each entity representation, which the runtime
+ * turns into the entity's path in the client's answer.
+ */
+function errorsAtMissingPaths(body: string, code: SubgraphFetchCode): Array<ReturnType<typeof subgraphFetchFailure>> {
+  const paths = missingPaths(body);
+  return paths.length > 0 ? paths.map((path) => subgraphFetchFailure(code, path)) : [subgraphFetchFailure(code)];
+}
+
+function missingPaths(body: string): Array<Array<string | number>> {
+  let request: { query?: unknown; variables?: Record<string, unknown> };
+  try {
+    request = JSON.parse(body) as typeof request;
+  } catch {
+    return [];
+  }
+  if (typeof request.query !== 'string') return [];
+  const document = parse(request.query);
+  const operation = document.definitions.find((definition) => definition.kind === Kind.OPERATION_DEFINITION);
+  if (!operation) return [];
+  const fragments = new Map(
+    document.definitions.filter((definition): definition is FragmentDefinitionNode => definition.kind === Kind.FRAGMENT_DEFINITION).map((fragment) => [fragment.name.value, fragment]),
+  );
+  const entities = operation.selectionSet.selections.find((selection) => selection.kind === Kind.FIELD && selection.name.value === '_entities');
+  if (entities?.kind !== Kind.FIELD || !entities.selectionSet) return responseKeys(operation.selectionSet, fragments).map((key) => [key]);
+  const representations = request.variables?.['representations'];
+  const count = Array.isArray(representations) ? representations.length : 0;
+  const keys = responseKeys(entities.selectionSet, fragments);
+  return Array.from({ length: count }, (_, index) => keys.map((key): Array<string | number> => ['_entities', index, key])).flat();
+}
+
+/** The response keys a selection set fills, through inline fragments and fragment spreads. */
+function responseKeys(selectionSet: SelectionSetNode, fragments: ReadonlyMap<string, FragmentDefinitionNode>, keys = new Set<string>()): string[] {
+  for (const selection of selectionSet.selections) {
+    if (selection.kind === Kind.FIELD) {
+      if (selection.name.value !== '__typename') keys.add(selection.alias?.value ?? selection.name.value);
+    } else {
+      const fragment = selection.kind === Kind.INLINE_FRAGMENT ? selection : fragments.get(selection.name.value);
+      if (fragment) responseKeys(fragment.selectionSet, fragments, keys);
+    }
+  }
+  return [...keys];
 }

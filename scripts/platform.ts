@@ -16,7 +16,6 @@ import {
   startGateway,
   subscribeToShredding,
   TOKEN_AUDIENCE,
-  type GatewayOptions,
   type Keyring,
   type RunningGateway,
   type SigningKeyPair,
@@ -52,7 +51,6 @@ export interface StartOptions {
   database?: DatabaseHandle;
   log?: (line: string) => void;
   /** Stage timings of the gateway (the benchmark). */
-  onStageTiming?: GatewayOptions['onStageTiming'];
   /** Where the JSON request and error log goes (standard output when absent; tests capture it). */
   logDestination?: DestinationStream;
 }
@@ -112,7 +110,6 @@ export async function startPlatform(config: PlatformConfig, options: StartOption
       auditSigningKey: auditKey,
       keyring,
       pki: { ca, receiptSigner },
-      ...(options.onStageTiming ? { onStageTiming: options.onStageTiming } : {}),
       database: database.db,
       securityLogMaxEvents: config.securityLogMaxEvents,
       mode: config.enforcementMode,

@@ -5,7 +5,7 @@
 import { createServer } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { startGateway, LOCAL_ISSUER, TOKEN_AUDIENCE, type RunningGateway } from '../gateway/index.js';
-import type { EnforcementMode } from '../gateway/pipeline.js';
+import type { EnforcementMode } from '../gateway/request-headers.js';
 import { loadSupergraphSdl } from '../schema/supergraph.js';
 import type { Database } from '../subgraphs/runtime/index.js';
 import type { TestPlatform } from './platform.js';

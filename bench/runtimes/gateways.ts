@@ -11,7 +11,7 @@ import { ApolloGateway } from '@apollo/gateway';
 import { ApolloServer } from '@apollo/server';
 import { createGatewayRuntime, type GatewayPlugin } from '@graphql-hive/gateway-runtime';
 import { unifiedGraphHandler } from '@graphql-hive/router-runtime';
-import { SignedContextDataSource } from '../../gateway/data-source.js';
+import { SignedContextDataSource } from './apollo-data-source.js';
 import type { GatewayRequestContext } from '../../gateway/request-context.js';
 import type { SubgraphFetchSettings } from '../../gateway/subgraph-fetch.js';
 import { CONTEXT_HEADER, type GatewayContextClaims } from '../../schema/context.js';

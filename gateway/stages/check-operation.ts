@@ -1,10 +1,10 @@
 /**
  * Stage 1b, check the operation: it must name one operation of a root type the schema has, and every
  * variable must fit its declared type — the platform's scalars included (a DateTimeISO within
- * 0001-9999, a real LocalDate) — before any decision, lookup or audit. Apollo Server runs the pipeline
- * even when no operation matched `operationName`, and @apollo/gateway coerces variables only inside its
- * executor, after the pipeline has decided (and possibly audited), with permissive scalars; so without
- * this stage such requests end as internal errors. Messages name the variable, never echo its value.
+ * 0001-9999, a real LocalDate) — before any decision, lookup or audit. The runtime reaches the stages
+ * even when no operation matched `operationName`, and coerces variables only when it executes, after
+ * the stages have decided (and possibly audited), with permissive scalars; so without this stage such
+ * requests end as internal errors. Messages name the variable, never echo its value.
  */
 import {
   coerceInputValue,

@@ -2,8 +2,8 @@
  * Stage 6, sign context: what the subgraphs may know about this request. The stage computes the
  * claims once per request; each subgraph fetch is then signed on its own by `signFetch`, at the point
  * where its body is final (DESIGN §3.6), so a captured context opens nothing but that one fetch.
- * `signFetch` depends on no gateway runtime: @apollo/gateway's data source and the direct
- * master-patient-index lookup use it today, a Hive Gateway fetch hook can tomorrow.
+ * `signFetch` depends on no gateway runtime: Hive Gateway's fetch hook (lifecycle.ts), the direct
+ * master-patient-index and reference lookups, and the benchmark's @apollo/gateway data source use it.
  */
 import { randomUUID } from 'node:crypto';
 import { SignJWT, type CryptoKey } from 'jose';

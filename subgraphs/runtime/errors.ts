@@ -38,8 +38,8 @@ export function redactUnexpectedErrors(formatted: GraphQLFormattedError, error?:
 }
 
 /**
- * Removes what @apollo/gateway adds to a subgraph's error: the subgraph's name (`serviceName`) and, for
- * an HTTP failure, its URL, status and body (`response`). The client needs the code, not the topology.
+ * Removes what a federation runtime may add to a subgraph's error: the subgraph's name (`serviceName`)
+ * and, for an HTTP failure, its URL, status and body (`response`). The client needs the code, not the topology.
  */
 export function withoutInternalDetails(formatted: GraphQLFormattedError): GraphQLFormattedError {
   if (!formatted.extensions || !('serviceName' in formatted.extensions || 'response' in formatted.extensions)) return formatted;

@@ -28,21 +28,41 @@ export interface RunningHttpService {
 /** Handles a non-GraphQL route; returns false when it does not own the path. */
 export type ExtraRoute = (request: IncomingMessage, response: ServerResponse) => Promise<boolean> | boolean;
 
-export interface ServeOptions<Context extends BaseContext> {
+/** How one HTTP service listens and where its edge draws the line. */
+export interface HttpServiceOptions {
   port: number;
   host?: string;
   path?: string;
-  /**
-   * Builds the request context; `body` is the request body exactly as received (signed-context digests
-   * cover it), `requestId` the id this response carries in `x-request-id`.
-   */
-  context: (request: IncomingMessage, body: Buffer, requestId: string) => Promise<Context>;
   routes?: ExtraRoute[];
   /** Largest accepted request body; bigger bodies get 413 before parsing. */
   maxBodyBytes?: number;
   /** Request lines and unexpected errors go here; nothing is logged without one. */
   logger?: Logger;
 }
+
+export interface ServeOptions<Context extends BaseContext> extends HttpServiceOptions {
+  /**
+   * Builds the request context; `body` is the request body exactly as received (signed-context digests
+   * cover it), `requestId` the id this response carries in `x-request-id`.
+   */
+  context: (request: IncomingMessage, body: Buffer, requestId: string) => Promise<Context>;
+}
+
+/** One GraphQL request that passed the edge: safe text everywhere, within the size limit. */
+export interface GraphQLExchange {
+  request: IncomingMessage;
+  response: ServerResponse;
+  url: URL;
+  requestId: string;
+  method: string;
+  /** The body exactly as received. */
+  bytes: Buffer;
+  /** The JSON body parsed (when sent as JSON), else the raw text. */
+  body: unknown;
+}
+
+/** Answers one GraphQL exchange (the GraphQL server behind the edge: Apollo Server or Hive Gateway). */
+export type GraphQLHandler = (exchange: GraphQLExchange) => Promise<void>;
 
 /** The JSON error body every non-GraphQL refusal of the HTTP layer (and its routes) sends. */
 export function replyWithError(response: ServerResponse, code: string, message: string, headers: Record<string, string> = {}): true {
@@ -54,14 +74,42 @@ export function replyWithError(response: ServerResponse, code: string, message: 
   return true;
 }
 
+/** Apollo Server behind the edge (every subgraph). */
 export async function serveApollo<Context extends BaseContext>(
   apollo: ApolloServer<Context>,
   options: ServeOptions<Context>,
 ): Promise<RunningHttpService> {
+  await apollo.start();
+  return serveHttp(
+    async ({ request, response, url, requestId, method, bytes, body }) => {
+      const headers = new HeaderMap();
+      for (const [key, value] of Object.entries(request.headers)) {
+        if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(', ') : value);
+      }
+      const result = await apollo.executeHTTPGraphQLRequest({
+        httpGraphQLRequest: { method, headers, search: url.search, body },
+        context: () => options.context(request, bytes, requestId),
+      });
+      for (const [key, value] of result.headers) response.setHeader(key, value);
+      response.statusCode = result.status ?? 200;
+      if (result.body.kind === 'complete') {
+        response.end(result.body.string);
+        return;
+      }
+      for await (const chunk of result.body.asyncIterator) response.write(chunk);
+      response.end();
+    },
+    { ...options, onStop: () => apollo.stop() },
+  );
+}
+
+/**
+ * The edge every service shares: request id, health, extra routes, body limit, JSON parsing and the
+ * refusal of ill-formed text, then the GraphQL handler; graceful stop.
+ */
+export async function serveHttp(handleGraphQL: GraphQLHandler, options: HttpServiceOptions & { onStop?: () => Promise<void> }): Promise<RunningHttpService> {
   const path = options.path ?? '/graphql';
   const maxBodyBytes = options.maxBodyBytes ?? 1_000_000;
-  await apollo.start();
-
   const logger = options.logger ?? SILENT_LOGGER;
 
   const server = createServer((request, response) => {
@@ -73,7 +121,7 @@ export async function serveApollo<Context extends BaseContext>(
     response.once('close', () => line.write({ method, path: pathOf(request), status: response.statusCode, durationMs: performance.now() - started }));
     void line.run(async () => {
       try {
-        await handle(request, response, requestId);
+        await handle(request, response, requestId, method);
       } catch (error) {
         requestLogger(logger).error({ error: describeError(error) }, 'unexpected error');
         if (!response.headersSent) replyWithError(response, 'INTERNAL_SERVER_ERROR', 'Internal error; the request was not completed.');
@@ -85,7 +133,7 @@ export async function serveApollo<Context extends BaseContext>(
   // What Node's HTTP parser refuses (a NUL in a header, a malformed request line) gets JSON too.
   server.on('clientError', (error: NodeJS.ErrnoException, socket: Socket) => refuseMalformedRequest(error, socket, logger));
 
-  async function handle(request: IncomingMessage, response: ServerResponse, requestId: string): Promise<void> {
+  async function handle(request: IncomingMessage, response: ServerResponse, requestId: string, method: string): Promise<void> {
     let url: URL;
     try {
       url = new URL(request.url ?? '/', 'http://localhost');
@@ -108,13 +156,9 @@ export async function serveApollo<Context extends BaseContext>(
       replyWithError(response, 'PAYLOAD_TOO_LARGE', `The request body is larger than ${maxBodyBytes} bytes.`, { connection: 'close' });
       return;
     }
-    const headers = new HeaderMap();
-    for (const [key, value] of Object.entries(request.headers)) {
-      if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(', ') : value);
-    }
     const raw = bytes.toString('utf8');
     let body: unknown = raw;
-    if ((headers.get('content-type') ?? '').includes('application/json') && raw.length > 0) {
+    if ((request.headers['content-type'] ?? '').includes('application/json') && raw.length > 0) {
       try {
         body = JSON.parse(raw);
       } catch {
@@ -128,18 +172,7 @@ export async function serveApollo<Context extends BaseContext>(
       replyWithError(response, 'BAD_USER_INPUT', unsafeInputMessage(unsafe));
       return;
     }
-    const result = await apollo.executeHTTPGraphQLRequest({
-      httpGraphQLRequest: { method: (request.method ?? 'GET').toUpperCase(), headers, search: url.search, body },
-      context: () => options.context(request, bytes, requestId),
-    });
-    for (const [key, value] of result.headers) response.setHeader(key, value);
-    response.statusCode = result.status ?? 200;
-    if (result.body.kind === 'complete') {
-      response.end(result.body.string);
-      return;
-    }
-    for await (const chunk of result.body.asyncIterator) response.write(chunk);
-    response.end();
+    await handleGraphQL({ request, response, url, requestId, method, bytes, body });
   }
 
   await new Promise<void>((resolve, reject) => {
@@ -160,7 +193,7 @@ export async function serveApollo<Context extends BaseContext>(
         const cutOff = setTimeout(() => server.closeAllConnections(), 2_000);
         await closed;
         clearTimeout(cutOff);
-        await apollo.stop();
+        await options.onStop?.();
       })();
       return stopping;
     },
