@@ -45,3 +45,9 @@ export function required<Key extends keyof GatewayRequestContext>(
   if (value === undefined || value === null) throw new Error(`pipeline: ${stage} needs "${String(key)}" from an earlier stage`);
   return value as NonNullable<GatewayRequestContext[Key]>;
 }
+
+/** What every audit entry of a request says about who asked, why and with which operation. */
+export type AuditedRequest = Pick<GatewayRequestContext, 'requestId' | 'actor' | 'purpose' | 'breakGlassReason' | 'analysis'>;
+
+/** What the result's audit needs besides: the decisions and what the filter kept and removed. */
+export type DecidedRequest = AuditedRequest & Pick<GatewayRequestContext, 'subjects' | 'filtered'>;

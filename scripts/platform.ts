@@ -16,7 +16,9 @@ import {
   startGateway,
   subscribeToShredding,
   TOKEN_AUDIENCE,
+  type GatewayOptions,
   type Keyring,
+  type PlatformCa,
   type RunningGateway,
   type SigningKeyPair,
 } from '../gateway/index.js';
@@ -26,10 +28,11 @@ import {
   migrateAll,
   openDatabase,
   startSubgraph,
+  type Database,
   type DatabaseHandle,
   type RunningSubgraph,
 } from '../subgraphs/runtime/index.js';
-import { createLogger, type DestinationStream } from '../subgraphs/runtime/logging.js';
+import { createLogger, type DestinationStream, type Logger } from '../subgraphs/runtime/logging.js';
 import type { PlatformConfig } from './config.js';
 import { servedSubgraphs } from './subgraphs.js';
 
@@ -50,9 +53,46 @@ export interface StartOptions {
   /** Reuse an open database (tests) instead of opening one from the config. */
   database?: DatabaseHandle;
   log?: (line: string) => void;
-  /** Stage timings of the gateway (the benchmark). */
   /** Where the JSON request and error log goes (standard output when absent; tests capture it). */
   logDestination?: DestinationStream;
+}
+
+/** What the gateway is started with besides the configuration: its keys, database and where the subgraphs are. */
+export interface GatewayParts {
+  issuerKey: Pick<SigningKeyPair, 'publicKey'>;
+  contextKey: SigningKeyPair;
+  auditKey: SigningKeyPair;
+  keyring: Keyring;
+  ca: PlatformCa;
+  receiptSigner: ReturnType<typeof loadOrCreateReceiptSigner>;
+  database: Database;
+  subgraphUrls: Readonly<Record<string, string>>;
+  logger: Logger;
+}
+
+/** The gateway's options from the configuration: one definition for `npm start`, the tests and the docker service. */
+export function gatewayOptionsFrom(config: PlatformConfig, parts: GatewayParts): GatewayOptions {
+  return {
+    supergraphSdl: loadSupergraphSdl(),
+    subgraphUrls: parts.subgraphUrls,
+    authentication: {
+      issuer: config.jwtIssuer ?? LOCAL_ISSUER,
+      audience: config.jwtAudience ?? TOKEN_AUDIENCE,
+      keys: config.jwksUrl ? new URL(config.jwksUrl) : parts.issuerKey.publicKey,
+    },
+    contextSigningKey: parts.contextKey,
+    auditSigningKey: parts.auditKey,
+    keyring: parts.keyring,
+    pki: { ca: parts.ca, receiptSigner: parts.receiptSigner },
+    database: parts.database,
+    securityLogMaxEvents: config.securityLogMaxEvents,
+    mode: config.enforcementMode,
+    subgraphTimeoutMs: config.subgraphTimeoutMs,
+    port: config.gatewayPort,
+    host: config.gatewayHost,
+    introspection: config.introspection,
+    logger: parts.logger,
+  };
 }
 
 export async function startPlatform(config: PlatformConfig, options: StartOptions = {}): Promise<RunningPlatform> {
@@ -98,27 +138,9 @@ export async function startPlatform(config: PlatformConfig, options: StartOption
     const subgraphUrls: Record<string, string> = { ...config.subgraphUrls };
     for (const running of started) subgraphUrls[running.name] = running.url;
 
-    const gateway = await startGateway({
-      supergraphSdl: loadSupergraphSdl(),
-      subgraphUrls,
-      authentication: {
-        issuer: config.jwtIssuer ?? LOCAL_ISSUER,
-        audience: config.jwtAudience ?? TOKEN_AUDIENCE,
-        keys: config.jwksUrl ? new URL(config.jwksUrl) : issuerKey.publicKey,
-      },
-      contextSigningKey: contextKey,
-      auditSigningKey: auditKey,
-      keyring,
-      pki: { ca, receiptSigner },
-      database: database.db,
-      securityLogMaxEvents: config.securityLogMaxEvents,
-      mode: config.enforcementMode,
-      subgraphTimeoutMs: config.subgraphTimeoutMs,
-      port: config.gatewayPort,
-      host: config.gatewayHost,
-      introspection: config.introspection,
-      logger,
-    });
+    const gateway = await startGateway(
+      gatewayOptionsFrom(config, { issuerKey, contextKey, auditKey, keyring, ca, receiptSigner, database: database.db, subgraphUrls, logger }),
+    );
 
     let stopping: Promise<void> | undefined;
     return {

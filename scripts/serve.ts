@@ -16,7 +16,6 @@ import {
   loadOrCreatePlatformCa,
   loadOrCreateReceiptSigner,
   loadOrCreateSecret,
-  LOCAL_ISSUER,
   publishConsentKeys,
   publishPublicKeys,
   readKeyPair,
@@ -25,9 +24,7 @@ import {
   protectorFor,
   startGateway,
   subscribeToShredding,
-  TOKEN_AUDIENCE,
 } from '../gateway/index.js';
-import { loadSupergraphSdl } from '../schema/supergraph.js';
 import { isRegionSeeded, seedRegion } from '../seed/index.js';
 import { servedSubgraphs, type ServedSubgraph } from './subgraphs.js';
 import { DOMAIN_SUBGRAPHS } from '../subgraphs/index.js';
@@ -35,6 +32,7 @@ import type { CryptoKey } from 'jose';
 import { migrateAll, openDatabase, startSubgraph, type RunningHttpService } from '../subgraphs/runtime/index.js';
 import { createLogger } from '../subgraphs/runtime/logging.js';
 import { loadConfig } from './config.js';
+import { gatewayOptionsFrom } from './platform.js';
 
 const service = process.argv[2];
 const config = loadConfig();
@@ -73,27 +71,19 @@ async function run(): Promise<RunningHttpService | undefined> {
     const keyring = keyringFromConfig(database.db, config);
     await subscribeToShredding(config.databaseUrl, keyring);
     const ca = loadOrCreatePlatformCa(config.dataDir);
-    return startGateway({
-      supergraphSdl: loadSupergraphSdl(),
-      subgraphUrls: config.subgraphUrls,
-      authentication: {
-        issuer: config.jwtIssuer ?? LOCAL_ISSUER,
-        audience: config.jwtAudience ?? TOKEN_AUDIENCE,
-        keys: config.jwksUrl ? new URL(config.jwksUrl) : issuerKey.publicKey,
-      },
-      contextSigningKey: contextKey,
-      auditSigningKey: await loadOrCreateKeyPair(config.dataDir, 'audit-signing'),
-      keyring,
-      pki: { ca, receiptSigner: loadOrCreateReceiptSigner(ca) },
-      database: database.db,
-      securityLogMaxEvents: config.securityLogMaxEvents,
-      mode: config.enforcementMode,
-      subgraphTimeoutMs: config.subgraphTimeoutMs,
-      port: config.gatewayPort,
-      host: config.gatewayHost,
-      introspection: config.introspection,
-      logger,
-    });
+    return startGateway(
+      gatewayOptionsFrom(config, {
+        issuerKey,
+        contextKey,
+        auditKey: await loadOrCreateKeyPair(config.dataDir, 'audit-signing'),
+        keyring,
+        ca,
+        receiptSigner: loadOrCreateReceiptSigner(ca),
+        database: database.db,
+        subgraphUrls: config.subgraphUrls,
+        logger,
+      }),
+    );
   }
   // The consent service audits its own writes, so it signs with the audit key too.
   const subgraph = await subgraphToServe(service);

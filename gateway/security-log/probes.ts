@@ -9,7 +9,7 @@
 import { inArray } from 'drizzle-orm';
 import { isStorableText, type AuditEvent, type Executor } from '../../consent/index.js';
 import { dataKeys } from '../keyring/index.js';
-import type { GatewayRequestContext } from '../request-context.js';
+import type { DecidedRequest } from '../request-context.js';
 import { operationHash } from '../stages/audit.js';
 import type { SecurityEvent } from './security-log.js';
 
@@ -36,7 +36,7 @@ async function knownResidents(executor: Executor, residentIds: readonly string[]
 }
 
 /** The code the caller was refused with for these residents' roots. */
-function refusalCode(context: GatewayRequestContext, probes: readonly AuditEvent[]): string {
+function refusalCode(context: DecidedRequest, probes: readonly AuditEvent[]): string {
   for (const event of probes) {
     const [refused] = event.deniedByCategory['REFUSED'] ?? [];
     if (refused) return refused;
@@ -48,7 +48,7 @@ function refusalCode(context: GatewayRequestContext, probes: readonly AuditEvent
 }
 
 /** Splits a request's audit events into those the chain records and the probe the security log records. */
-export async function separateProbes(executor: Executor, context: GatewayRequestContext, events: readonly AuditEvent[]): Promise<SeparatedEvents> {
+export async function separateProbes(executor: Executor, context: DecidedRequest, events: readonly AuditEvent[]): Promise<SeparatedEvents> {
   // Anything released is an access, whoever asked: always audited.
   const refused = events.filter((event): event is AuditEvent & { residentId: string } => event.outcome === 'DENIED' && typeof event.residentId === 'string');
   if (refused.length === 0) return { audited: [...events] };

@@ -3,10 +3,10 @@
  * grant, fields by category, rows returned, outcome), built from the decisions and the shaped result.
  */
 import { createHash } from 'node:crypto';
-import { print } from 'graphql';
+import { print, type DocumentNode } from 'graphql';
 import type { AuditEvent, AuditOutcome } from '../../consent/index.js';
 import type { ClassificationMap } from '../../schema/classification.js';
-import type { GatewayRequestContext } from '../request-context.js';
+import type { AuditedRequest, DecidedRequest } from '../request-context.js';
 import type { SubjectDecision } from './decide.js';
 import { countObjects } from './shape-result.js';
 
@@ -15,10 +15,20 @@ import { countObjects } from './shape-result.js';
  * printed document's UTF-8. The document passed graphql-js's lexer, which refuses lone surrogates in
  * strings and comments, so those bytes are exactly the text: two documents never share a hash.
  */
-export function operationHash(context: GatewayRequestContext): string {
-  const analysis = context.analysis;
-  return createHash('sha256').update(Buffer.from(analysis ? print(analysis.document) : '', 'utf8')).digest('hex');
+export function operationHash(context: Pick<AuditedRequest, 'analysis'>): string {
+  const document = context.analysis?.document;
+  if (!document) return EMPTY_OPERATION_HASH;
+  // The parse cache hands back the same document for the same text: print and hash it once.
+  let hash = hashes.get(document);
+  if (!hash) {
+    hash = createHash('sha256').update(Buffer.from(print(document), 'utf8')).digest('hex');
+    hashes.set(document, hash);
+  }
+  return hash;
 }
+
+const hashes = new WeakMap<DocumentNode, string>();
+const EMPTY_OPERATION_HASH = createHash('sha256').update('').digest('hex');
 
 function addTo(map: Record<string, string[]>, category: string, coordinate: string): void {
   const list = (map[category] ??= []);
@@ -30,7 +40,7 @@ function addTo(map: Record<string, string[]>, category: string, coordinate: stri
  * `data` is the shaped result (denied selections already null).
  */
 export function auditEventsForResult(
-  context: GatewayRequestContext,
+  context: DecidedRequest,
   data: Record<string, unknown> | null | undefined,
   classifications: ClassificationMap,
 ): AuditEvent[] {
@@ -63,7 +73,7 @@ export function auditEventsForResult(
 }
 
 /** Audit events for a request refused before execution (no data released). */
-export function auditEventsForRefusal(context: GatewayRequestContext, residents: ReadonlyArray<{ residentId: string; rootKey: string }>, reason: string): AuditEvent[] {
+export function auditEventsForRefusal(context: AuditedRequest, residents: ReadonlyArray<{ residentId: string; rootKey: string }>, reason: string): AuditEvent[] {
   const seen = new Set<string>();
   const events: AuditEvent[] = [];
   for (const root of residents) {
@@ -84,7 +94,7 @@ function outcomeOf(released: boolean, withheld: boolean): AuditOutcome {
 }
 
 /** The entry's who, when and which operation, for one resident; nothing released or denied yet. */
-export function baseEvent(context: GatewayRequestContext, subject: Pick<SubjectDecision, 'residentId'>): AuditEvent {
+export function baseEvent(context: AuditedRequest, subject: Pick<SubjectDecision, 'residentId'>): AuditEvent {
   return {
     requestId: context.requestId,
     actorSub: context.actor?.sub ?? 'anonymous',

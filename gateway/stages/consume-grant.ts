@@ -6,7 +6,7 @@
  */
 import { appendAuditEntries, consumeGrantUse, queueBreakGlassReviews, type AuditEvent, type AuditSigner, type Executor } from '../../consent/index.js';
 import type { Database } from '../../subgraphs/runtime/database.js';
-import type { GatewayRequestContext } from '../request-context.js';
+import type { DecidedRequest } from '../request-context.js';
 import { separateProbes, type SecurityLog } from '../security-log/index.js';
 
 /** The grant had a use left when checked, but not any more (a concurrent use took it). */
@@ -18,7 +18,7 @@ export class GrantUseLostError extends Error {
 
 /** The request the events come from and the security log its probes go to. */
 export interface ProbeRouting {
-  context: GatewayRequestContext;
+  context: DecidedRequest;
   securityLog: SecurityLog;
 }
 

@@ -10,7 +10,7 @@
 import { appendAuditEntries, feedInstitutionOf, recordCareRelationships, type AuditEvent, type AuditSigner, type Executor, type FedCareRelationship } from '../../consent/index.js';
 import { rootDeclaration, type EnforcementDeclarations, type RootDeclaration } from '../../schema/enforcement.js';
 import type { Database } from '../../subgraphs/runtime/database.js';
-import type { GatewayRequestContext } from '../request-context.js';
+import type { AuditedRequest, GatewayRequestContext } from '../request-context.js';
 import type { OperationAnalysis, RootFieldCall } from './analyse-operation.js';
 import { baseEvent } from './audit.js';
 
@@ -53,7 +53,7 @@ export function referenceOf(record: unknown, field: string): string | undefined 
  */
 export async function recordFeedWrites(
   db: Database,
-  context: GatewayRequestContext,
+  context: AuditedRequest,
   data: Record<string, unknown> | null,
   signer: AuditSigner,
   declarations: EnforcementDeclarations,
@@ -100,7 +100,7 @@ export async function recordFeedWrites(
  */
 export async function recordRegistrations(
   db: Database,
-  context: GatewayRequestContext,
+  context: AuditedRequest & Pick<GatewayRequestContext, 'variableOverrides'>,
   data: Record<string, unknown> | null,
   signer: AuditSigner,
   declarations: EnforcementDeclarations,

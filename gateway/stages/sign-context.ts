@@ -11,7 +11,7 @@ import { CONTEXT_BODY_DIGEST_CLAIM, CONTEXT_ISSUER, CONTEXT_TTL_SECONDS, context
 import type { GatewayRequestContext } from '../request-context.js';
 
 /** The claims every fetch of this request carries: actor, purpose, row scope, grant and the request id. */
-export function contextClaimsOf(context: GatewayRequestContext): GatewayContextClaims {
+export function contextClaimsOf(context: Pick<GatewayRequestContext, 'requestId' | 'actor' | 'purpose' | 'scope' | 'subjects'>): GatewayContextClaims {
   const grant = context.subjects?.find((subject) => subject.facts.grant)?.facts.grant;
   return {
     requestId: context.requestId,
