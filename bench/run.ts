@@ -25,6 +25,7 @@ import { DATA_CATEGORIES } from '../schema/classification.js';
 import { loadSupergraphSdl } from '../schema/supergraph.js';
 import { demoActors } from '../seed/index.js';
 import { openDatabase, migrateAll, serveApollo, type DatabaseHandle } from '../subgraphs/runtime/index.js';
+import { positiveInteger, parseCommandLine } from '../scripts/cli.js';
 import { loadConfig } from '../scripts/config.js';
 import { startPlatform } from '../scripts/platform.js';
 import { RESIDENT_FIELDS } from './resident-record.js';
@@ -38,8 +39,16 @@ interface Measurement {
   rps: number;
 }
 
-const ITERATIONS = Number(process.env['BENCH_ITERATIONS'] ?? 300);
-const CONCURRENCY = Number(process.env['BENCH_CONCURRENCY'] ?? 8);
+parseCommandLine({
+  usage: `usage: npm run bench   (or node dist/bench/run.js)
+
+Measures the federated resident query, the enforcement pipeline's overhead and grant uses per second,
+and writes a markdown table to bench/results/. Starts its own platform in a temporary directory.
+  BENCH_ITERATIONS (300), BENCH_CONCURRENCY (8), BENCH_RESIDENTS (300), BENCH_GRANT_USES (2000),
+  BENCH_DATABASE_URL or TEST_DATABASE_URL (grant uses on PostgreSQL)`,
+});
+const ITERATIONS = positiveInteger('BENCH_ITERATIONS', process.env['BENCH_ITERATIONS'], 300);
+const CONCURRENCY = positiveInteger('BENCH_CONCURRENCY', process.env['BENCH_CONCURRENCY'], 8);
 
 function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;

@@ -19,7 +19,8 @@ import { keyringFromConfig } from '../gateway/keyring/index.js';
 import { issueInstitutionCertificate, loadOrCreatePlatformCa } from '../gateway/pki/index.js';
 import { institutions } from '../subgraphs/resources/tables.js';
 import { migrateAll, openDatabase, type DatabaseHandle } from '../subgraphs/runtime/database.js';
-import { loadConfig, type PlatformConfig } from './config.js';
+import { configOrExit, exitWith, parseCommandLine } from './cli.js';
+import type { PlatformConfig } from './config.js';
 
 const USAGE = `usage: node dist/scripts/keys.js <command>
 
@@ -29,11 +30,6 @@ const USAGE = `usage: node dist/scripts/keys.js <command>
   issue-cert <institutionId>  issue a certificate (and key) for an institution, signed by the platform CA
   ca                        print the path of the platform CA certificate (created on first use)
 `;
-
-function fail(message: string, code = 2): never {
-  process.stderr.write(`${message}\n`);
-  process.exit(code);
-}
 
 async function withDatabase<T>(config: PlatformConfig, run: (handle: DatabaseHandle) => Promise<T>): Promise<T> {
   const handle = await openDatabase(config.databaseUrl ? { url: config.databaseUrl } : { dataDir: join(config.dataDir, 'pglite') });
@@ -52,15 +48,16 @@ async function institutionName(config: PlatformConfig, institutionId: string): P
   });
 }
 
-async function main(argv: readonly string[]): Promise<void> {
-  const [command, argument, ...rest] = argv;
-  if (command === undefined || command === '--help' || command === '-h') {
-    process.stdout.write(USAGE);
-    return;
-  }
-  const config = loadConfig();
-  const needsArgument = command === 'shred' || command === 'issue-cert';
-  if ((needsArgument && !argument) || (!needsArgument && argument !== undefined) || rest.length > 0) fail(USAGE);
+const TAKES_ARGUMENT: Record<string, boolean> = { rotate: false, rewrap: false, shred: true, 'issue-cert': true, ca: false };
+
+async function main(): Promise<void> {
+  const { positionals } = parseCommandLine({ usage: USAGE, positionals: { min: 1, max: 2 } });
+  const [command, argument] = positionals as [string, string | undefined];
+  const takesArgument = TAKES_ARGUMENT[command];
+  if (takesArgument === undefined) exitWith(`unknown command "${command}" (see --help)`);
+  if (takesArgument && argument === undefined) exitWith(`${command} needs an argument (see --help)`);
+  if (!takesArgument && argument !== undefined) exitWith(`${command} takes no argument, got "${argument}"`);
+  const config = configOrExit();
   switch (command) {
     case 'rotate':
     case 'rewrap': {
@@ -89,15 +86,13 @@ async function main(argv: readonly string[]): Promise<void> {
     case 'ca':
       process.stdout.write(`${loadOrCreatePlatformCa(config.dataDir).certPath}\n`);
       return;
-    default:
-      fail(`unknown command "${command}"\n\n${USAGE}`);
   }
 }
 
 try {
-  await main(process.argv.slice(2));
+  await main();
   process.exit(0);
 } catch (error) {
   const cause = (error as { cause?: unknown }).cause;
-  fail(`keys: ${cause instanceof Error ? cause.message : (error as Error).message}`, 1);
+  exitWith(cause instanceof Error ? cause.message : (error as Error).message, 1);
 }
