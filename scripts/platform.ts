@@ -24,10 +24,15 @@ import {
 import { loadSupergraphSdl } from '../schema/supergraph.js';
 import { isRegionSeeded, seedRegion } from '../seed/index.js';
 import {
+  configureCors,
+  databaseCheck,
+  healthCheck,
   migrateAll,
   openDatabase,
+  readinessRoute,
   startSubgraph,
   type DatabaseHandle,
+  type ExtraRoute,
   type RunningSubgraph,
 } from '../subgraphs/runtime/index.js';
 import { createLogger, type DestinationStream } from '../subgraphs/runtime/logging.js';
@@ -57,8 +62,14 @@ export interface StartOptions {
   logDestination?: DestinationStream;
 }
 
+/** The gateway's `/ready`: its database, and every subgraph's `/health`. */
+export function gatewayOperationalRoutes(db: DatabaseHandle['db'], subgraphUrls: Readonly<Record<string, string>>): ExtraRoute[] {
+  return [readinessRoute([databaseCheck(db), ...Object.entries(subgraphUrls).map(([name, url]) => healthCheck(name, url))])];
+}
+
 export async function startPlatform(config: PlatformConfig, options: StartOptions = {}): Promise<RunningPlatform> {
   const log = options.log ?? (() => {});
+  configureCors(config.corsOrigins);
   const logger = createLogger({ level: config.logLevel, ...(options.logDestination ? { destination: options.logDestination } : {}) });
   const database =
     options.database ??
@@ -103,6 +114,7 @@ export async function startPlatform(config: PlatformConfig, options: StartOption
     const gateway = await startGateway({
       supergraphSdl: loadSupergraphSdl(),
       subgraphUrls,
+      routes: gatewayOperationalRoutes(database.db, subgraphUrls),
       authentication: {
         issuer: config.jwtIssuer ?? LOCAL_ISSUER,
         audience: config.jwtAudience ?? TOKEN_AUDIENCE,

@@ -32,7 +32,8 @@ import { isRegionSeeded, seedRegion } from '../seed/index.js';
 import { servedSubgraphs, type ServedSubgraph } from './subgraphs.js';
 import { DOMAIN_SUBGRAPHS } from '../subgraphs/index.js';
 import type { CryptoKey } from 'jose';
-import { migrateAll, openDatabase, startSubgraph, type RunningHttpService } from '../subgraphs/runtime/index.js';
+import { configureCors, migrateAll, openDatabase, startSubgraph, type RunningHttpService } from '../subgraphs/runtime/index.js';
+import { gatewayOperationalRoutes } from './platform.js';
 import { createLogger } from '../subgraphs/runtime/logging.js';
 import { CONFIG_HELP, configOrExit, exitWith, parseCommandLine, UsageError } from './cli.js';
 
@@ -90,9 +91,11 @@ async function run(): Promise<RunningHttpService | undefined> {
     const keyring = keyringFromConfig(database.db, config);
     await subscribeToShredding(config.databaseUrl, keyring);
     const ca = loadOrCreatePlatformCa(config.dataDir);
+    configureCors(config.corsOrigins);
     return startGateway({
       supergraphSdl: loadSupergraphSdl(),
       subgraphUrls: config.subgraphUrls,
+      routes: gatewayOperationalRoutes(database.db, config.subgraphUrls),
       authentication: {
         issuer: config.jwtIssuer ?? LOCAL_ISSUER,
         audience: config.jwtAudience ?? TOKEN_AUDIENCE,

@@ -13,6 +13,7 @@ import { HeaderMap, type ApolloServer, type BaseContext } from '@apollo/server';
 import { httpStatusOf } from '../../schema/errors.js';
 import { findUnsafeInput, unsafeInputMessage, type UnsafeInput } from './input-hygiene.js';
 import { describeError, recordErrorCode, requestLogger, RequestLine, SILENT_LOGGER, type Logger } from './logging.js';
+import { operationalRoute, serviceNameOf, whenAnswered } from './operations.js';
 
 /** Returned on every response; a well-formed incoming one (a UUID) is kept, so callers can correlate. */
 export const REQUEST_ID_HEADER = 'x-request-id';
@@ -42,6 +43,8 @@ export interface ServeOptions<Context extends BaseContext> {
   maxBodyBytes?: number;
   /** Request lines and unexpected errors go here; nothing is logged without one. */
   logger?: Logger;
+  /** The `service` label of this server's metrics (default: the logger's `service` binding). */
+  service?: string;
 }
 
 /** The JSON error body every non-GraphQL refusal of the HTTP layer (and its routes) sends. */
@@ -63,6 +66,7 @@ export async function serveApollo<Context extends BaseContext>(
   await apollo.start();
 
   const logger = options.logger ?? SILENT_LOGGER;
+  const service = options.service ?? serviceNameOf(logger);
 
   const server = createServer((request, response) => {
     const started = performance.now();
@@ -71,6 +75,7 @@ export async function serveApollo<Context extends BaseContext>(
     const line = new RequestLine(requestId, logger);
     const method = (request.method ?? 'GET').toUpperCase();
     response.once('close', () => line.write({ method, path: pathOf(request), status: response.statusCode, durationMs: performance.now() - started }));
+    whenAnswered(response, { service, started, line, method, path: pathOf(request) });
     void line.run(async () => {
       try {
         await handle(request, response, requestId);
@@ -97,6 +102,8 @@ export async function serveApollo<Context extends BaseContext>(
       response.writeHead(200, { 'content-type': 'text/plain' }).end('ok');
       return;
     }
+    // CORS headers, a preflight's answer, /metrics: operations.ts.
+    if (await operationalRoute(request, response, url)) return;
     for (const route of options.routes ?? []) if (await route(request, response)) return;
     if (url.pathname !== path) {
       replyWithError(response, 'NOT_FOUND', `Nothing is served at this path; GraphQL is at ${path}.`);
