@@ -39,7 +39,7 @@ async function throughRunningGateway(): Promise<AuditChainReport | undefined> {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
       body: JSON.stringify({
-        query: 'query($n: Float, $h: String) { verifyAuditChain(knownEntries: $n, knownLastHash: $h) { valid entries brokenAtSeq brokenAtPosition problem lastHash } }',
+        query: 'query($n: Int, $h: String) { verifyAuditChain(knownEntries: $n, knownLastHash: $h) { valid entries brokenAtSeq brokenAtPosition problem lastHash } }',
         variables: { n: anchor?.entries ?? null, h: anchor?.lastHash ?? null },
       }),
       signal: AbortSignal.timeout(3000),

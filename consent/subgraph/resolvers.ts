@@ -4,7 +4,7 @@
  */
 import { GraphQLError } from 'graphql';
 import { JSONResolver } from 'graphql-scalars';
-import { Arg, Ctx, Directive, FieldResolver, Float, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { Arg, Ctx, Directive, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { classified } from '../../schema/classification.js';
 import { isDataCategory, type DataCategory } from '../../schema/classification.js';
 import { PURPOSES_OF_USE, type Actor as ActorClaims, type PurposeOfUse } from '../../schema/context.js';
@@ -311,7 +311,7 @@ export function createAuditChainResolver(verifier: AuditVerifier) {
     @Directive(rootIs.platform)
     async verifyAuditChain(
       @Ctx() context: SubgraphContext,
-      @Arg('knownEntries', () => Float, { nullable: true }) knownEntries?: number,
+      @Arg('knownEntries', () => Int, { nullable: true }) knownEntries?: number,
       @Arg('knownLastHash', () => String, { nullable: true }) knownLastHash?: string,
     ): Promise<AuditChainReport> {
       authorize(signedIn(context), 'verify', 'AuditChain');
