@@ -46,6 +46,8 @@ export interface PlatformConfig {
   corsOrigins: string[];
   /** OTLP/HTTP traces endpoint; absent means tracing is off. */
   otelExporterUrl?: string;
+  /** The gateway's address as clients reach it (the CRL distribution point of issued certificates). */
+  publicUrl: string;
 }
 
 /** A configuration variable with a value it cannot take; the message names the variable. */
@@ -141,7 +143,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): PlatformConfig
     replayCacheSize: read(env, 'HEALTHMESH_REPLAY_CACHE_SIZE', integer(1), DEFAULT_REPLAY_CACHE_SIZE),
     logLevel: read(env, 'HEALTHMESH_LOG_LEVEL', z.enum(LOG_LEVELS, `must be one of ${LOG_LEVELS.join(', ')}`), 'info'),
     corsOrigins: read(env, 'HEALTHMESH_CORS_ORIGINS', originList, []),
+    publicUrl: '',
   };
+  config.publicUrl = read(env, 'HEALTHMESH_PUBLIC_URL', url, `http://localhost:${config.gatewayPort}`).replace(/\/+$/, '');
   for (const [key, value] of Object.entries(optional)) if (value !== undefined) Object.assign(config, { [key]: value });
   return config;
 }

@@ -21,6 +21,7 @@ import {
   type RunningGateway,
   type SigningKeyPair,
 } from '../gateway/index.js';
+import { crlRoute, type PlatformCa } from '../gateway/pki/index.js';
 import { loadSupergraphSdl } from '../schema/supergraph.js';
 import { isRegionSeeded, seedRegion } from '../seed/index.js';
 import {
@@ -62,9 +63,9 @@ export interface StartOptions {
   logDestination?: DestinationStream;
 }
 
-/** The gateway's `/ready`: its database, and every subgraph's `/health`. */
-export function gatewayOperationalRoutes(db: DatabaseHandle['db'], subgraphUrls: Readonly<Record<string, string>>): ExtraRoute[] {
-  return [readinessRoute([databaseCheck(db), ...Object.entries(subgraphUrls).map(([name, url]) => healthCheck(name, url))])];
+/** The gateway's `/ready` (its database, and every subgraph's `/health`) and the CA's CRL at `/pki/crl`. */
+export function gatewayOperationalRoutes(db: DatabaseHandle['db'], subgraphUrls: Readonly<Record<string, string>>, ca: PlatformCa): ExtraRoute[] {
+  return [readinessRoute([databaseCheck(db), ...Object.entries(subgraphUrls).map(([name, url]) => healthCheck(name, url))]), crlRoute(ca)];
 }
 
 export async function startPlatform(config: PlatformConfig, options: StartOptions = {}): Promise<RunningPlatform> {
@@ -114,7 +115,7 @@ export async function startPlatform(config: PlatformConfig, options: StartOption
     const gateway = await startGateway({
       supergraphSdl: loadSupergraphSdl(),
       subgraphUrls,
-      routes: gatewayOperationalRoutes(database.db, subgraphUrls),
+      routes: gatewayOperationalRoutes(database.db, subgraphUrls, ca),
       authentication: {
         issuer: config.jwtIssuer ?? LOCAL_ISSUER,
         audience: config.jwtAudience ?? TOKEN_AUDIENCE,

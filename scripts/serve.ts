@@ -95,7 +95,7 @@ async function run(): Promise<RunningHttpService | undefined> {
     return startGateway({
       supergraphSdl: loadSupergraphSdl(),
       subgraphUrls: config.subgraphUrls,
-      routes: gatewayOperationalRoutes(database.db, config.subgraphUrls),
+      routes: gatewayOperationalRoutes(database.db, config.subgraphUrls, ca),
       authentication: {
         issuer: config.jwtIssuer ?? LOCAL_ISSUER,
         audience: config.jwtAudience ?? TOKEN_AUDIENCE,
