@@ -13,8 +13,17 @@ import { consumeGrantUse, issueGrant } from '../consent/index.js';
 import { benchmarkFieldCrypto } from '../gateway/keyring/bench.js';
 import { commitUse } from '../gateway/stages/consume-grant.js';
 import { openDatabase, migrateAll, type DatabaseHandle } from '../subgraphs/runtime/index.js';
+import { positiveInteger, parseCommandLine } from '../scripts/cli.js';
 
-const CONCURRENCY = Number(process.env['BENCH_CONCURRENCY'] ?? 8);
+parseCommandLine({
+  usage: `usage: npm run bench   (or node dist/bench/run.js after bench/runtimes)
+
+Measures field encryption and grant uses per second in this process and writes a markdown table to
+bench/results/latest.md (npm run bench runs the gateways under load from a separate process first).
+  BENCH_CONCURRENCY (8), BENCH_GRANT_USES (2000),
+  BENCH_DATABASE_URL or TEST_DATABASE_URL (grant uses on PostgreSQL)`,
+});
+const CONCURRENCY = positiveInteger('BENCH_CONCURRENCY', process.env['BENCH_CONCURRENCY'], 8);
 
 async function main(): Promise<void> {
   const crypto = await benchmarkFieldCrypto();

@@ -7,6 +7,7 @@ import {
   currentConsents,
   grantConsent,
   matchesRecipient,
+  platformRecipientDirectory,
   revokeConsent,
   toFhirBundle,
   toFhirConsent,
@@ -131,6 +132,7 @@ describe('granting a consent', () => {
     ['validUntil before validFrom', { validFrom: minutes(10), validUntil: minutes(5) }, 'validUntil'],
     ['validUntil equal to validFrom', { validFrom: minutes(10), validUntil: minutes(10) }, 'validUntil'],
     ['a blank notice version', { noticeVersion: '   ' }, 'noticeVersion'],
+    ['a notice version never published', { noticeVersion: '2099-01' }, 'noticeVersion'],
     ['autoApprove on a DENY', { provision: 'DENY', autoApprove: true }, 'autoApprove'],
     ['a guardianId that is not the acting guardian', { guardianId: 'res-someone' }, 'guardianId'],
   ];
@@ -142,6 +144,42 @@ describe('granting a consent', () => {
       expect(await countVersions()).toBe(before);
     });
   }
+});
+
+describe('the notices and recipients a consent names', () => {
+  it('accepts only a notice version published by the time of consenting', async () => {
+    await handle.query(`insert into consent.privacy_notice (version, title, published_at) values ('2026-04', 'April notice', '2026-04-01T00:00:00Z'), ('draft', 'A draft', null)`);
+    const before = await countVersions();
+    for (const noticeVersion of ['2026-04', 'draft']) {
+      const error = await refusal(grantConsent(handle.db, resident('res-notice'), { ...permitInstitutionA, noticeVersion }, T0));
+      expect({ code: error.code, field: error.field }).toEqual({ code: 'BAD_USER_INPUT', field: 'noticeVersion' });
+    }
+    expect(await countVersions()).toBe(before);
+    const later = await grantConsent(handle.db, resident('res-notice'), { ...permitInstitutionA, noticeVersion: '2026-04' }, new Date('2026-04-02T00:00:00Z'));
+    expect(later.noticeVersion).toBe('2026-04');
+  });
+
+  it('with the platform directory, refuses an institution or practitioner that does not exist, naming recipient.id, and writes nothing', async () => {
+    await handle.query(
+      `insert into resources.institution (id, name, grade, kind, district_code, license_number, address) values ('inst-real', '真实医院', '三级甲等', 'HOSPITAL', '330106', 'L-1', '杭州')`,
+    );
+    await handle.query(`insert into resources.practitioner (id, institution_id, name, title, department, license_number) values ('pr-real', 'inst-real', '王医生', '主治医师', '内科', 'P-1')`);
+    const before = await countVersions();
+    const absent: Array<NewConsent['recipient']> = [
+      { kind: 'INSTITUTION', id: 'inst-nowhere' },
+      { kind: 'PRACTITIONER', id: 'pr-nobody' },
+      { kind: 'PRACTITIONER', id: 'inst-real' },
+    ];
+    expect(absent.length).toBe(3);
+    for (const recipient of absent) {
+      const error = await refusal(grantConsent(handle.db, resident('res-dir'), { ...permitInstitutionA, recipient }, T0, undefined, platformRecipientDirectory));
+      expect({ code: error.code, field: error.field }).toEqual({ code: 'BAD_USER_INPUT', field: 'recipient.id' });
+    }
+    expect(await countVersions()).toBe(before);
+    const institution = await grantConsent(handle.db, resident('res-dir'), { ...permitInstitutionA, recipient: { kind: 'INSTITUTION', id: 'inst-real' } }, T0, undefined, platformRecipientDirectory);
+    const practitioner = await grantConsent(handle.db, resident('res-dir'), { ...permitInstitutionA, recipient: { kind: 'PRACTITIONER', id: 'pr-real' } }, T0, undefined, platformRecipientDirectory);
+    expect([institution.recipient, practitioner.recipient]).toEqual([{ kind: 'INSTITUTION', id: 'inst-real' }, { kind: 'PRACTITIONER', id: 'pr-real' }]);
+  });
 });
 
 describe('revoking a consent', () => {
@@ -282,7 +320,7 @@ describe('FHIR R4 export', () => {
     expect(fhir['patient']).toEqual({ reference: 'Patient/res-1' });
     expect(fhir['dateTime']).toBe('2026-01-02T03:04:05.000Z');
     expect(fhir['policy']).toEqual([{ uri: 'urn:healthmesh:notice:2026-01' }]);
-    expect(fhir['performer']).toBeUndefined();
+    expect(fhir['performer']).toEqual([{ reference: 'Patient/res-1' }]);
     expect(fhir['provision']).toEqual({
       type: 'permit',
       period: { start: '2026-01-01T00:00:00.000Z', end: '2027-01-01T00:00:00.000Z' },
@@ -301,13 +339,25 @@ describe('FHIR R4 export', () => {
         { system: 'urn:healthmesh:data-category', code: 'RESULTS' },
       ],
     });
-    expect(Object.keys(fhir)).toEqual(['resourceType', 'id', 'meta', 'status', 'scope', 'category', 'patient', 'dateTime', 'policy', 'provision']);
+    expect(Object.keys(fhir)).toEqual(['resourceType', 'id', 'meta', 'status', 'scope', 'category', 'patient', 'dateTime', 'performer', 'policy', 'provision']);
   });
 
-  it('references a practitioner as Practitioner and a research scenario as ResearchStudy', () => {
+  it('references a practitioner as Practitioner and a research scenario as the Group of its researchers, never ResearchStudy', () => {
     const actorOf = (consent: ConsentRecord) => toFhirConsent(consent).provision.actor?.[0]?.reference.reference;
     expect(actorOf({ ...base, recipient: { kind: 'PRACTITIONER', id: 'pr-wang' } })).toBe('Practitioner/pr-wang');
-    expect(actorOf({ ...base, recipient: { kind: 'SCENARIO', id: 'sc-1' } })).toBe('ResearchStudy/sc-1');
+    expect(actorOf({ ...base, recipient: { kind: 'SCENARIO', id: 'sc-1' } })).toBe('Group/sc-1');
+    // R4 Consent.provision.actor.reference: Device | Group | CareTeam | Organization | Patient | Practitioner | RelatedPerson | PractitionerRole.
+    const allowed = /^(Device|Group|CareTeam|Organization|Patient|Practitioner|RelatedPerson|PractitionerRole)\//;
+    const kinds = ['INSTITUTION', 'PRACTITIONER', 'SCENARIO'] as const;
+    expect(kinds.length).toBe(3);
+    for (const kind of kinds) expect(actorOf({ ...base, recipient: { kind, id: 'x' } })).toMatch(allowed);
+  });
+
+  it('gives research consents the R4 scope "research", and care consents "patient-privacy"', () => {
+    const scopeOf = (consent: ConsentRecord) => toFhirConsent(consent).scope.coding[0]!.code;
+    expect(scopeOf({ ...base, recipient: { kind: 'SCENARIO', id: 'sc-1' }, purposes: ['HRESCH'] })).toBe('research');
+    expect(scopeOf({ ...base, recipient: { kind: 'ANYONE', id: null }, purposes: ['HRESCH'] })).toBe('research');
+    expect(scopeOf(base)).toBe('patient-privacy');
   });
 
   it('maps a revoked, open-ended deny for anyone: inactive, no actor, no period end', () => {
@@ -327,19 +377,30 @@ describe('FHIR R4 export', () => {
     });
   });
 
-  it('names the guardian as performer (RelatedPerson)', () => {
+  it('names a guardian as performer through a contained RelatedPerson of the ward, never reusing a Patient id', () => {
     const fhir = toFhirConsent({ ...base, guardianId: 'res-parent' });
-    expect(fhir.performer).toEqual([{ reference: 'RelatedPerson/res-parent' }]);
-    expect(Object.keys(fhir)).toEqual(['resourceType', 'id', 'meta', 'status', 'scope', 'category', 'patient', 'dateTime', 'performer', 'policy', 'provision']);
+    expect(fhir.performer).toEqual([{ reference: '#guardian' }]);
+    expect(fhir.contained).toEqual([
+      {
+        resourceType: 'RelatedPerson',
+        id: 'guardian',
+        identifier: [{ system: 'urn:healthmesh:resident', value: 'res-parent' }],
+        patient: { reference: 'Patient/res-1' },
+        relationship: [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v3-RoleCode', code: 'GUARD', display: 'guardian' }] }],
+      },
+    ]);
+    expect(JSON.stringify(fhir)).not.toContain('RelatedPerson/res-parent');
+    expect(Object.keys(fhir)).toEqual(['resourceType', 'id', 'meta', 'contained', 'status', 'scope', 'category', 'patient', 'dateTime', 'performer', 'policy', 'provision']);
   });
 
-  it('bundles consents as a FHIR collection', () => {
-    const other = { ...base, id: 'consent-2' };
-    expect(toFhirBundle([base, other])).toEqual({
-      resourceType: 'Bundle',
-      type: 'collection',
-      entry: [{ resource: toFhirConsent(base) }, { resource: toFhirConsent(other) }],
-    });
+  it('bundles consents as a FHIR collection, each entry with a stable urn:uuid fullUrl', () => {
+    const other = { ...base, id: 'consent-2', versionId: 'cv-2' };
+    const bundle = toFhirBundle([base, other]);
+    expect(bundle.entry.map((e) => e.resource)).toEqual([toFhirConsent(base), toFhirConsent(other)]);
+    expect(bundle.entry.length).toBe(2);
+    for (const entry of bundle.entry) expect(entry.fullUrl).toMatch(/^urn:uuid:[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(bundle.entry[0]!.fullUrl).not.toBe(bundle.entry[1]!.fullUrl);
+    expect(toFhirBundle([base]).entry[0]!.fullUrl).toBe(bundle.entry[0]!.fullUrl);
     expect(toFhirBundle([])).toEqual({ resourceType: 'Bundle', type: 'collection', entry: [] });
   });
 });

@@ -3,9 +3,9 @@
  * consent; revoking writes the next version with status REVOKED (and, in the same transaction, revokes
  * every grant the consent auto-approved). Nothing here ever updates or deletes a consent row.
  */
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { and, desc, eq, gt, lte, notExists, sql } from 'drizzle-orm';
-import { alias } from 'drizzle-orm/pg-core';
+import { alias, pgSchema, text } from 'drizzle-orm/pg-core';
 import { GraphQLError } from 'graphql';
 import { DATA_CATEGORIES, isDataCategory, type DataCategory } from '../schema/classification.js';
 import { PURPOSES_OF_USE, type Actor, type PurposeOfUse } from '../schema/context.js';
@@ -14,7 +14,30 @@ import type { Database } from '../subgraphs/runtime/database.js';
 import { revokeGrants, type Executor } from './grants.js';
 import { authorize, ownResidentIdOf, type Standing } from './policy.js';
 import { auditWrite, type WriteAudit } from './write-audit.js';
-import { consentVersions, guardianships, type ConsentVersionRow } from './tables.js';
+import { consentVersions, guardianships, privacyNotices, type ConsentVersionRow } from './tables.js';
+
+/** Where a named consent recipient (an institution, a practitioner: public entities) must exist. */
+export interface RecipientDirectory {
+  exists(db: Executor, kind: 'INSTITUTION' | 'PRACTITIONER', id: string): Promise<boolean>;
+}
+
+/**
+ * The public directory in the platform database (resources' institutions and practitioners), read by
+ * id only and never written here; those tables and their migrations belong to the resources module.
+ * The composition root hands it to the consent subgraph; the consent module alone does not need it.
+ */
+const directory = pgSchema('resources');
+const directoryTables = {
+  INSTITUTION: directory.table('institution', { id: text('id').primaryKey() }),
+  PRACTITIONER: directory.table('practitioner', { id: text('id').primaryKey() }),
+};
+export const platformRecipientDirectory: RecipientDirectory = {
+  async exists(db, kind, id) {
+    const table = directoryTables[kind];
+    const [found] = await db.select({ id: table.id }).from(table).where(eq(table.id, id)).limit(1);
+    return found !== undefined;
+  },
+};
 
 export const CONSENT_PROVISIONS = ['PERMIT', 'DENY'] as const;
 export type ConsentProvision = (typeof CONSENT_PROVISIONS)[number];
@@ -201,16 +224,44 @@ export function validateNewConsent(input: NewConsent, actor: Actor, now: Date): 
   };
 }
 
+/** The notice version must be one the platform published (at or before `now`). */
+async function assertPublishedNotice(db: Executor, version: string, now: Date): Promise<void> {
+  const [notice] = await db
+    .select({ version: privacyNotices.version })
+    .from(privacyNotices)
+    .where(and(eq(privacyNotices.version, version), lte(privacyNotices.publishedAt, now)))
+    .limit(1);
+  if (!notice) throw new InvalidInputError('noticeVersion is not a published privacy notice; consent under the notice you were shown.', { field: 'noticeVersion' });
+}
+
+/** An institution or practitioner recipient must exist (they are public entities, so saying so leaks nothing). */
+async function assertRecipientExists(db: Executor, directory: RecipientDirectory | undefined, kind: RecipientKind, id: string | null): Promise<void> {
+  if (!directory || id === null || (kind !== 'INSTITUTION' && kind !== 'PRACTITIONER')) return;
+  if (!(await directory.exists(db, kind, id))) throw new InvalidInputError(`No ${kind.toLowerCase()} has this id.`, { field: 'recipient.id' });
+}
+
 // ---------------------------------------------------------------------------------------------------
 // Writes
 
-/** Grants a new consent (version 1), for the actor or a ward the actor is guardian of. */
-export async function grantConsent(db: Database, actor: Actor | null, input: NewConsent, now = new Date(), audit?: WriteAudit): Promise<ConsentRecord> {
+/**
+ * Grants a new consent (version 1), for the actor or a ward the actor is guardian of. The notice must be
+ * a published one; with a `directory`, a named institution or practitioner must exist in it.
+ */
+export async function grantConsent(
+  db: Database,
+  actor: Actor | null,
+  input: NewConsent,
+  now = new Date(),
+  audit?: WriteAudit,
+  directory?: RecipientDirectory,
+): Promise<ConsentRecord> {
   if (!actor) throw unauthenticated();
   authorize(actor, 'grant', 'Consent');
   const valid = validateNewConsent(input, actor, now);
   return db.transaction(async (tx) => {
     const standing = await assertMayDecideFor(tx, actor, valid.residentId);
+    await assertPublishedNotice(tx, valid.noticeVersion, now);
+    await assertRecipientExists(tx, directory, valid.recipientKind, valid.recipientId);
     const [row] = await tx
       .insert(consentVersions)
       .values({
@@ -354,11 +405,29 @@ export function noticePolicyUri(noticeVersion: string): string {
   return `urn:healthmesh:notice:${noticeVersion}`;
 }
 
-const RECIPIENT_RESOURCE: Readonly<Record<Exclude<RecipientKind, 'ANYONE'>, string>> = {
+export const FHIR_ROLE_CODE_SYSTEM = 'http://terminology.hl7.org/CodeSystem/v3-RoleCode';
+
+/**
+ * The R4 `Consent.provision.actor.reference` type of each recipient (R4 allows Device, Group, CareTeam,
+ * Organization, Patient, Practitioner, RelatedPerson, PractitionerRole): a research scenario's
+ * recipients are the group of researchers approved for it.
+ */
+const RECIPIENT_RESOURCE: Readonly<Record<Exclude<RecipientKind, 'ANYONE'>, 'Organization' | 'Practitioner' | 'Group'>> = {
   INSTITUTION: 'Organization',
   PRACTITIONER: 'Practitioner',
-  SCENARIO: 'ResearchStudy',
+  SCENARIO: 'Group',
 };
+
+/** The guardian who acted, as a RelatedPerson contained in the consent (they are a Patient in their own right). */
+interface FhirRelatedPerson {
+  resourceType: 'RelatedPerson';
+  id: string;
+  identifier: Array<{ system: string; value: string }>;
+  patient: { reference: string };
+  relationship: Array<{ coding: FhirCoding[] }>;
+}
+
+export const RESIDENT_IDENTIFIER_SYSTEM = 'urn:healthmesh:resident';
 
 interface FhirCoding {
   system: string;
@@ -374,10 +443,12 @@ export interface FhirConsent {
   status: 'active' | 'inactive';
   scope: { coding: FhirCoding[] };
   category: Array<{ coding: FhirCoding[] }>;
+  /** The guardian who acted, when there is one (referenced from `performer` as `#guardian`). */
+  contained?: FhirRelatedPerson[];
   patient: { reference: string };
   dateTime: string;
-  /** The guardian who acted (RelatedPerson), when there is one. */
-  performer?: Array<{ reference: string }>;
+  /** Who consented: the resident (Patient) or their guardian (the contained RelatedPerson). */
+  performer: Array<{ reference: string }>;
   policy: Array<{ uri: string }>;
   provision: {
     type: 'permit' | 'deny';
@@ -392,23 +463,35 @@ export interface FhirConsent {
 export interface FhirBundle {
   resourceType: 'Bundle';
   type: 'collection';
-  entry: Array<{ resource: FhirConsent }>;
+  entry: Array<{ fullUrl: string; resource: FhirConsent }>;
 }
 
 /** One consent (its current version) as a FHIR R4 `Consent` resource. */
 export function toFhirConsent(consent: ConsentRecord): FhirConsent {
   const { kind, id } = consent.recipient;
+  // Research consents (for a scenario, or for research as a purpose) are R4's `research` scope.
+  const scope = kind === 'SCENARIO' || consent.purposes.includes('HRESCH') ? 'research' : 'patient-privacy';
+  const guardian: FhirRelatedPerson | undefined = consent.guardianId
+    ? {
+        resourceType: 'RelatedPerson',
+        id: 'guardian',
+        identifier: [{ system: RESIDENT_IDENTIFIER_SYSTEM, value: consent.guardianId }],
+        patient: { reference: `Patient/${consent.residentId}` },
+        relationship: [{ coding: [{ system: FHIR_ROLE_CODE_SYSTEM, code: 'GUARD', display: 'guardian' }] }],
+      }
+    : undefined;
   // Keys in the order FHIR lists the elements, for readable exports.
   return {
     resourceType: 'Consent',
     id: consent.id,
     meta: { versionId: String(consent.version), lastUpdated: consent.recordedAt.toISOString() },
+    ...(guardian ? { contained: [guardian] } : {}),
     status: consent.status === 'ACTIVE' ? 'active' : 'inactive',
-    scope: { coding: [{ system: FHIR_CONSENT_SCOPE_SYSTEM, code: 'patient-privacy' }] },
+    scope: { coding: [{ system: FHIR_CONSENT_SCOPE_SYSTEM, code: scope }] },
     category: [{ coding: [{ system: 'http://loinc.org', code: '59284-0', display: 'Patient Consent' }] }],
     patient: { reference: `Patient/${consent.residentId}` },
     dateTime: consent.recordedAt.toISOString(),
-    ...(consent.guardianId ? { performer: [{ reference: `RelatedPerson/${consent.guardianId}` }] } : {}),
+    performer: [{ reference: guardian ? '#guardian' : `Patient/${consent.residentId}` }],
     policy: [{ uri: noticePolicyUri(consent.noticeVersion) }],
     provision: {
       type: consent.provision === 'PERMIT' ? 'permit' : 'deny',
@@ -429,7 +512,16 @@ export function toFhirConsent(consent: ConsentRecord): FhirConsent {
   };
 }
 
-/** Consents as a FHIR R4 `Bundle` of type `collection`. */
+/** A stable `urn:uuid:` for one consent version (name-based, RFC 4122 version 5 layout over SHA-1). */
+export function fhirFullUrl(consent: Pick<ConsentRecord, 'versionId'>): string {
+  const hash = createHash('sha1').update(`healthmesh:consent-version:${consent.versionId}`).digest();
+  hash[6] = (hash[6]! & 0x0f) | 0x50;
+  hash[8] = (hash[8]! & 0x3f) | 0x80;
+  const hex = hash.subarray(0, 16).toString('hex');
+  return `urn:uuid:${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
+/** Consents as a FHIR R4 `Bundle` of type `collection`; every entry has a `fullUrl`. */
 export function toFhirBundle(consents: readonly ConsentRecord[]): FhirBundle {
-  return { resourceType: 'Bundle', type: 'collection', entry: consents.map((consent) => ({ resource: toFhirConsent(consent) })) };
+  return { resourceType: 'Bundle', type: 'collection', entry: consents.map((consent) => ({ fullUrl: fhirFullUrl(consent), resource: toFhirConsent(consent) })) };
 }

@@ -206,3 +206,13 @@ export type AccessGrantRow = typeof accessGrants.$inferSelect;
 export type AuditEntryRow = typeof auditEntries.$inferSelect;
 export type BreakGlassReviewRow = typeof breakGlassReviews.$inferSelect;
 export type AuditCheckpointRow = typeof auditCheckpoints.$inferSelect;
+
+/**
+ * The privacy notices residents consent under, by version. A consent names the version the resident
+ * saw; only a published one (published_at set, not in the future) is accepted.
+ */
+export const privacyNotices = consentSchema.table('privacy_notice', {
+  version: text('version').primaryKey(),
+  title: text('title').notNull(),
+  publishedAt: timestamp('published_at', { withTimezone: true }),
+});

@@ -137,6 +137,8 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     // The HTTP edge gives each exchange its request id.
     requestId: false,
     batching: false,
+    // CORS is the edge's (HEALTHMESH_CORS_ORIGINS); Yoga would otherwise allow every origin.
+    cors: false,
     multipart: false,
     deferStream: false,
   });

@@ -13,23 +13,33 @@ import 'reflect-metadata';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { verifyAuditChain, type AuditAnchor, type AuditChainReport } from '../consent/index.js';
-import { auditKeys, issueToken, loadOrCreateKeyPair } from '../gateway/index.js';
+import { auditKeys, issueToken, loadOrCreateKeyPair, readKeyPair } from '../gateway/index.js';
 import { migrateAll, openDatabase } from '../subgraphs/runtime/index.js';
-import { loadConfig } from './config.js';
+import { CONFIG_HELP, configOrExit, parseCommandLine } from './cli.js';
 
-const config = loadConfig();
+parseCommandLine({
+  usage: `usage: npm run audit:verify   (or node dist/scripts/audit-verify.js)
+
+Recomputes the audit hash chain and checks its signed checkpoints; exit code 0 when intact, 1 when
+broken (the first altered or missing entry is reported by position). With the embedded database and
+\`npm start\` running, the check goes through the gateway; otherwise the database is opened here.
+
+${CONFIG_HELP}`,
+});
+const config = configOrExit();
 const anchorFile = join(config.dataDir, 'audit-anchor.json');
 const anchor = existsSync(anchorFile) ? (JSON.parse(readFileSync(anchorFile, 'utf8')) as AuditAnchor) : undefined;
 
 async function throughRunningGateway(): Promise<AuditChainReport | undefined> {
   const url = `http://127.0.0.1:${config.gatewayPort || 4000}/graphql`;
   try {
-    const token = await issueToken(await loadOrCreateKeyPair(config.dataDir, 'identity-issuer'), { sub: 'auditor', role: 'auditor' }, '5m');
+    // No issuer key means no platform ever ran here: nothing to ask, and no key is created.
+    const token = await issueToken(await readKeyPair(config.dataDir, 'identity-issuer'), { sub: 'auditor', role: 'auditor' }, '5m');
     const response = await fetch(url, {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
       body: JSON.stringify({
-        query: 'query($n: Float, $h: String) { verifyAuditChain(knownEntries: $n, knownLastHash: $h) { valid entries brokenAtSeq brokenAtPosition problem lastHash } }',
+        query: 'query($n: Int, $h: String) { verifyAuditChain(knownEntries: $n, knownLastHash: $h) { valid entries brokenAtSeq brokenAtPosition problem lastHash } }',
         variables: { n: anchor?.entries ?? null, h: anchor?.lastHash ?? null },
       }),
       signal: AbortSignal.timeout(3000),

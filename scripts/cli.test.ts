@@ -3,7 +3,7 @@
  * `keys` command line on its data. Needs the build (`npm test` builds first).
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -111,19 +111,41 @@ describe('npm start and the keys command line', () => {
     const child = actors.find((a) => a.actor === 'resident-child')!.residentId!;
     const shredded = await run(process.execPath, ['dist/scripts/keys.js', 'shred', child], { env });
     expect(shredded.stdout).toContain(`destroyed the data key of resident ${child}`);
-    const issued = await run(process.execPath, ['dist/scripts/keys.js', 'issue-cert', 'inst-01'], { env });
+    const csr = join(dataDir, 'inst-01.csr');
+    await run('openssl', ['req', '-new', '-newkey', 'rsa:2048', '-nodes', '-keyout', join(dataDir, 'inst-01.key'), '-subj', '/CN=inst-01', '-out', csr]);
+    const issued = await run(process.execPath, ['dist/scripts/keys.js', 'issue-cert', 'inst-01', '--csr', csr, '--host', 'his.inst-01.example.cn'], { env });
     const certificate = /certificate: (\S+)/.exec(issued.stdout)![1]!;
+    const refused = (args: string[]) => run(process.execPath, ['dist/scripts/keys.js', ...args], { env }).then(() => ({ code: 0, stderr: '' }), (error: { code: number; stderr: string }) => error);
+    const again = await refused(['issue-cert', 'inst-01', '--csr', csr]);
+    expect(again.code).toBe(1);
+    expect(again.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^keys: inst-01 already has a certificate .*--replace$/)]);
+    const nowhere = await refused(['issue-cert', 'no-such-inst', '--csr', csr]);
+    expect(nowhere.code).toBe(1);
+    expect(nowhere.stderr.trim().split('\n')).toEqual(['keys: no institution "no-such-inst" in the region; nothing was issued']);
+    const withoutCsr = await refused(['issue-cert', 'inst-01']);
+    expect(withoutCsr.code).toBe(2);
     const ca = (await run(process.execPath, ['dist/scripts/keys.js', 'ca'], { env })).stdout.trim();
     const verified = await run('openssl', ['verify', '-CAfile', ca, certificate]);
     expect(verified.stdout.trim()).toBe(`${certificate}: OK`);
     const subject = await run('openssl', ['x509', '-in', certificate, '-noout', '-subject', '-nameopt', 'utf8']);
     expect(subject.stdout).toContain('杭州市中心医院');
+    expect(subject.stdout).toMatch(/O ?= ?杭州市中心医院/);
 
     const second = await start(dataDir);
     try {
       expect(second.output()).not.toContain('Seeding');
       const multi = await query(second.gatewayUrl, 'resident-multi', { query: '{ myArchive { name } }' });
       expect(multi.data!['myArchive'].name).toBe(actors.find((a) => a.actor === 'resident-multi')!.displayName);
+      // The CA publishes its CRL at the gateway; the revoked certificate is on it.
+      const revoked = await run(process.execPath, ['dist/scripts/keys.js', 'revoke-cert', 'inst-01'], { env });
+      const serial = /revoked certificate (\S+)/.exec(revoked.stdout)![1]!;
+      const crl = await fetch(new URL('/pki/crl', second.gatewayUrl));
+      expect(crl.headers.get('content-type')).toBe('application/pkix-crl');
+      const crlFile = join(dataDir, 'platform.crl');
+      writeFileSync(crlFile, Buffer.from(await crl.arrayBuffer()));
+      const listed = await run('openssl', ['crl', '-in', crlFile, '-inform', 'DER', '-CAfile', ca, '-noout', '-text']);
+      expect(listed.stderr).toContain('verify OK');
+      expect(listed.stdout.toLowerCase()).toContain(serial.toLowerCase().replace(/^0+/, ''));
       const erased = await query(second.gatewayUrl, 'resident-child', { query: '{ myArchive { id name } }' });
       expect(erased.data!['myArchive']).toEqual({ id: child, name: null });
       expect(erased.errors?.[0]?.extensions?.code).toBe('DATA_ERASED');

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { CONTEXT_TTL_SECONDS } from '../schema/context.js';
-import { loadConfig } from './config.js';
+import { ConfigError, loadConfig } from './config.js';
 
 describe('the subgraph fetch settings of the configuration', () => {
   it('default to a 5 s fetch timeout and a replay cache of 100,000 context ids', () => {
@@ -20,5 +20,30 @@ describe('the subgraph fetch settings of the configuration', () => {
     expect(() => loadConfig({ HEALTHMESH_SUBGRAPH_TIMEOUT_MS: '0' })).toThrow(/HEALTHMESH_SUBGRAPH_TIMEOUT_MS/);
     expect(() => loadConfig({ HEALTHMESH_REPLAY_CACHE_SIZE: '0' })).toThrow(/HEALTHMESH_REPLAY_CACHE_SIZE/);
     expect(() => loadConfig({ HEALTHMESH_REPLAY_CACHE_SIZE: 'many' })).toThrow(/HEALTHMESH_REPLAY_CACHE_SIZE/);
+  });
+});
+
+describe('the configuration from the environment', () => {
+  it('reads booleans as true/false/1/0/yes/no in any case, and refuses anything else naming the variable', () => {
+    const spellings: Array<[string, boolean]> = [['true', true], ['TRUE', true], ['1', true], ['Yes', true], ['false', false], ['0', false], ['no', false], ['NO', false]];
+    expect(spellings.length).toBeGreaterThan(0);
+    for (const [raw, expected] of spellings) expect(loadConfig({ HEALTHMESH_INTROSPECTION: raw }).introspection, raw).toBe(expected);
+    expect(loadConfig({}).introspection).toBe(false);
+    expect(() => loadConfig({ HEALTHMESH_INTROSPECTION: 'on' })).toThrow(ConfigError);
+    expect(() => loadConfig({ HEALTHMESH_INTROSPECTION: 'on' })).toThrow('HEALTHMESH_INTROSPECTION must be true, false, 1, 0, yes or no, got "on"');
+  });
+
+  it('checks numbers, ports, URLs, enumerations and origins, naming the variable', () => {
+    expect(loadConfig({ PORT: '8080' }).gatewayPort).toBe(8080);
+    expect(() => loadConfig({ PORT: '8080x' })).toThrow(/^PORT must be a non-negative integer/);
+    expect(() => loadConfig({ PORT: '70000' })).toThrow(/^PORT must be between 0 and 65535/);
+    expect(() => loadConfig({ HEALTHMESH_CLINICAL_PORT: '-1' })).toThrow(/^HEALTHMESH_CLINICAL_PORT /);
+    expect(() => loadConfig({ HEALTHMESH_CLINICAL_URL: 'clinical:4103' })).toThrow(/^HEALTHMESH_CLINICAL_URL must be an http\(s\) URL/);
+    expect(() => loadConfig({ HEALTHMESH_ENFORCEMENT_MODE: 'strict' })).toThrow(/^HEALTHMESH_ENFORCEMENT_MODE must be filter or reject/);
+    expect(() => loadConfig({ HEALTHMESH_LOG_LEVEL: 'loud' })).toThrow(/^HEALTHMESH_LOG_LEVEL must be one of/);
+    expect(() => loadConfig({ DATABASE_URL: 'mysql://x' })).toThrow(/^DATABASE_URL must be a postgres:\/\/ URL/);
+    expect(loadConfig({ HEALTHMESH_CORS_ORIGINS: 'https://app.example.org, http://localhost:5173' }).corsOrigins).toEqual(['https://app.example.org', 'http://localhost:5173']);
+    expect(loadConfig({}).corsOrigins).toEqual([]);
+    expect(() => loadConfig({ HEALTHMESH_CORS_ORIGINS: 'https://app.example.org/path' })).toThrow(/^HEALTHMESH_CORS_ORIGINS /);
   });
 });

@@ -1,12 +1,13 @@
 /** Platform configuration from the environment (every variable is optional; see README's table). */
 import { resolve } from 'node:path';
+import { z } from 'zod';
 import { CONSENT_PORT } from './subgraphs.js';
 import { DOMAIN_SUBGRAPHS } from '../subgraphs/index.js';
 import { DEFAULT_SECURITY_LOG_MAX_EVENTS } from '../gateway/security-log/security-log.js';
 import { DEFAULT_SUBGRAPH_TIMEOUT_MS } from '../gateway/subgraph-fetch.js';
 import { DEFAULT_REPLAY_CACHE_SIZE } from '../subgraphs/runtime/replay-cache.js';
 import { CONTEXT_TTL_SECONDS } from '../schema/context.js';
-import { isLogLevel, LOG_LEVELS, type LogLevel } from '../subgraphs/runtime/logging.js';
+import { LOG_LEVELS, type LogLevel } from '../subgraphs/runtime/logging.js';
 
 export interface PlatformConfig {
   /** Embedded database, keys and demo state live here. */
@@ -41,63 +42,110 @@ export interface PlatformConfig {
   securityLogMaxEvents: number;
   /** Request and error logging (pino levels; `silent` turns it off). */
   logLevel: LogLevel;
+  /** Browser origins allowed to call the HTTP services cross-origin (none by default). */
+  corsOrigins: string[];
+  /** OTLP/HTTP traces endpoint; absent means tracing is off. */
+  otelExporterUrl?: string;
+  /** The gateway's address as clients reach it (the CRL distribution point of issued certificates). */
+  publicUrl: string;
 }
 
-function integer(name: string, fallback: number, env: NodeJS.ProcessEnv): number {
+/** A configuration variable with a value it cannot take; the message names the variable. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+const BOOLEANS: Record<string, boolean> = { true: true, false: false, '1': true, '0': false, yes: true, no: false };
+
+const boolean = z
+  .string()
+  .transform((raw, context) => {
+    const value = BOOLEANS[raw.trim().toLowerCase()];
+    if (value === undefined) {
+      context.addIssue({ code: 'custom', message: 'must be true, false, 1, 0, yes or no' });
+      return z.NEVER;
+    }
+    return value;
+  });
+
+function integer(min = 0, max = Number.MAX_SAFE_INTEGER) {
+  const range = max === Number.MAX_SAFE_INTEGER ? `at least ${min}` : `between ${min} and ${max}`;
+  return z
+    .string()
+    .regex(/^\s*\d+\s*$/, 'must be a non-negative integer')
+    .transform(Number)
+    .pipe(z.number().int().min(min, `must be ${range}`).max(max, `must be ${range}`));
+}
+
+const url = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' });
+const originList = z.string().transform((raw, context) => {
+  const origins = raw.split(',').map((o) => o.trim()).filter((o) => o.length > 0);
+  for (const origin of origins) {
+    let parsed: URL | undefined;
+    try {
+      parsed = new URL(origin);
+    } catch {
+      parsed = undefined;
+    }
+    if (!parsed || parsed.origin !== origin) {
+      context.addIssue({ code: 'custom', message: `must be comma-separated origins like https://app.example.org ("${origin}" is not one)` });
+      return z.NEVER;
+    }
+  }
+  return origins;
+});
+
+/** Reads one variable through `schema`; an empty value counts as unset. */
+function read<T>(env: NodeJS.ProcessEnv, name: string, schema: z.ZodType<T, string>, fallback: T): T;
+function read<T>(env: NodeJS.ProcessEnv, name: string, schema: z.ZodType<T, string>): T | undefined;
+function read<T>(env: NodeJS.ProcessEnv, name: string, schema: z.ZodType<T, string>, fallback?: T): T | undefined {
   const raw = env[name];
   if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < 0) throw new Error(`${name} must be a non-negative integer, got "${raw}"`);
-  return value;
+  const parsed = schema.safeParse(raw);
+  if (parsed.success) return parsed.data;
+  throw new ConfigError(`${name} ${parsed.error.issues[0]?.message ?? 'is not valid'}, got "${raw}"`);
 }
 
-function bounded(name: string, fallback: number, min: number, max: number, env: NodeJS.ProcessEnv): number {
-  const value = integer(name, fallback, env);
-  if (value < min || value > max) throw new Error(`${name} must be between ${min} and ${max}, got ${value}`);
-  return value;
-}
-
-function logLevel(env: NodeJS.ProcessEnv): LogLevel {
-  const raw = env['HEALTHMESH_LOG_LEVEL'];
-  if (raw === undefined || raw === '') return 'info';
-  if (!isLogLevel(raw)) throw new Error(`HEALTHMESH_LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got "${raw}"`);
-  return raw;
-}
-
+/** The configuration from `env`; throws a `ConfigError` naming the first variable with a bad value. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): PlatformConfig {
   const subgraphPorts: Record<string, number> = {};
   const subgraphUrls: Record<string, string> = {};
   for (const subgraph of [...DOMAIN_SUBGRAPHS, { name: 'consent', defaultPort: CONSENT_PORT }]) {
     const key = subgraph.name.toUpperCase();
-    subgraphPorts[subgraph.name] = integer(`HEALTHMESH_${key}_PORT`, subgraph.defaultPort, env);
-    const url = env[`HEALTHMESH_${key}_URL`];
-    if (url) subgraphUrls[subgraph.name] = url;
+    subgraphPorts[subgraph.name] = read(env, `HEALTHMESH_${key}_PORT`, integer(0, 65_535), subgraph.defaultPort);
+    const subgraphUrl = read(env, `HEALTHMESH_${key}_URL`, url);
+    if (subgraphUrl) subgraphUrls[subgraph.name] = subgraphUrl;
   }
+  const text = z.string();
+  const optional = {
+    publicKeysDir: read(env, 'HEALTHMESH_PUBLIC_KEYS_DIR', text.transform((d) => resolve(d))),
+    consentKeysDir: read(env, 'HEALTHMESH_CONSENT_KEYS_DIR', text.transform((d) => resolve(d))),
+    databaseUrl: read(env, 'DATABASE_URL', z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL')),
+    jwtIssuer: read(env, 'HEALTHMESH_JWT_ISSUER', text),
+    jwtAudience: read(env, 'HEALTHMESH_JWT_AUDIENCE', text),
+    jwksUrl: read(env, 'HEALTHMESH_JWKS_URL', url),
+    otelExporterUrl: read(env, 'HEALTHMESH_OTEL_EXPORTER_URL', url),
+  };
   const config: PlatformConfig = {
-    dataDir: resolve(env['HEALTHMESH_DATA_DIR'] ?? '.data'),
-    gatewayHost: env['HEALTHMESH_HOST'] ?? '127.0.0.1',
-    gatewayPort: integer('PORT', 4000, env),
-    subgraphHost: env['HEALTHMESH_SUBGRAPH_HOST'] ?? '127.0.0.1',
+    dataDir: resolve(env['HEALTHMESH_DATA_DIR'] || '.data'),
+    gatewayHost: read(env, 'HEALTHMESH_HOST', text, '127.0.0.1'),
+    gatewayPort: read(env, 'PORT', integer(0, 65_535), 4000),
+    subgraphHost: read(env, 'HEALTHMESH_SUBGRAPH_HOST', text, '127.0.0.1'),
     subgraphPorts,
     subgraphUrls,
-    seed: env['HEALTHMESH_SEED'] ?? 'healthmesh',
-    residents: integer('HEALTHMESH_RESIDENTS', 2000, env),
-    ...(env['HEALTHMESH_PUBLIC_KEYS_DIR'] ? { publicKeysDir: resolve(env['HEALTHMESH_PUBLIC_KEYS_DIR']) } : {}),
-    ...(env['HEALTHMESH_CONSENT_KEYS_DIR'] ? { consentKeysDir: resolve(env['HEALTHMESH_CONSENT_KEYS_DIR']) } : {}),
-    introspection: env['HEALTHMESH_INTROSPECTION'] === 'true',
-    enforcementMode: env['HEALTHMESH_ENFORCEMENT_MODE'] === 'reject' ? 'reject' : 'filter',
-    securityLogMaxEvents: integer('HEALTHMESH_SECURITY_LOG_MAX_EVENTS', DEFAULT_SECURITY_LOG_MAX_EVENTS, env),
+    seed: read(env, 'HEALTHMESH_SEED', text, 'healthmesh'),
+    residents: read(env, 'HEALTHMESH_RESIDENTS', integer(), 2000),
+    introspection: read(env, 'HEALTHMESH_INTROSPECTION', boolean, false),
+    enforcementMode: read(env, 'HEALTHMESH_ENFORCEMENT_MODE', z.enum(['filter', 'reject'], 'must be filter or reject'), 'filter'),
+    securityLogMaxEvents: read(env, 'HEALTHMESH_SECURITY_LOG_MAX_EVENTS', integer(1), DEFAULT_SECURITY_LOG_MAX_EVENTS),
     // A fetch's signed context must outlive the fetch, or a slow answer would be refused by its subgraph.
-    subgraphTimeoutMs: bounded('HEALTHMESH_SUBGRAPH_TIMEOUT_MS', DEFAULT_SUBGRAPH_TIMEOUT_MS, 1, CONTEXT_TTL_SECONDS * 1000, env),
-    replayCacheSize: bounded('HEALTHMESH_REPLAY_CACHE_SIZE', DEFAULT_REPLAY_CACHE_SIZE, 1, Number.MAX_SAFE_INTEGER, env),
-    logLevel: logLevel(env),
+    subgraphTimeoutMs: read(env, 'HEALTHMESH_SUBGRAPH_TIMEOUT_MS', integer(1, CONTEXT_TTL_SECONDS * 1000), DEFAULT_SUBGRAPH_TIMEOUT_MS),
+    replayCacheSize: read(env, 'HEALTHMESH_REPLAY_CACHE_SIZE', integer(1), DEFAULT_REPLAY_CACHE_SIZE),
+    logLevel: read(env, 'HEALTHMESH_LOG_LEVEL', z.enum(LOG_LEVELS, `must be one of ${LOG_LEVELS.join(', ')}`), 'info'),
+    corsOrigins: read(env, 'HEALTHMESH_CORS_ORIGINS', originList, []),
+    publicUrl: '',
   };
-  if (config.securityLogMaxEvents < 1) throw new Error('HEALTHMESH_SECURITY_LOG_MAX_EVENTS must be at least 1');
-  const mode = env['HEALTHMESH_ENFORCEMENT_MODE'];
-  if (mode !== undefined && mode !== 'filter' && mode !== 'reject') throw new Error(`HEALTHMESH_ENFORCEMENT_MODE must be filter or reject, got "${mode}"`);
-  if (env['DATABASE_URL']) config.databaseUrl = env['DATABASE_URL'];
-  if (env['HEALTHMESH_JWT_ISSUER']) config.jwtIssuer = env['HEALTHMESH_JWT_ISSUER'];
-  if (env['HEALTHMESH_JWT_AUDIENCE']) config.jwtAudience = env['HEALTHMESH_JWT_AUDIENCE'];
-  if (env['HEALTHMESH_JWKS_URL']) config.jwksUrl = env['HEALTHMESH_JWKS_URL'];
+  config.publicUrl = read(env, 'HEALTHMESH_PUBLIC_URL', url, `http://localhost:${config.gatewayPort}`).replace(/\/+$/, '');
+  for (const [key, value] of Object.entries(optional)) if (value !== undefined) Object.assign(config, { [key]: value });
   return config;
 }

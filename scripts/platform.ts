@@ -18,18 +18,23 @@ import {
   TOKEN_AUDIENCE,
   type GatewayOptions,
   type Keyring,
-  type PlatformCa,
   type RunningGateway,
   type SigningKeyPair,
 } from '../gateway/index.js';
+import { crlRoute, type PlatformCa } from '../gateway/pki/index.js';
 import { loadSupergraphSdl } from '../schema/supergraph.js';
 import { isRegionSeeded, seedRegion } from '../seed/index.js';
 import {
+  configureCors,
+  databaseCheck,
+  healthCheck,
   migrateAll,
   openDatabase,
+  readinessRoute,
   startSubgraph,
   type Database,
   type DatabaseHandle,
+  type ExtraRoute,
   type RunningSubgraph,
 } from '../subgraphs/runtime/index.js';
 import { createLogger, type DestinationStream, type Logger } from '../subgraphs/runtime/logging.js';
@@ -92,11 +97,18 @@ export function gatewayOptionsFrom(config: PlatformConfig, parts: GatewayParts):
     host: config.gatewayHost,
     introspection: config.introspection,
     logger: parts.logger,
+    routes: gatewayOperationalRoutes(parts.database, parts.subgraphUrls, parts.ca),
   };
+}
+
+/** The gateway's `/ready` (its database, and every subgraph's `/health`) and the CA's CRL at `/pki/crl`. */
+export function gatewayOperationalRoutes(db: DatabaseHandle['db'], subgraphUrls: Readonly<Record<string, string>>, ca: PlatformCa): ExtraRoute[] {
+  return [readinessRoute([databaseCheck(db), ...Object.entries(subgraphUrls).map(([name, url]) => healthCheck(name, url))]), crlRoute(ca)];
 }
 
 export async function startPlatform(config: PlatformConfig, options: StartOptions = {}): Promise<RunningPlatform> {
   const log = options.log ?? (() => {});
+  configureCors(config.corsOrigins);
   const logger = createLogger({ level: config.logLevel, ...(options.logDestination ? { destination: options.logDestination } : {}) });
   const database =
     options.database ??

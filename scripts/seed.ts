@@ -13,13 +13,14 @@
  */
 import './cli-errors.js';
 import 'reflect-metadata';
-import { resolve } from 'node:path';
-import { parseArgs } from 'node:util';
+import { join } from 'node:path';
+import { SingleBar } from 'cli-progress';
 import { count } from 'drizzle-orm';
 import { keyringFromConfig, protectorFor } from '../gateway/index.js';
 import { DEFAULT_AS_OF, DEFAULT_SEED, isRegionSeeded, seedRegion, type SeedProgress } from '../seed/index.js';
 import { residents } from '../subgraphs/population/tables.js';
 import { migrateAll, openDatabase } from '../subgraphs/runtime/database.js';
+import { configOrExit, exitWith, parseCommandLine, positiveInteger } from './cli.js';
 
 const USAGE = `usage: node dist/scripts/seed.js [--residents N] [--seed S] [--batch N] [--append] [--as-of YYYY-MM-DD|today]
 
@@ -32,50 +33,26 @@ const USAGE = `usage: node dist/scripts/seed.js [--residents N] [--seed S] [--ba
 Database: DATABASE_URL, or the embedded PGlite in $HEALTHMESH_DATA_DIR/pglite (default ./.data/pglite).
 `;
 
-function fail(message: string, code = 2): never {
-  process.stderr.write(`${message}\n`);
-  process.exit(code);
-}
-
-function positiveInteger(name: string, raw: string | undefined, fallback: number): number {
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < 1) fail(`${name} must be a positive integer, got "${raw}"\n\n${USAGE}`);
-  return value;
-}
-
-const { values } = (() => {
-  try {
-    return parseArgs({
-      options: {
-        residents: { type: 'string' },
-        seed: { type: 'string' },
-        batch: { type: 'string' },
-        append: { type: 'boolean', default: false },
-        'as-of': { type: 'string' },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-      strict: true,
-    });
-  } catch (error) {
-    return fail(`${(error as Error).message}\n\n${USAGE}`);
-  }
-})();
-if (values.help) {
-  process.stdout.write(USAGE);
-  process.exit(0);
-}
-
-const total = positiveInteger('--residents', values.residents ?? process.env['HEALTHMESH_RESIDENTS'], 2000);
+const { values } = parseCommandLine({
+  usage: USAGE,
+  options: {
+    residents: { type: 'string' },
+    seed: { type: 'string' },
+    batch: { type: 'string' },
+    append: { type: 'boolean', default: false },
+    'as-of': { type: 'string' },
+  },
+});
+const config = configOrExit();
+const total = positiveInteger('--residents', values.residents, config.residents);
 const batchSize = positiveInteger('--batch', values.batch, 250);
-const seed = values.seed ?? process.env['HEALTHMESH_SEED'] ?? DEFAULT_SEED;
+const seed = values.seed ?? config.seed ?? DEFAULT_SEED;
 const asOfArgument = values['as-of'];
 const asOf = asOfArgument === 'today' ? new Date().toISOString().slice(0, 10) : (asOfArgument ?? DEFAULT_AS_OF);
-if (!/^\d{4}-\d{2}-\d{2}$/.test(asOf) || asOf < '2025-01-01') fail(`--as-of must be "today" or a date from 2025-01-01 on, got "${asOf}"`);
+if (!/^\d{4}-\d{2}-\d{2}$/.test(asOf) || asOf < '2025-01-01') exitWith(`--as-of must be "today" or a date from 2025-01-01 on, got "${asOf}"`);
 
-const databaseUrl = process.env['DATABASE_URL'];
-const dataDirRoot = resolve(process.env['HEALTHMESH_DATA_DIR'] ?? '.data');
-const dataDir = resolve(dataDirRoot, 'pglite');
+const databaseUrl = config.databaseUrl;
+const dataDir = join(config.dataDir, 'pglite');
 const where = databaseUrl ? 'the database at DATABASE_URL' : dataDir;
 
 const nf = new Intl.NumberFormat('en-US');
@@ -86,29 +63,37 @@ function duration(ms: number): string {
   return s < 60 ? `${s}s` : `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
 }
 
-function progressLine(p: SeedProgress): string {
-  const width = 28;
-  const fraction = total === 0 ? 1 : p.residents / total;
-  const filled = Math.round(fraction * width);
+function progressPayload(p: SeedProgress): { rows: string; rate: string } {
   const rate = p.elapsedMs > 0 ? p.rows / (p.elapsedMs / 1000) : 0;
-  const eta = p.residents > 0 ? (p.elapsedMs / p.residents) * (total - p.residents) : 0;
-  return (
-    `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${String(Math.floor(fraction * 100)).padStart(3)}% ` +
-    `${nf.format(p.residents)}/${nf.format(total)} residents · ${nf.format(p.rows)} rows · ${nf.format(Math.round(rate))} rows/s · ETA ${duration(eta)}`
-  );
+  return { rows: nf.format(p.rows), rate: nf.format(Math.round(rate)) };
 }
+
+// A terminal gets a live bar; anything else (CI, a log file) one plain line per 10%.
+const bar = interactive
+  ? new SingleBar({
+      format: '[{bar}] {percentage}% {value}/{total} residents · {rows} rows · {rate} rows/s · ETA {eta_formatted}',
+      barCompleteChar: '#',
+      barIncompleteChar: '.',
+      barsize: 28,
+      stream: process.stderr,
+      hideCursor: false,
+    })
+  : undefined;
 
 let lastDecile = -1;
 function onProgress(p: SeedProgress): void {
-  if (interactive) {
-    process.stderr.write(`\r${progressLine(p)}\x1b[K`);
+  if (bar) {
+    bar.update(p.residents, progressPayload(p));
     return;
   }
-  // Not a terminal (CI, a log file): one line per 10%.
   const decile = Math.floor((p.residents / total) * 10);
   if (decile > lastDecile) {
     lastDecile = decile;
-    process.stderr.write(`${progressLine(p)}\n`);
+    const { rows, rate } = progressPayload(p);
+    const eta = p.residents > 0 ? (p.elapsedMs / p.residents) * (total - p.residents) : 0;
+    process.stderr.write(
+      `${String(Math.floor((p.residents / total) * 100)).padStart(3)}% ${nf.format(p.residents)}/${nf.format(total)} residents · ${rows} rows · ${rate} rows/s · ETA ${duration(eta)}\n`,
+    );
   }
 }
 
@@ -133,16 +118,17 @@ try {
       `Seeding ${nf.format(total)} residents (seed "${seed}", history to ${asOf}${startIndex > 0 ? `, after the existing ${nf.format(startIndex)}` : ''}) into ${where}\n`,
     );
     // Identifying fields are encrypted with the platform keyring before they reach any table.
-    const { protector, prepare } = protectorFor(keyringFromConfig(handle.db, { dataDir: dataDirRoot }));
+    const { protector, prepare } = protectorFor(keyringFromConfig(handle.db, config));
+    bar?.start(total, 0, { rows: '0', rate: '0' });
     const summary = await seedRegion(handle.db, { seed, residents: total, startIndex, batchSize, asOf, onProgress, protector, prepare });
-    if (interactive) process.stderr.write('\n');
+    bar?.stop();
     const rate = summary.rows / Math.max(summary.elapsedMs / 1000, 0.001);
     process.stdout.write(
       `Seeded ${nf.format(summary.residents)} residents, ${nf.format(summary.rows)} rows in ${(summary.elapsedMs / 1000).toFixed(1)} s (${nf.format(Math.round(rate))} rows/s).\n`,
     );
   }
 } catch (error) {
-  if (interactive) process.stderr.write('\n');
+  bar?.stop();
   // drizzle wraps driver errors with the whole statement; the cause says what went wrong.
   const cause = (error as { cause?: unknown }).cause;
   process.stderr.write(`Seeding failed: ${cause instanceof Error ? cause.message : (error as Error).message.slice(0, 500)}\n`);

@@ -29,13 +29,30 @@ import { isRegionSeeded, seedRegion } from '../seed/index.js';
 import { servedSubgraphs, type ServedSubgraph } from './subgraphs.js';
 import { DOMAIN_SUBGRAPHS } from '../subgraphs/index.js';
 import type { CryptoKey } from 'jose';
-import { migrateAll, openDatabase, startSubgraph, type RunningHttpService } from '../subgraphs/runtime/index.js';
+import { configureCors, migrateAll, openDatabase, startSubgraph, type RunningHttpService } from '../subgraphs/runtime/index.js';
 import { createLogger } from '../subgraphs/runtime/logging.js';
-import { loadConfig } from './config.js';
 import { gatewayOptionsFrom } from './platform.js';
+import { CONFIG_HELP, configOrExit, exitWith, parseCommandLine, UsageError } from './cli.js';
 
-const service = process.argv[2];
-const config = loadConfig();
+const SERVICES = ['keys', 'migrate', 'gateway', 'consent', ...DOMAIN_SUBGRAPHS.map((s) => s.name)];
+const { positionals } = parseCommandLine({
+  usage: `usage: node dist/scripts/serve.js <service>
+
+Runs one part of the platform on its own, as docker-compose does:
+  keys        create the gateway's keys in $HEALTHMESH_DATA_DIR/keys, publish the public keys to
+              HEALTHMESH_PUBLIC_KEYS_DIR and the consent service's to HEALTHMESH_CONSENT_KEYS_DIR, then exit
+  migrate     apply migrations and seed an empty region, then exit
+  gateway     the gateway, calling the subgraphs at HEALTHMESH_<NAME>_URL (needs DATABASE_URL)
+  consent     the consent subgraph (needs DATABASE_URL)
+  ${DOMAIN_SUBGRAPHS.map((s) => s.name).join(', ')}
+              one domain subgraph (needs DATABASE_URL)
+
+${CONFIG_HELP}`,
+  positionals: { min: 1, max: 1 },
+});
+const service = positionals[0]!;
+if (!SERVICES.includes(service)) exitWith(`unknown service "${service}"; use one of ${SERVICES.join(', ')}`);
+const config = configOrExit();
 const log = (line: string) => process.stdout.write(`[${service}] ${line}\n`);
 const logger = createLogger({ level: config.logLevel });
 
@@ -64,13 +81,14 @@ async function run(): Promise<RunningHttpService | undefined> {
     return undefined;
   }
   if (service === 'gateway') {
+    if (!config.databaseUrl) throw new UsageError('the gateway service needs DATABASE_URL (PostgreSQL) for consents, grants and audit');
     const contextKey = await loadOrCreateKeyPair(config.dataDir, 'context-signing');
-    if (!config.databaseUrl) throw new Error('The gateway service needs DATABASE_URL (PostgreSQL) for consents, grants and audit.');
     const issuerKey = await loadOrCreateKeyPair(config.dataDir, 'identity-issuer');
     const database = await openDatabase({ url: config.databaseUrl, maxConnections: 10 });
     const keyring = keyringFromConfig(database.db, config);
     await subscribeToShredding(config.databaseUrl, keyring);
     const ca = loadOrCreatePlatformCa(config.dataDir);
+    configureCors(config.corsOrigins);
     return startGateway(
       gatewayOptionsFrom(config, {
         issuerKey,
@@ -86,8 +104,8 @@ async function run(): Promise<RunningHttpService | undefined> {
     );
   }
   // The consent service audits its own writes, so it signs with the audit key too.
+  if (!config.databaseUrl) throw new UsageError('a single subgraph service needs DATABASE_URL (PostgreSQL)');
   const subgraph = await subgraphToServe(service);
-  if (!config.databaseUrl) throw new Error('A single subgraph service needs DATABASE_URL (PostgreSQL).');
   const database = await openDatabase({ url: config.databaseUrl, maxConnections: 10 });
   return startSubgraph(subgraph.definition, {
     database: database.db,
@@ -109,10 +127,9 @@ async function contextPublicKey(): Promise<CryptoKey> {
 }
 
 /** The subgraph named `name`; only the consent subgraph reads keys beyond the context key, and only its own. */
-async function subgraphToServe(name: string | undefined): Promise<ServedSubgraph> {
+async function subgraphToServe(name: string): Promise<ServedSubgraph> {
   const domain = DOMAIN_SUBGRAPHS.find((s) => s.name === name);
   if (domain) return domain;
-  if (name !== 'consent') throw new Error(`Unknown service "${name ?? ''}". Use keys, migrate, gateway, consent or one of ${DOMAIN_SUBGRAPHS.map((s) => s.name).join(', ')}.`);
   const keysDir = config.consentKeysDir ?? config.dataDir;
   const read = config.consentKeysDir !== undefined;
   const audit = auditKeys(read ? await readKeyPair(keysDir, 'audit-signing') : await loadOrCreateKeyPair(keysDir, 'audit-signing'));

@@ -1,10 +1,18 @@
 /** `npm start`: the whole platform in one process. */
 import './cli-errors.js';
 import 'reflect-metadata';
-import { loadConfig } from './config.js';
+import { CONFIG_HELP, configOrExit, parseCommandLine } from './cli.js';
 import { startPlatform } from './platform.js';
 
-const config = loadConfig();
+parseCommandLine({
+  usage: `usage: npm start   (or node dist/scripts/start.js)
+
+Starts the whole platform in one process: migrates and seeds the embedded database on first start,
+then serves the gateway (default http://localhost:4000/graphql) and every subgraph on loopback ports.
+
+${CONFIG_HELP}`,
+});
+const config = configOrExit();
 const startedAt = Date.now();
 const log = (line: string) => process.stdout.write(`${line}\n`);
 log(`healthmesh: starting on ${config.databaseUrl ? 'PostgreSQL' : `embedded PGlite (${config.dataDir}/pglite)`}…`);

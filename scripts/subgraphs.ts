@@ -3,7 +3,7 @@
  * default loopback ports. Composition, `npm start` and docker-compose all read this list.
  */
 import { generateKeyPairSync } from 'node:crypto';
-import { consentSubgraph, type AuditSigner, type AuditVerifier } from '../consent/index.js';
+import { consentSubgraph, platformRecipientDirectory, type AuditSigner, type AuditVerifier } from '../consent/index.js';
 import { defaultSubgraphUrl, DOMAIN_SUBGRAPHS } from '../subgraphs/index.js';
 import { buildSubgraph, type SubgraphDefinition } from '../subgraphs/runtime/index.js';
 
@@ -22,7 +22,7 @@ export interface ConsentAuditKeys {
 }
 
 export function servedSubgraphs(grantSecret: Uint8Array, audit: ConsentAuditKeys): ServedSubgraph[] {
-  const definition = consentSubgraph({ grantSecret, auditVerifier: audit.verifier, auditSigner: audit.signer });
+  const definition = consentSubgraph({ grantSecret, auditVerifier: audit.verifier, auditSigner: audit.signer, recipientDirectory: platformRecipientDirectory });
   return [...DOMAIN_SUBGRAPHS, { name: 'consent', definition, defaultPort: CONSENT_PORT }];
 }
 

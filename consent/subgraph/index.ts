@@ -11,6 +11,7 @@ import {
 } from './resolvers.js';
 import { Institution, Practitioner, Resident } from './types.js';
 import type { AuditSigner, AuditVerifier } from '../audit.js';
+import type { RecipientDirectory } from '../consents.js';
 
 export interface ConsentSubgraphOptions {
   /** The platform secret grant tokens are derived from (the gateway checks tokens with the same secret's hashes). */
@@ -19,6 +20,8 @@ export interface ConsentSubgraphOptions {
   auditVerifier: AuditVerifier;
   /** The gateway's audit key: consent-plane writes append their audit entry in their own transaction. */
   auditSigner: AuditSigner;
+  /** Where grantConsent checks that a named institution or practitioner exists (unchecked when absent). */
+  recipientDirectory?: RecipientDirectory;
 }
 
 /** Builds the consent subgraph definition (name `consent`). */
@@ -27,7 +30,7 @@ export function consentSubgraph(options: ConsentSubgraphOptions): SubgraphDefini
     name: 'consent',
     resolvers: [
       ActorResolver,
-      createConsentResolver(options.auditSigner),
+      createConsentResolver(options.auditSigner, options.recipientDirectory),
       createAccessRequestResolver(options.grantSecret, options.auditSigner),
       AccessLogResolver,
       createBreakGlassReviewResolver(options.auditSigner),

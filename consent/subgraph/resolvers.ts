@@ -4,7 +4,7 @@
  */
 import { GraphQLError } from 'graphql';
 import { JSONResolver } from 'graphql-scalars';
-import { Arg, Ctx, Directive, FieldResolver, Float, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { Arg, Ctx, Directive, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { classified } from '../../schema/classification.js';
 import { isDataCategory, type DataCategory } from '../../schema/classification.js';
 import { PURPOSES_OF_USE, type Actor as ActorClaims, type PurposeOfUse } from '../../schema/context.js';
@@ -16,7 +16,17 @@ import { auditEntriesForResident, verifyAuditChain, type AuditSigner, type Audit
 import { authorize, ownResidentIdOf } from '../policy.js';
 import type { WriteAudit } from '../write-audit.js';
 import { listBreakGlassReviews, reviewBreakGlass, type BreakGlassDecision, type BreakGlassReviewRecord, type BreakGlassReviewStatus } from '../break-glass-reviews.js';
-import { currentConsents, grantConsent, residentsVisibleTo, revokeConsent, standingFor, toFhirBundle, type ConsentRecord, type FhirBundle } from '../consents.js';
+import {
+  currentConsents,
+  grantConsent,
+  residentsVisibleTo,
+  revokeConsent,
+  standingFor,
+  toFhirBundle,
+  type ConsentRecord,
+  type FhirBundle,
+  type RecipientDirectory,
+} from '../consents.js';
 import { approveAccessRequest, denyAccessRequest, listAccessRequests, requestAccess, type AccessRequestRecord, type AccessRequestStatus } from '../requests.js';
 import { requestsThatStartedCare } from '../facts.js';
 import type { AuditEntryRow } from '../tables.js';
@@ -163,7 +173,7 @@ export class ActorResolver {
 }
 
 /** Consent resolvers audit the writes with the gateway's audit key, hence a factory. */
-export function createConsentResolver(auditSigner: AuditSigner) {
+export function createConsentResolver(auditSigner: AuditSigner, recipientDirectory?: RecipientDirectory) {
 @Resolver(() => Consent)
 class ConsentResolver {
   @Query(() => [Consent], { description: 'Resident: the current state of your consents and your wards’ (newest change first).' })
@@ -181,7 +191,7 @@ class ConsentResolver {
   @Mutation(() => Consent, { description: 'Gives a consent (for yourself, or for a ward as their guardian).' })
   @Directive(rootIs.write())
   async grantConsent(@Arg('input', () => ConsentInput) input: ConsentInput, @Ctx() context: SubgraphContext): Promise<Consent> {
-    return toConsent(await grantConsent(context.db, signedIn(context), input, new Date(), writeAudit(auditSigner, context)));
+    return toConsent(await grantConsent(context.db, signedIn(context), input, new Date(), writeAudit(auditSigner, context), recipientDirectory));
   }
 
   @Mutation(() => Consent, { description: 'Withdraws a consent (a new, REVOKED version) and every grant it pre-approved. Idempotent.' })
@@ -311,7 +321,7 @@ export function createAuditChainResolver(verifier: AuditVerifier) {
     @Directive(rootIs.platform)
     async verifyAuditChain(
       @Ctx() context: SubgraphContext,
-      @Arg('knownEntries', () => Float, { nullable: true }) knownEntries?: number,
+      @Arg('knownEntries', () => Int, { nullable: true }) knownEntries?: number,
       @Arg('knownLastHash', () => String, { nullable: true }) knownLastHash?: string,
     ): Promise<AuditChainReport> {
       authorize(signedIn(context), 'verify', 'AuditChain');

@@ -3,7 +3,7 @@
  * describes a resident's choices (DEMOGRAPHICS level 3, nullable) and plain enums and timestamps
  * (level 2); institution and practitioner references are public resources (level 1).
  */
-import { Directive, Field, Float, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { Directive, Field, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { classified, DATA_CATEGORIES, type DataCategory } from '../../schema/classification.js';
 import { PURPOSES_OF_USE, type PurposeOfUse } from '../../schema/context.js';
 import { CONSENT_PROVISIONS, CONSENT_STATUSES, RECIPIENT_KINDS, type ConsentProvision, type ConsentStatus, type RecipientKind } from '../consents.js';
@@ -396,15 +396,15 @@ export class AuditChainReport {
   @Directive(PLAIN)
   valid!: boolean;
 
-  @Field(() => Float, { description: 'Entries verified before the end or the break (an integer; may exceed 32 bits).' })
+  @Field(() => Int, { description: 'Entries verified before the end or the break.' })
   @Directive(PLAIN)
   entries!: number;
 
-  @Field(() => Float, { nullable: true, description: 'Sequence number of the first broken entry (an integer).' })
+  @Field(() => Int, { nullable: true, description: 'Sequence number of the first broken entry.' })
   @Directive(PLAIN)
   brokenAtSeq?: number | null;
 
-  @Field(() => Float, { nullable: true, description: '1-based position of the first broken entry in the chain (an integer).' })
+  @Field(() => Int, { nullable: true, description: '1-based position of the first broken entry in the chain.' })
   @Directive(PLAIN)
   brokenAtPosition?: number | null;
 

@@ -1,11 +1,21 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import forge from 'node-forge';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ConsentRecord } from '../../consent/consents.js';
-import { issueInstitutionCertificate, loadOrCreatePlatformCa, loadOrCreateReceiptSigner, type KeyedCertificate, type PlatformCa } from './ca.js';
+import {
+  issueInstitutionCertificate,
+  loadOrCreatePlatformCa,
+  loadOrCreateReceiptSigner,
+  revokedCertificates,
+  revokeInstitutionCertificate,
+  type InstitutionCertificateRequest,
+  type KeyedCertificate,
+  type PlatformCa,
+} from './ca.js';
+import { currentCrlDer } from './crl.js';
 import { consentReceiptJson, signConsentReceipt, verifyConsentReceipt } from './receipts.js';
 
 const OPENSSL = '/usr/bin/openssl';
@@ -72,14 +82,76 @@ describe('the platform PKI', () => {
   it('issues an institution certificate that `openssl verify` accepts against the CA, for TLS client and server', () => {
     const issued = issueInstitutionCertificate(ca, { institutionId: 'inst-110105-01', name: '北京市朝阳区第一人民医院' });
     expect(issued.certPath).toBe(join(dataDir, 'pki', 'institutions', 'inst-110105-01.crt.pem'));
-    expect(statSync(issued.keyPath).mode & 0o777).toBe(0o600);
+    expect(statSync(issued.keyPath!).mode & 0o777).toBe(0o600);
     expect(readFileSync(issued.certPath, 'utf8')).toBe(issued.certPem);
     expect(openssl('verify', '-CAfile', ca.certPath, issued.certPath)).toEqual({ status: 0, stdout: `${issued.certPath}: OK\n`, stderr: '' });
     expect(openssl('verify', '-purpose', 'sslclient', '-CAfile', ca.certPath, issued.certPath).status).toBe(0);
     expect(openssl('verify', '-purpose', 'sslserver', '-CAfile', ca.certPath, issued.certPath).status).toBe(0);
     expect(openssl('x509', '-in', issued.certPath, '-noout', '-subject', '-nameopt', 'utf8,sep_comma_plus_space').stdout.trim()).toBe(
-      'subject=CN=北京市朝阳区第一人民医院, O=healthmesh, OU=inst-110105-01, serialNumber=inst-110105-01',
+      'subject=CN=北京市朝阳区第一人民医院, O=北京市朝阳区第一人民医院, OU=inst-110105-01, serialNumber=inst-110105-01',
     );
+  });
+
+  it('issues for a CSR without ever holding the institution key: CN and O its name, a DNS SAN, the CRL distribution point', () => {
+    const keyFile = join(dataDir, 'inst-csr.key');
+    const csrFile = join(dataDir, 'inst-csr.csr');
+    expect(openssl('req', '-new', '-newkey', 'rsa:2048', '-nodes', '-keyout', keyFile, '-subj', '/CN=whatever the institution typed', '-out', csrFile).status).toBe(0);
+    const issued = issueInstitutionCertificate(ca, {
+      institutionId: 'inst-csr',
+      name: '杭州市中心医院',
+      csrPem: readFileSync(csrFile, 'utf8'),
+      hostName: 'his.hzch.example.cn',
+      crlUrl: 'http://localhost:4000/pki/crl',
+    });
+    expect(issued.keyPath).toBeUndefined();
+    expect(existsSync(join(dataDir, 'pki', 'institutions', 'inst-csr.key.pem'))).toBe(false);
+    expect(openssl('verify', '-purpose', 'sslserver', '-CAfile', ca.certPath, issued.certPath).status).toBe(0);
+    // The certificate is for the institution's own key.
+    const certKey = openssl('x509', '-in', issued.certPath, '-noout', '-pubkey').stdout;
+    const ownKey = openssl('pkey', '-in', keyFile, '-pubout').stdout;
+    expect(certKey).toBe(ownKey);
+    const text = openssl('x509', '-in', issued.certPath, '-noout', '-text', '-nameopt', 'utf8,sep_comma_plus_space').stdout;
+    expect(text).toContain('Subject: CN=杭州市中心医院, O=杭州市中心医院, OU=inst-csr, serialNumber=inst-csr');
+    expect(text).toContain('DNS:his.hzch.example.cn');
+    expect(text).toContain('URI:urn:healthmesh:institution:inst-csr');
+    expect(text).toMatch(/X509v3 CRL Distribution Points:\s+Full Name:\s+URI:http:\/\/localhost:4000\/pki\/crl/);
+  });
+
+  it('refuses a CSR whose signature does not verify, a bad host name, and re-issuing without replace', () => {
+    const csrFile = join(dataDir, 'inst-csr.csr');
+    const csrPem = readFileSync(csrFile, 'utf8');
+    const before = readFileSync(join(dataDir, 'pki', 'institutions', 'inst-csr.crt.pem'), 'utf8');
+    const refusals: Array<[InstitutionCertificateRequest, RegExp]> = [
+      [{ institutionId: 'inst-new', name: 'N', csrPem: 'not a csr' }, /not a PEM PKCS#10/],
+      [{ institutionId: 'inst-new', name: 'N', csrPem, hostName: 'bad host!' }, /not a DNS host name/],
+      [{ institutionId: 'inst-csr', name: '杭州市中心医院', csrPem }, /already has a certificate .*--replace/],
+    ];
+    expect(refusals.length).toBe(3);
+    for (const [request, message] of refusals) expect(() => issueInstitutionCertificate(ca, request)).toThrow(message);
+    expect(readFileSync(join(dataDir, 'pki', 'institutions', 'inst-csr.crt.pem'), 'utf8')).toBe(before);
+    expect(existsSync(join(dataDir, 'pki', 'institutions', 'inst-new.crt.pem'))).toBe(false);
+  });
+
+  it('revokes a certificate (and a replaced one) into a CRL that openssl verifies against the CA', () => {
+    const csrPem = readFileSync(join(dataDir, 'inst-csr.csr'), 'utf8');
+    const first = forge.pki.certificateFromPem(readFileSync(join(dataDir, 'pki', 'institutions', 'inst-csr.crt.pem'), 'utf8')).serialNumber;
+    const replaced = issueInstitutionCertificate(ca, { institutionId: 'inst-csr', name: '杭州市中心医院', csrPem, replace: true });
+    expect(replaced.certificate.serialNumber).not.toBe(first);
+    expect(revokedCertificates(ca).map((r) => r.serial)).toEqual([first]);
+    expect(revokeInstitutionCertificate(ca, 'inst-csr')).toEqual({ serial: replaced.certificate.serialNumber });
+    expect(revokeInstitutionCertificate(ca, 'inst-never')).toBeUndefined();
+    const crlFile = join(dataDir, 'ca.crl');
+    writeFileSync(crlFile, currentCrlDer(ca));
+    const checked = openssl('crl', '-in', crlFile, '-inform', 'DER', '-CAfile', ca.certPath, '-noout', '-text');
+    expect(checked.stderr).toContain('verify OK');
+    expect(checked.status).toBe(0);
+    for (const serial of [first, replaced.certificate.serialNumber]) expect(checked.stdout.toLowerCase()).toContain(serial.toLowerCase().replace(/^0+/, ''));
+    // A chain check with the CRL now fails for the revoked certificate.
+    const crlPem = join(dataDir, 'ca.crl.pem');
+    expect(openssl('crl', '-in', crlFile, '-inform', 'DER', '-out', crlPem).status).toBe(0);
+    const withCrl = openssl('verify', '-crl_check', '-CAfile', ca.certPath, '-CRLfile', crlPem, replaced.certPath);
+    expect(withCrl.status).not.toBe(0);
+    expect(withCrl.stdout + withCrl.stderr).toContain('certificate revoked');
   });
 
   it('issues no certificate that verifies against another CA', () => {

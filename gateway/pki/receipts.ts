@@ -7,6 +7,7 @@
  *
  * node-forge can sign PKCS#7 but not verify it, so `verifyConsentReceipt` walks the ASN.1 itself.
  */
+import canonicalize from 'canonicalize';
 import forge from 'node-forge';
 import { toFhirConsent, type ConsentRecord, type FhirConsent } from '../../consent/consents.js';
 import type { KeyedCertificate } from './ca.js';
@@ -31,24 +32,11 @@ export interface ConsentReceiptContent {
   version: number;
 }
 
-type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
-
-/** JSON with object keys sorted at every level and no whitespace: one byte sequence per value. */
+/** RFC 8785 (JCS) canonical JSON: one byte sequence per value, as any JCS implementation computes it. */
 export function canonicalJson(value: unknown): string {
-  const sorted = (v: unknown): JsonValue => {
-    if (Array.isArray(v)) return v.map(sorted);
-    if (v !== null && typeof v === 'object') {
-      const out: { [key: string]: JsonValue } = {};
-      for (const key of Object.keys(v).sort()) {
-        const item = (v as Record<string, unknown>)[key];
-        if (item !== undefined) out[key] = sorted(item);
-      }
-      return out;
-    }
-    if (typeof v === 'number' && !Number.isFinite(v)) throw new Error('canonical JSON has no NaN or Infinity');
-    return v as JsonValue;
-  };
-  return JSON.stringify(sorted(value));
+  const text = canonicalize(value);
+  if (text === undefined) throw new Error('canonical JSON needs a JSON value');
+  return text;
 }
 
 /** The receipt's content for a consent version. */

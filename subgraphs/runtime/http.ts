@@ -13,6 +13,7 @@ import { HeaderMap, type ApolloServer, type BaseContext } from '@apollo/server';
 import { httpStatusOf } from '../../schema/errors.js';
 import { findUnsafeInput, unsafeInputMessage, type UnsafeInput } from './input-hygiene.js';
 import { describeError, recordErrorCode, requestLogger, RequestLine, SILENT_LOGGER, type Logger } from './logging.js';
+import { operationalRoute, serviceNameOf, whenAnswered } from './operations.js';
 
 /** Returned on every response; a well-formed incoming one (a UUID) is kept, so callers can correlate. */
 export const REQUEST_ID_HEADER = 'x-request-id';
@@ -38,6 +39,8 @@ export interface HttpServiceOptions {
   maxBodyBytes?: number;
   /** Request lines and unexpected errors go here; nothing is logged without one. */
   logger?: Logger;
+  /** The `service` label of this server's metrics (default: the logger's `service` binding). */
+  service?: string;
 }
 
 export interface ServeOptions<Context extends BaseContext> extends HttpServiceOptions {
@@ -111,6 +114,7 @@ export async function serveHttp(handleGraphQL: GraphQLHandler, options: HttpServ
   const path = options.path ?? '/graphql';
   const maxBodyBytes = options.maxBodyBytes ?? 1_000_000;
   const logger = options.logger ?? SILENT_LOGGER;
+  const service = options.service ?? serviceNameOf(logger);
 
   const server = createServer((request, response) => {
     const started = performance.now();
@@ -119,6 +123,7 @@ export async function serveHttp(handleGraphQL: GraphQLHandler, options: HttpServ
     const line = new RequestLine(requestId, logger);
     const method = (request.method ?? 'GET').toUpperCase();
     response.once('close', () => line.write({ method, path: pathOf(request), status: response.statusCode, durationMs: performance.now() - started }));
+    whenAnswered(response, { service, started, line, method, path: pathOf(request) });
     void line.run(async () => {
       try {
         await handle(request, response, requestId, method);
@@ -145,6 +150,8 @@ export async function serveHttp(handleGraphQL: GraphQLHandler, options: HttpServ
       response.writeHead(200, { 'content-type': 'text/plain' }).end('ok');
       return;
     }
+    // CORS headers, a preflight's answer, /metrics: operations.ts.
+    if (await operationalRoute(request, response, url)) return;
     for (const route of options.routes ?? []) if (await route(request, response)) return;
     if (url.pathname !== path) {
       replyWithError(response, 'NOT_FOUND', `Nothing is served at this path; GraphQL is at ${path}.`);

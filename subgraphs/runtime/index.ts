@@ -18,3 +18,6 @@ export {
 export { residentIdColumn, sensitivityColumns } from './columns.js';
 export { redactUnexpectedErrors, withoutSuggestions } from './errors.js';
 export { RequestBatches } from './batch.js';
+export { applyCors, configureCors, CORS_ALLOWED_HEADERS, CORS_EXPOSED_HEADERS } from './cors.js';
+export { metricsRegistry, observeRequest, recordAuditAppend, recordGrantUse, recordSubgraphFetchError, routeLabel } from './metrics.js';
+export { databaseCheck, healthCheck, readinessRoute, ReadinessProblem, type ReadinessCheck } from './readiness.js';

@@ -91,6 +91,11 @@ export class RequestLine {
     this.record = { requestId, logger, errorCodes: new Set() };
   }
 
+  /** The distinct error codes recorded on this request so far. */
+  get errorCodes(): readonly string[] {
+    return [...this.record.errorCodes];
+  }
+
   run<T>(handle: () => T): T {
     return requestScope.run(this.record, handle);
   }

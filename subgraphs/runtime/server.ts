@@ -20,6 +20,7 @@ import { createContextVerifier, type ContextVerificationKey } from './context.js
 import type { Database } from './database.js';
 import { redactUnexpectedErrors } from './errors.js';
 import { serveApollo, type RunningHttpService } from './http.js';
+import { databaseCheck, readinessRoute } from './readiness.js';
 import { ReplayCache } from './replay-cache.js';
 import { SafeStringLiteralsRule } from './input-hygiene.js';
 import { annotateActor, annotateRequest, requestLoggingPlugin, type Logger } from './logging.js';
@@ -133,6 +134,8 @@ export async function startSubgraph(definition: SubgraphDefinition, options: Sta
     port: options.port,
     host: options.host,
     ...(options.logger ? { logger: options.logger.child({ service: definition.name }) } : {}),
+    service: definition.name,
+    routes: [readinessRoute([databaseCheck(options.database)])],
     context: async (request, body) => {
       const header = request.headers[CONTEXT_HEADER];
       const claims = await verifyContext(Array.isArray(header) ? header[0] : header, body);
