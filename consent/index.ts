@@ -5,6 +5,8 @@ export * from './break-glass.js';
 export * from './break-glass-reviews.js';
 export * from './grants.js';
 export * from './audit.js';
+export * from './audit-tree.js';
+export * from './audit-log-verify.js';
 export * from './policy.js';
 export * from './write-audit.js';
 export * from './facts.js';
