@@ -7,6 +7,7 @@ export * from './grants.js';
 export * from './audit.js';
 export * from './audit-tree.js';
 export * from './audit-log-verify.js';
+export * as merkle from './merkle/index.js';
 export * from './policy.js';
 export * from './write-audit.js';
 export * from './facts.js';

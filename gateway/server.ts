@@ -8,7 +8,7 @@ import type { Database } from '../subgraphs/runtime/database.js';
 import { EnforcingGateway, type EnforcementDependencies } from './enforcing-gateway.js';
 import type { Keyring } from './keyring/index.js';
 import type { KeyedCertificate, PlatformCa } from './pki/index.js';
-import { pkiRoutes } from './routes.js';
+import { auditRoutes, pkiRoutes } from './routes.js';
 import { serveApollo, type ExtraRoute, type RunningHttpService } from '../subgraphs/runtime/http.js';
 import { redactUnexpectedErrors, withoutInternalDetails, withoutSuggestions } from '../subgraphs/runtime/errors.js';
 import { SafeStringLiteralsRule } from '../subgraphs/runtime/input-hygiene.js';
@@ -161,6 +161,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     },
     routes: [
       ...(options.pki ? pkiRoutes({ ca: options.pki.ca, signer: options.pki.receiptSigner, db: options.database, authenticate }) : []),
+      ...auditRoutes(auditSigner),
       ...(options.routes ?? []),
     ],
   });
