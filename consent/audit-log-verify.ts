@@ -6,9 +6,9 @@
  * (1-based leaf position) where the log stops being what the audit key signed.
  */
 import { and, asc, between, desc, eq, gte, or } from 'drizzle-orm';
-import { appendLeaves, foldSubtrees, leafHash, subtreeKey, verifyConsistency, type SubtreeNode } from './merkle/index.js';
+import { appendLeaves, foldSubtrees, frontierOf, leafHash, subtreeKey, verifyConsistency, type SubtreeNode } from './merkle/index.js';
 import { auditConsistencyProof, auditRootAt, latestTreeHead, MissingSubtreeError, treeHeadSignatureValid, type SignedTreeHead } from './audit-tree.js';
-import { canonicalEntryBytes, storedContent, type AuditVerifier } from './audit.js';
+import { canonicalEntryBytes, type AuditVerifier } from './audit.js';
 import type { Executor } from './grants.js';
 import { auditEntries, auditTreeHeads, auditTreeNodes, type AuditEntryRow } from './tables.js';
 
@@ -99,7 +99,8 @@ async function storedNodes(db: Executor, created: readonly SubtreeNode[]): Promi
 /** The leaf hash of a stored entry, or undefined when its content lost the entry's shape. */
 function leafOf(row: AuditEntryRow): Buffer | undefined {
   try {
-    return leafHash(canonicalEntryBytes(storedContent(row)));
+    // The row itself: canonicalEntryBytes reads the content fields only (no copy per entry).
+    return leafHash(canonicalEntryBytes(row));
   } catch {
     return undefined;
   }
@@ -110,58 +111,77 @@ function leafOf(row: AuditEntryRow): Buffer | undefined {
  * head (signature and root) and the anchor. Linear in the log, paged: memory stays bounded.
  */
 export async function verifyAuditLog(db: Executor, verifier: AuditVerifier, options: FullVerifyOptions = {}): Promise<AuditLogReport> {
-  const pageSize = options.pageSize ?? 2000;
+  const pageSize = options.pageSize ?? 5000;
   const heads = await db.select().from(auditTreeHeads).orderBy(asc(auditTreeHeads.treeSize));
   let nextHead = 0;
   let lastGoodHead = 0;
   let state: { size: number; frontier: SubtreeNode[] } = { size: 0, frontier: [] };
   let previousSeq = 0;
-  let anchorRoot: string | undefined = options.anchor?.treeSize === 0 ? await auditRootAt(db, 0) : undefined;
-  const rootNow = () => foldSubtrees(state.frontier.map((node) => node.hash)).toString('hex');
+  let anchorRoot: string | undefined;
+  const known = new Map<string, Buffer>();
+  const rootAt = (size: number) => foldSubtrees(frontierOf(size).map((ref) => known.get(subtreeKey(ref))!)).toString('hex');
+  /** Checks the heads (and the anchor) of every size up to `size`, whose nodes have all been compared. */
+  const settle = (size: number): AuditLogReport | undefined => {
+    for (let head = heads[nextHead]; head && head.treeSize <= size; head = heads[nextHead]) {
+      if (!treeHeadSignatureValid(head, verifier)) return broken(head.treeSize, head.treeSize, 'BAD_SIGNATURE');
+      if (rootAt(head.treeSize) !== head.rootHash) return broken(lastGoodHead, lastGoodHead + 1, 'ROOT_MISMATCH');
+      lastGoodHead = head.treeSize;
+      nextHead += 1;
+    }
+    if (options.anchor && anchorRoot === undefined && options.anchor.treeSize <= size) anchorRoot = rootAt(options.anchor.treeSize);
+    return undefined;
+  };
+  const pageFrom = (leafIndex: number) => db.select().from(auditEntries).where(gte(auditEntries.leafIndex, leafIndex)).orderBy(asc(auditEntries.leafIndex)).limit(pageSize);
+  settle(0);
+  let pending = pageFrom(0);
   for (;;) {
-    const page = await db.select().from(auditEntries).where(gte(auditEntries.leafIndex, state.size)).orderBy(asc(auditEntries.leafIndex)).limit(pageSize);
+    const page = await pending;
     if (page.length === 0) break;
-    // Check the page in runs that end where a signed head (or the anchor) needs the root.
-    let offset = 0;
-    while (offset < page.length) {
-      const stops = [heads[nextHead]?.treeSize, options.anchor && options.anchor.treeSize > state.size ? options.anchor.treeSize : undefined].filter((s): s is number => s !== undefined && s > state.size);
-      const runEnd = Math.min(page.length, ...stops.map((stop) => offset + (stop - state.size)));
-      const run = page.slice(offset, runEnd);
-      const leaves: Buffer[] = [];
-      for (const [i, row] of run.entries()) {
-        const position = state.size + i + 1;
-        if (row.leafIndex !== position - 1) return broken(state.size + i, position, 'MISSING_ENTRIES');
-        // Out of seq order: the pair starts at the previous position.
-        if (row.seq <= previousSeq) return broken(state.size + i - 1, position - 1, 'REORDERED');
-        previousSeq = row.seq;
-        const leaf = leafOf(row);
-        if (!leaf) return broken(state.size + i, position, 'ALTERED');
-        leaves.push(leaf);
+    // Read the next page while this one is hashed (its first leaf is where this page ends, if intact).
+    const last = page.at(-1)!.leafIndex;
+    pending = pageFrom(last === null ? Number.MAX_SAFE_INTEGER : last + 1);
+    // A page that reports a problem leaves the next one unread: its failure must not go unhandled.
+    pending.catch(() => undefined);
+    // The entries as leaves, up to the first that cannot be one where it stands.
+    const leaves: Buffer[] = [];
+    let rowProblem: AuditLogReport | undefined;
+    for (const row of page) {
+      const position = state.size + leaves.length + 1;
+      if (row.leafIndex !== position - 1) rowProblem = broken(position - 1, position, 'MISSING_ENTRIES');
+      // Out of seq order: the pair starts at the previous position.
+      else if (row.seq <= previousSeq) rowProblem = broken(position - 2, position - 1, 'REORDERED');
+      const leaf = rowProblem ? undefined : leafOf(row);
+      if (!rowProblem && !leaf) rowProblem = broken(position - 1, position, 'ALTERED');
+      if (rowProblem) break;
+      previousSeq = row.seq;
+      leaves.push(leaf!);
+    }
+    const next = appendLeaves(state.size, state.frontier, leaves);
+    // One query for every stored subtree this page should have created.
+    const stored = await storedNodes(db, next.created);
+    for (const node of next.created) {
+      if (node.level === 0) {
+        const settled = settle(node.index);
+        if (settled) return settled;
       }
-      const next = appendLeaves(state.size, state.frontier, leaves);
-      const stored = await storedNodes(db, next.created);
-      for (const node of next.created) {
-        const hash = node.hash.toString('hex');
-        if (stored.get(subtreeKey(node)) === hash) continue;
+      const hash = node.hash.toString('hex');
+      if (stored.get(subtreeKey(node)) !== hash) {
         if (node.level === 0) {
-          const position = node.index + 1;
           const problem = stored.get(subtreeKey({ level: 0, index: node.index + 1 })) === hash ? 'REORDERED' : 'ALTERED';
-          return broken(node.index, position, problem);
+          return broken(node.index, node.index + 1, problem);
         }
         const lastLeaf = (node.index + 1) * 2 ** node.level;
         return broken(lastLeaf - 1, lastLeaf, 'NODE_ALTERED');
       }
-      state = next;
-      offset = runEnd;
-      const head = heads[nextHead];
-      if (head && head.treeSize === state.size) {
-        if (!treeHeadSignatureValid(head, verifier)) return broken(state.size, head.treeSize, 'BAD_SIGNATURE');
-        if (rootNow() !== head.rootHash) return broken(state.size, lastGoodHead + 1, 'ROOT_MISMATCH');
-        lastGoodHead = head.treeSize;
-        nextHead += 1;
-      }
-      if (options.anchor && options.anchor.treeSize === state.size) anchorRoot = rootNow();
+      known.set(subtreeKey(node), node.hash);
     }
+    state = next;
+    // Only the frontier can be part of a later root: memory stays one page's worth.
+    known.clear();
+    for (const node of state.frontier) known.set(subtreeKey(node), node.hash);
+    const settled = settle(state.size);
+    if (settled) return settled;
+    if (rowProblem) return rowProblem;
   }
   const head = heads[nextHead];
   if (head) {
@@ -172,5 +192,5 @@ export async function verifyAuditLog(db: Executor, verifier: AuditVerifier, opti
     return broken(state.size, Math.min(state.size + 1, Math.max(options.anchor.treeSize, 1)), 'TRUNCATED');
   }
   if (lastGoodHead < state.size) return broken(state.size, lastGoodHead + 1, 'UNSIGNED_TAIL');
-  return { valid: true, treeSize: state.size, rootHash: rootNow(), head: heads.at(-1) ?? null };
+  return { valid: true, treeSize: state.size, rootHash: rootAt(state.size), head: heads.at(-1) ?? null };
 }
