@@ -1,33 +1,17 @@
-import { generateKeyPairSync } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { testBackends } from '../testkit/databases.js';
+import { readEvent, testAuditKey } from '../testkit/audit.js';
 import { migrateAll, type DatabaseHandle } from '../subgraphs/runtime/index.js';
-import { adoptLegacyAuditEntries, appendAuditEntries, canonicalEntryBytes, storedContent, type AuditEvent, type AuditSigner, type AuditVerifier } from './audit.js';
+import { adoptLegacyAuditEntries, appendAuditEntries, canonicalEntryBytes, storedContent, type AuditEvent, type AuditSigner } from './audit.js';
 import { auditConsistencyProof, auditInclusionProof, latestTreeHead, signTreeHead, treeHeadSignatureValid } from './audit-tree.js';
 import { checkAuditLog, verifyAuditLog } from './audit-log-verify.js';
 import { leafHash, merkleTreeHash, verifyConsistency, verifyInclusion } from './merkle/index.js';
 import { auditEntries, auditTreeHeads } from './tables.js';
 import { asc } from 'drizzle-orm';
 
-const keys = generateKeyPairSync('ed25519');
-const signer: AuditSigner = { keyId: 'audit-1', privateKey: keys.privateKey };
-const verifier: AuditVerifier = new Map([['audit-1', keys.publicKey]]);
-const forger: AuditSigner = { keyId: 'audit-1', privateKey: generateKeyPairSync('ed25519').privateKey };
-
-function event(residentId: string, rows: number): AuditEvent {
-  return {
-    requestId: `req-${rows}`,
-    actorSub: 'clinician-a',
-    actorRole: 'clinician',
-    residentId,
-    purpose: 'TREAT',
-    operationHash: 'op',
-    fieldsByCategory: { CLINICAL: ['Encounter.id'] },
-    deniedByCategory: {},
-    rowsReturned: rows,
-    outcome: 'ALLOWED',
-  };
-}
+const { signer, verifier } = testAuditKey();
+const forger: AuditSigner = testAuditKey().signer;
+const event = readEvent;
 
 /** Seven entries in four appends: heads at sizes 1, 3, 6, 7. */
 const BATCHES = [[event('r1', 1)], [event('r2', 2), event('r3', 3)], [event('r1', 4), event('r2', 5), event('r3', 6)], [event('r2', 7)]];

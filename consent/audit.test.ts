@@ -1,6 +1,7 @@
 import { generateKeyPairSync, sign } from 'node:crypto';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { testBackends } from '../testkit/databases.js';
+import { readEvent } from '../testkit/audit.js';
 import { migrateAll, type DatabaseHandle } from '../subgraphs/runtime/index.js';
 import {
   appendAuditEntries,
@@ -20,20 +21,7 @@ const keys = generateKeyPairSync('ed25519');
 const signer: AuditSigner = { keyId: 'audit-1', privateKey: keys.privateKey };
 const verifier: AuditVerifier = new Map([['audit-1', keys.publicKey]]);
 
-function event(residentId: string, rows: number): AuditEvent {
-  return {
-    requestId: `req-${rows}`,
-    actorSub: 'clinician-a',
-    actorRole: 'clinician',
-    residentId,
-    purpose: 'TREAT',
-    operationHash: 'op',
-    fieldsByCategory: { CLINICAL: ['Encounter.id'] },
-    deniedByCategory: {},
-    rowsReturned: rows,
-    outcome: 'ALLOWED',
-  };
-}
+const event = readEvent;
 
 describe.each(testBackends())('the audit chain on $name', (backend) => {
   let handle: DatabaseHandle;
