@@ -80,7 +80,7 @@ async function grantThroughput(): Promise<string> {
     }
   }
   if (!url) rows.push('| PostgreSQL | not measured: set BENCH_DATABASE_URL or TEST_DATABASE_URL | | |');
-  return `## Grants consumed and audited (one transaction each: conditional UPDATE + hash-chained INSERT + signed checkpoint)\n\n${rows.join('\n')}`;
+  return `## Grants consumed and audited (group commit: conditional UPDATE + Merkle leaf and chain link per use, one signed head per batch)\n\n${rows.join('\n')}`;
 }
 
 async function temporaryPostgres(adminUrl: string) {

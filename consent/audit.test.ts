@@ -1,6 +1,7 @@
 import { generateKeyPairSync, sign } from 'node:crypto';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { testBackends } from '../testkit/databases.js';
+import { readEvent } from '../testkit/audit.js';
 import { migrateAll, type DatabaseHandle } from '../subgraphs/runtime/index.js';
 import {
   appendAuditEntries,
@@ -13,25 +14,14 @@ import {
   type AuditSigner,
   type AuditVerifier,
 } from './audit.js';
+import { verifyAuditLog } from './audit-log-verify.js';
+import { leafHash } from './merkle/index.js';
 
 const keys = generateKeyPairSync('ed25519');
 const signer: AuditSigner = { keyId: 'audit-1', privateKey: keys.privateKey };
 const verifier: AuditVerifier = new Map([['audit-1', keys.publicKey]]);
 
-function event(residentId: string, rows: number): AuditEvent {
-  return {
-    requestId: `req-${rows}`,
-    actorSub: 'clinician-a',
-    actorRole: 'clinician',
-    residentId,
-    purpose: 'TREAT',
-    operationHash: 'op',
-    fieldsByCategory: { CLINICAL: ['Encounter.id'] },
-    deniedByCategory: {},
-    rowsReturned: rows,
-    outcome: 'ALLOWED',
-  };
-}
+const event = readEvent;
 
 describe.each(testBackends())('the audit chain on $name', (backend) => {
   let handle: DatabaseHandle;
@@ -192,7 +182,7 @@ describe.each(testBackends())('the audit chain’s stored bytes on $name', (back
   });
 
   it('still verifies a chain written by the previous code, signed checkpoint included, and appends after it', async () => {
-    await handle.query('truncate consent.audit_entry, consent.audit_checkpoint');
+    await handle.query('truncate consent.audit_entry, consent.audit_checkpoint, consent.audit_tree_node, consent.audit_tree_head');
     let prev = GENESIS_HASH;
     for (const [index, entry] of LEGACY_ENTRIES.entries()) {
       const hash = LEGACY_HASHES[index]!;
@@ -216,6 +206,14 @@ describe.each(testBackends())('the audit chain’s stored bytes on $name', (back
     expect(await verifyAuditChain(handle.db, { verifier })).toEqual({ valid: true, entries: 3, lastHash: LEGACY_HASHES[2] });
     await handle.db.transaction((tx) => appendAuditEntries(tx, [event('r4', 4)], signer).then(() => undefined));
     expect(await verifyAuditChain(handle.db, { verifier, anchor: { entries: 3, lastHash: LEGACY_HASHES[2]! } })).toMatchObject({ valid: true, entries: 4 });
+    // The first append adopted the three entries as the Merkle log's first leaves, in seq order, and kept the chain's verdict.
+    expect((await handle.query<{ leaf: string }>('select leaf_index::text as leaf from consent.audit_entry order by seq')).map((r) => r.leaf)).toEqual(['0', '1', '2', '3']);
+    expect(await handle.query('select up_to_seq::text as "upToSeq", entries::text as entries, valid, signatures_checked as "signaturesChecked", problem from consent.audit_chain_verification')).toEqual([
+      { upToSeq: seq, entries: '3', valid: true, signaturesChecked: true, problem: null },
+    ]);
+    const leaves = LEGACY_ENTRIES.map((entry) => leafHash(canonicalEntryBytes(entry)).toString('hex'));
+    expect((await handle.query<{ hash: string }>('select hash from consent.audit_tree_node where level = 0 and idx < 3 order by idx')).map((r) => r.hash)).toEqual(leaves);
+    expect(await verifyAuditLog(handle.db, verifier)).toMatchObject({ valid: true, treeSize: 4 });
   });
 
   it('reports a stored entry whose categories lost their shape as ALTERED instead of failing', async () => {

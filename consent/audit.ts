@@ -7,11 +7,14 @@
  * unchanged is ever hashed: a lone surrogate (stored as U+FFFD) or a NUL (not storable at all) is
  * refused before anything is written, so what verification reads back is exactly what was hashed.
  */
-import { createHash, randomUUID, sign, verify, type KeyObject } from 'node:crypto';
-import { and, asc, desc, eq, gt, lt, sql } from 'drizzle-orm';
+import { createHash, createPublicKey, randomUUID, sign, verify, type KeyObject } from 'node:crypto';
+import { and, asc, desc, eq, gt, isNull, lt, sql } from 'drizzle-orm';
 import { InvalidInputError } from '../schema/errors.js';
 import type { Executor } from './grants.js';
-import { auditCheckpoints, auditEntries, type AuditEntryRow } from './tables.js';
+import type { Database } from '../subgraphs/runtime/database.js';
+import { appendToTree, auditRootAt, signTreeHead } from './audit-tree.js';
+import { leafHash } from './merkle/index.js';
+import { auditChainVerifications, auditCheckpoints, auditEntries, auditTreeHeads, auditTreeNodes, type AuditEntryRow } from './tables.js';
 
 /** Signs checkpoints: the gateway's audit key (Ed25519), never stored in the database. */
 export interface AuditSigner {
@@ -81,7 +84,7 @@ export class IllFormedAuditTextError extends InvalidInputError {
   }
 }
 
-type AuditContent = Omit<AuditEntryRow, 'seq' | 'hash' | 'prevHash'>;
+type AuditContent = Omit<AuditEntryRow, 'seq' | 'hash' | 'prevHash' | 'leafIndex'>;
 
 function storable<Value extends string | null>(field: string, value: Value): Value {
   if (value === null) return value;
@@ -157,6 +160,13 @@ function storedEntryHash(prevHash: string, entry: AuditContent): string | undefi
   }
 }
 
+/** What an entry read back says happened: the row without what the log derives from it. */
+export function storedContent(row: AuditEntryRow): AuditContent {
+  const { seq, hash, prevHash, leafIndex, ...content } = row;
+  void [seq, hash, prevHash, leafIndex];
+  return content;
+}
+
 function contentOf(event: AuditEvent): AuditContent {
   return {
     id: `audit-${randomUUID()}`,
@@ -182,28 +192,57 @@ function contentOf(event: AuditEvent): AuditContent {
   };
 }
 
-/**
- * Appends entries to the chain. Must run inside a transaction (the advisory lock is released at its
- * end); the caller's other writes (grant consumption) commit or roll back with it.
- */
-export async function appendAuditEntries(tx: Executor, events: readonly AuditEvent[], signer?: AuditSigner): Promise<AuditEntryRow[]> {
-  if (events.length === 0) return [];
-  if (signer && !isStorableText(signer.keyId)) throw new Error('the audit signer key id is not storable text');
-  // Every entry's bytes first: one unstorable entry refuses the whole batch before anything is written.
-  const prepared = events.map((event) => {
+/** An entry ready to append: its content and the bytes its hashes cover (computed once, checked before any write). */
+export interface PreparedAuditEntry {
+  content: AuditContent;
+  canonicalBytes: Buffer;
+}
+
+/** Prepares events for appending; throws `IllFormedAuditTextError` (nothing written) for unstorable text. */
+export function prepareAuditEntries(events: readonly AuditEvent[]): PreparedAuditEntry[] {
+  return events.map((event) => {
     const content = contentOf(event);
     return { content, canonicalBytes: canonicalEntryBytes(content) };
   });
+}
+
+/**
+ * Appends entries to the log. Must run inside a transaction (the advisory lock is released at its
+ * end); the caller's other writes (grant consumption) commit or roll back with it.
+ */
+export async function appendAuditEntries(tx: Executor, events: readonly AuditEvent[], signer?: AuditSigner): Promise<AuditEntryRow[]> {
+  // Every entry's bytes first: one unstorable entry refuses the whole batch before anything is written.
+  return appendPreparedAuditEntries(tx, prepareAuditEntries(events), signer);
+}
+
+/**
+ * Appends prepared entries under the audit lock: each becomes the next leaf of the Merkle log and the
+ * next link of the hash chain; with a signer, one signed tree head (and chain checkpoint) covers them all.
+ */
+export async function appendPreparedAuditEntries(tx: Executor, prepared: readonly PreparedAuditEntry[], signer?: AuditSigner): Promise<AuditEntryRow[]> {
+  if (prepared.length === 0) return [];
+  if (signer && !isStorableText(signer.keyId)) throw new Error('the audit signer key id is not storable text');
   await tx.execute(sql`select pg_advisory_xact_lock(${AUDIT_LOCK_KEY})`);
-  const [last] = await tx.select({ hash: auditEntries.hash }).from(auditEntries).orderBy(desc(auditEntries.seq)).limit(1);
-  let prevHash = last?.hash ?? GENESIS_HASH;
-  const written: AuditEntryRow[] = [];
-  for (const { content, canonicalBytes } of prepared) {
-    const hash = chainHash(prevHash, canonicalBytes);
-    const [row] = await tx.insert(auditEntries).values({ ...content, prevHash, hash }).returning();
-    written.push(row!);
-    prevHash = hash;
+  let [last] = await tx.select({ hash: auditEntries.hash, leafIndex: auditEntries.leafIndex }).from(auditEntries).orderBy(desc(auditEntries.seq)).limit(1);
+  if (last && last.leafIndex === null) {
+    await adoptUnindexedEntries(tx, signer);
+    [last] = await tx.select({ hash: auditEntries.hash, leafIndex: auditEntries.leafIndex }).from(auditEntries).orderBy(desc(auditEntries.seq)).limit(1);
   }
+  const size = last ? last.leafIndex! + 1 : 0;
+  let prevHash = last?.hash ?? GENESIS_HASH;
+  const rows = prepared.map(({ content, canonicalBytes }, i) => {
+    const hash = chainHash(prevHash, canonicalBytes);
+    const row = { ...content, prevHash, hash, leafIndex: size + i };
+    prevHash = hash;
+    return row;
+  });
+  const written = (await tx.insert(auditEntries).values(rows).returning()).sort((a, b) => a.seq - b.seq);
+  await appendToTree(
+    tx,
+    size,
+    prepared.map(({ canonicalBytes }) => leafHash(canonicalBytes)),
+    signer,
+  );
   const head = written.at(-1)!;
   if (signer) {
     await tx.insert(auditCheckpoints).values({
@@ -214,6 +253,59 @@ export async function appendAuditEntries(tx: Executor, events: readonly AuditEve
     });
   }
   return written;
+}
+
+const ADOPTION_PAGE = 1000;
+
+/**
+ * Entries written before the Merkle log become its leaves, in seq order, none left out. The hash
+ * chain they were protected by is verified first (with the signed checkpoints when the audit key is
+ * at hand) and the result is kept in `audit_chain_verification`, broken or not: adoption never
+ * drops or repairs an entry, so a chain broken before is still reported where it broke. Runs under
+ * the audit lock (first append after the upgrade) or on its own at start (`adoptLegacyAuditEntries`).
+ */
+async function adoptUnindexedEntries(tx: Executor, signer: AuditSigner | undefined): Promise<void> {
+  const verifier: AuditVerifier | undefined = signer ? new Map([[signer.keyId, createPublicKey(signer.privateKey)]]) : undefined;
+  const report = await verifyAuditChain(tx, verifier ? { verifier } : {});
+  const [lastTree] = await tx.select({ index: auditTreeNodes.index }).from(auditTreeNodes).where(eq(auditTreeNodes.level, 0)).orderBy(desc(auditTreeNodes.index)).limit(1);
+  let size = lastTree ? lastTree.index + 1 : 0;
+  let upToSeq = 0;
+  for (;;) {
+    const page = await tx.select().from(auditEntries).where(isNull(auditEntries.leafIndex)).orderBy(asc(auditEntries.seq)).limit(ADOPTION_PAGE);
+    if (page.length === 0) break;
+    const leaves = page.map((row) => leafHash(canonicalEntryBytes(storedContent(row))));
+    await tx.execute(
+      sql`update ${auditEntries} set leaf_index = v.leaf_index from (values ${sql.join(
+        page.map((row, i) => sql`(${row.seq}::bigint, ${size + i}::bigint)`),
+        sql`, `,
+      )}) as v(seq, leaf_index) where ${auditEntries.seq} = v.seq`,
+    );
+    size = (await appendToTree(tx, size, leaves)).size;
+    upToSeq = page.at(-1)!.seq;
+  }
+  if (upToSeq === 0) return;
+  await tx.insert(auditChainVerifications).values({
+    upToSeq,
+    entries: report.entries,
+    valid: report.valid,
+    signaturesChecked: verifier !== undefined,
+    brokenAtPosition: report.valid ? null : report.brokenAt.position,
+    problem: report.valid ? null : report.brokenAt.problem,
+    lastHash: report.valid ? report.lastHash : null,
+  });
+  if (signer) {
+    const root = await auditRootAt(tx, size);
+    await tx.insert(auditTreeHeads).values(signTreeHead(signer, size, root)).onConflictDoNothing();
+  }
+}
+
+/** Adopts the entries written before the Merkle log, if any (run at start, so no request pays for it). */
+export async function adoptLegacyAuditEntries(db: Database, signer: AuditSigner): Promise<void> {
+  await db.transaction(async (tx) => {
+    await tx.execute(sql`select pg_advisory_xact_lock(${AUDIT_LOCK_KEY})`);
+    const [unadopted] = await tx.select({ seq: auditEntries.seq }).from(auditEntries).where(isNull(auditEntries.leafIndex)).limit(1);
+    if (unadopted) await adoptUnindexedEntries(tx, signer);
+  });
 }
 
 export type AuditChainProblem =
@@ -270,10 +362,8 @@ export async function verifyAuditChain(db: Executor, options: VerifyOptions = {}
         if (seq >= row.seq) break;
       }
       if (row.prevHash !== prevHash) return broken(row.seq, position, 'MISSING_PREDECESSOR');
-      const { seq: _seq, hash, prevHash: _prev, ...content } = row;
-      void _seq;
-      void _prev;
-      if (storedEntryHash(prevHash, content) !== hash) return broken(row.seq, position, 'ALTERED');
+      const hash = row.hash;
+      if (storedEntryHash(prevHash, storedContent(row)) !== hash) return broken(row.seq, position, 'ALTERED');
       const checkpoint = checkpoints.get(row.seq);
       if (checkpoint && options.verifier) {
         const key = options.verifier.get(checkpoint.keyId);

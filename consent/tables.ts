@@ -1,4 +1,5 @@
-import { bigint, bigserial, boolean, index, integer, jsonb, pgSchema, smallint, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
+import { isNull } from 'drizzle-orm';
+import { bigint, bigserial, boolean, index, integer, jsonb, pgSchema, primaryKey, smallint, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
 import type { DataCategory } from '../schema/classification.js';
 import type { PurposeOfUse } from '../schema/context.js';
 
@@ -133,8 +134,11 @@ export const guardianships = consentSchema.table(
 );
 
 /**
- * The audit trail: one entry per resident touched per request, hash-chained (each entry's hash covers
- * the previous entry's hash), so altering or deleting any row breaks the chain at its position.
+ * The audit trail: one entry per resident touched per request. Each entry is a leaf of the Merkle log
+ * (`leaf_index`, in seq order; leaf hash = SHA-256(0x00 ‖ canonical bytes)) and is also hash-chained
+ * (each entry's hash covers the previous entry's hash), so altering or deleting any row is caught at
+ * its position either way. `leaf_index` is null only for entries written before the Merkle log, until
+ * the first append adopts them.
  */
 export const auditEntries = consentSchema.table(
   'audit_entry',
@@ -162,9 +166,62 @@ export const auditEntries = consentSchema.table(
     breakGlassReason: text('break_glass_reason'),
     prevHash: text('prev_hash').notNull(),
     hash: text('hash').notNull(),
+    leafIndex: bigint('leaf_index', { mode: 'number' }),
   },
-  (t) => [uniqueIndex('audit_entry_id_key').on(t.id), index('audit_entry_resident_idx').on(t.residentId, t.seq)],
+  (t) => [
+    uniqueIndex('audit_entry_id_key').on(t.id),
+    index('audit_entry_resident_idx').on(t.residentId, t.seq),
+    uniqueIndex('audit_entry_leaf_key').on(t.leafIndex),
+    index('audit_entry_unadopted_idx').on(t.seq).where(isNull(t.leafIndex)),
+  ],
 );
+
+/**
+ * Every complete subtree of the Merkle log (RFC 9162): 2^level leaves starting at leaf idx·2^level;
+ * level 0 holds the leaf hashes. About two rows per entry; any root or proof is at most log2(n) of them.
+ */
+export const auditTreeNodes = consentSchema.table(
+  'audit_tree_node',
+  {
+    level: smallint('level').notNull(),
+    index: bigint('idx', { mode: 'number' }).notNull(),
+    /** Lowercase hex SHA-256. */
+    hash: text('hash').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.level, t.index] })],
+);
+
+/**
+ * Signed tree heads: after every append (one per group commit) the gateway's audit key signs the
+ * RFC 8785 JSON of { treeSize, rootHash, timestamp }. A head is what an auditor anchors to and what
+ * a resident's inclusion proof is checked against.
+ */
+export const auditTreeHeads = consentSchema.table('audit_tree_head', {
+  treeSize: bigint('tree_size', { mode: 'number' }).primaryKey(),
+  rootHash: text('root_hash').notNull(),
+  timestamp: timestamp('timestamp', { withTimezone: true }).notNull(),
+  keyId: text('key_id').notNull(),
+  /** base64url Ed25519. */
+  signature: text('signature').notNull(),
+});
+
+/**
+ * The verification of the hash chain when its entries were adopted into the Merkle log: what the
+ * chain proved up to then is kept, whether it held or where it broke.
+ */
+export const auditChainVerifications = consentSchema.table('audit_chain_verification', {
+  id: bigserial('id', { mode: 'number' }).primaryKey(),
+  verifiedAt: timestamp('verified_at', { withTimezone: true }).notNull().defaultNow(),
+  /** The last seq the verification covered (the last entry adopted). */
+  upToSeq: bigint('up_to_seq', { mode: 'number' }).notNull(),
+  entries: bigint('entries', { mode: 'number' }).notNull(),
+  valid: boolean('valid').notNull(),
+  /** With the audit key's signed checkpoints (true), or the hash chain alone. */
+  signaturesChecked: boolean('signatures_checked').notNull(),
+  brokenAtPosition: bigint('broken_at_position', { mode: 'number' }),
+  problem: text('problem'),
+  lastHash: text('last_hash'),
+});
 
 /**
  * Signed checkpoints of the audit chain: each audit transaction signs (seq, hash) of its last entry
@@ -206,6 +263,8 @@ export type AccessGrantRow = typeof accessGrants.$inferSelect;
 export type AuditEntryRow = typeof auditEntries.$inferSelect;
 export type BreakGlassReviewRow = typeof breakGlassReviews.$inferSelect;
 export type AuditCheckpointRow = typeof auditCheckpoints.$inferSelect;
+export type AuditTreeHeadRow = typeof auditTreeHeads.$inferSelect;
+export type AuditChainVerificationRow = typeof auditChainVerifications.$inferSelect;
 
 /**
  * The privacy notices residents consent under, by version. A consent names the version the resident

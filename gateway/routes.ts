@@ -1,10 +1,12 @@
 /**
- * Plain HTTP routes beside /graphql: the platform CA certificate (public) and signed consent receipts
+ * Plain HTTP routes beside /graphql: the platform CA certificate (public), signed consent receipts
  * (a resident, or their guardian, downloads a PKCS#7 receipt of one consent version and verifies it
- * offline with `openssl smime -verify -in receipt.pem -CAfile ca.pem`).
+ * offline with `openssl smime -verify -in receipt.pem -CAfile ca.pem`), and the audit key's public
+ * half, which signed tree heads of the audit log verify with.
  */
+import { createPublicKey } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import { currentConsents, residentsVisibleTo, type Executor } from '../consent/index.js';
+import { currentConsents, residentsVisibleTo, type AuditSigner, type Executor } from '../consent/index.js';
 import type { Database } from '../subgraphs/runtime/database.js';
 import { replyWithError, type ExtraRoute } from '../subgraphs/runtime/http.js';
 import { annotateActor } from '../subgraphs/runtime/logging.js';
@@ -55,6 +57,23 @@ export function pkiRoutes(options: ReceiptRouteOptions): ExtraRoute[] {
     return replyWithError(response, 'NOT_FOUND', 'No such consent.');
   };
   return [caCertificate, receipt];
+}
+
+/** Where the audit key's public JWK is served. */
+export const AUDIT_PUBLIC_KEY_PATH = '/audit/public-key';
+
+/**
+ * GET /audit/public-key: the audit key as a public JWK (RFC 8037 OKP, Ed25519) whose `kid` is the
+ * signed heads' `keyId`. Public: anyone checking a head or a proof needs it, and it opens nothing.
+ */
+export function auditRoutes(signer: AuditSigner): ExtraRoute[] {
+  const body = JSON.stringify({ ...createPublicKey(signer.privateKey).export({ format: 'jwk' }), kid: signer.keyId, alg: 'EdDSA', use: 'sig' });
+  const publicKey: ExtraRoute = (request, response) => {
+    if (new URL(request.url ?? '/', 'http://localhost').pathname !== AUDIT_PUBLIC_KEY_PATH || request.method !== 'GET') return false;
+    response.writeHead(200, { 'content-type': 'application/jwk+json' }).end(body);
+    return true;
+  };
+  return [publicKey];
 }
 
 function header(request: IncomingMessage, name: string): string | undefined {

@@ -9,7 +9,7 @@ import { readEnforcementDeclarations } from '../schema/enforcement.js';
 import type { Database } from '../subgraphs/runtime/database.js';
 import type { Keyring } from './keyring/index.js';
 import type { KeyedCertificate, PlatformCa } from './pki/index.js';
-import { pkiRoutes } from './routes.js';
+import { auditRoutes, pkiRoutes } from './routes.js';
 import { replyWithError, serveHttp, type ExtraRoute, type GraphQLExchange, type RunningHttpService } from '../subgraphs/runtime/http.js';
 import type { Logger } from '../subgraphs/runtime/logging.js';
 import { enforcementLifecycle, type LifecycleContext } from './lifecycle.js';
@@ -150,6 +150,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     ...(options.logger ? { logger: options.logger.child({ service: 'gateway' }) } : {}),
     routes: [
       ...(options.pki ? pkiRoutes({ ca: options.pki.ca, signer: options.pki.receiptSigner, db: options.database, authenticate }) : []),
+      ...auditRoutes(auditSigner),
       ...(options.routes ?? []),
     ],
     onStop: async () => {

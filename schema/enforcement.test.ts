@@ -24,6 +24,8 @@ describe('the enforcement declarations of the supergraph', () => {
       'Query.breakGlassReviews': 'platform',
       'Query.myAccessRequests': 'platform',
       'Query.verifyAuditChain': 'platform',
+      'Query.auditTreeHead': 'platform',
+      'Query.auditConsistencyProof': 'platform',
       'Query.resident': 'subject',
       'Query.findResident': 'lookup',
       'Query.residentIdByIdCardIndex': 'internal',

@@ -154,21 +154,25 @@ describe('npm start and the keys command line', () => {
     }
   });
 
-  it('verifies the audit chain from the command line, and reports a tampered entry by position', async () => {
+  it('verifies the audit log from the command line, from the anchor in O(log n) or in full, and reports a tampered entry by position', async () => {
     const env = environment(dataDir);
-    const intact = await run(process.execPath, ['dist/scripts/audit-verify.js'], { env });
-    expect(intact.stdout).toMatch(/^audit chain intact: \d+ entries/);
+    const verify = (...args: string[]) =>
+      run(process.execPath, ['dist/scripts/audit-verify.js', ...args], { env }).then(
+        (ok) => ({ code: 0, stdout: ok.stdout }),
+        (error: { code: number; stdout: string }) => ({ code: error.code, stdout: error.stdout }),
+      );
+    const intact = await verify();
+    expect(intact).toMatchObject({ code: 0, stdout: expect.stringMatching(/^audit log intact: \d+ entries, root [0-9a-f]{64} \(signed head checked;/) });
+    const again = await verify();
+    expect(again.stdout).toMatch(/^audit log intact: \d+ entries, root [0-9a-f]{64} \(signed head and consistency with the anchor of \d+ entries checked;/);
     const handle = await openDatabase({ dataDir: join(dataDir, 'pglite') });
     try {
-      await handle.query(`update consent.audit_entry set rows_returned = rows_returned + 1 where seq = (select min(seq) + 1 from consent.audit_entry)`);
+      await handle.query(`update consent.audit_entry set rows_returned = rows_returned + 1 where leaf_index = 1`);
     } finally {
       await handle.close();
     }
-    const broken = await run(process.execPath, ['dist/scripts/audit-verify.js'], { env }).then(
-      () => ({ code: 0, stdout: '' }),
-      (error: { code: number; stdout: string }) => error,
-    );
-    expect(broken.code).toBe(1);
-    expect(broken.stdout).toMatch(/^audit chain BROKEN at position 2 \(seq \d+\): the entry was altered/);
-  });
+    expect(await verify('--full')).toEqual({ code: 1, stdout: 'audit log BROKEN at position 2: the entry was altered (every leaf, subtree and signed head recomputed)\n' });
+    expect((await verify('--bogus')).code).toBe(2);
+    expect(await verify('--help')).toMatchObject({ code: 0, stdout: expect.stringContaining('usage: npm run audit:verify') });
+  }, 120_000);
 });

@@ -22,6 +22,7 @@ import {
   type SigningKeyPair,
 } from '../gateway/index.js';
 import { crlRoute, type PlatformCa } from '../gateway/pki/index.js';
+import { adoptLegacyAuditEntries } from '../consent/index.js';
 import { loadSupergraphSdl } from '../schema/supergraph.js';
 import { isRegionSeeded, seedRegion } from '../seed/index.js';
 import {
@@ -130,6 +131,8 @@ export async function startPlatform(config: PlatformConfig, options: StartOption
     const contextKey = await loadOrCreateKeyPair(config.dataDir, 'context-signing');
     const grantSecret = loadOrCreateSecret(config.dataDir, 'grant-token');
     const auditKey = await loadOrCreateKeyPair(config.dataDir, 'audit-signing');
+    // Entries from before the Merkle log become its leaves now, so no request pays for it.
+    await adoptLegacyAuditEntries(database.db, auditKeys(auditKey).signer);
     const ca = loadOrCreatePlatformCa(config.dataDir);
     const receiptSigner = loadOrCreateReceiptSigner(ca);
     // Other gateways' shredding evicts keys here at once on PostgreSQL (PGlite is one process).

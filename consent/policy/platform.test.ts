@@ -46,6 +46,14 @@ const CELLS: Cell[] = [
   ['auditor', auditor, 'verify', 'AuditChain', allowed('AUDITOR')],
   ['steward', steward, 'verify', 'AuditChain', allowed('STEWARD')],
   ['clinician', clinician, 'verify', 'AuditChain', denied('Only an auditor or a steward can verify the audit chain.')],
+  // The Merkle log: residents, auditors and stewards read the signed head; auditors ask for consistency proofs.
+  ['resident', resident, 'read', 'AuditTree', allowed('RESIDENT')],
+  ['auditor', auditor, 'read', 'AuditTree', allowed('AUDITOR')],
+  ['steward', steward, 'read', 'AuditTree', allowed('STEWARD')],
+  ['clinician', clinician, 'read', 'AuditTree', denied('Only a resident, an auditor or a steward reads the audit log’s signed head.')],
+  ['auditor', auditor, 'verify', 'AuditTree', allowed('AUDITOR')],
+  ['steward', steward, 'verify', 'AuditTree', denied('Only an auditor asks for consistency proofs of the audit log.')],
+  ['resident', resident, 'verify', 'AuditTree', denied('Only an auditor asks for consistency proofs of the audit log.')],
   // Feeds: own institution only, a condition on the subject; registration.
   ['hospital system, own institution', hospital, 'write', { type: 'Feed', attributes: { institutionId: 'inst-a' } }, allowed('OWN_INSTITUTION')],
   ['hospital system, other institution', hospital, 'write', { type: 'Feed', attributes: { institutionId: 'inst-b' } }, denied('Only a hospital system can push feed records, for its own institution.')],

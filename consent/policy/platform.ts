@@ -36,6 +36,8 @@ export interface PlatformSubjects {
   /** The master patient index lookup by blind index (the gateway's subject resolution). */
   ResidentIndex: Record<string, never>;
   AuditChain: Record<string, never>;
+  /** The Merkle audit log: its signed head (`read`) and consistency proofs between heads (`verify`). */
+  AuditTree: Record<string, never>;
   /** A resident's own access log. */
   AccessLog: { residentId?: string };
 }
@@ -78,6 +80,8 @@ function baseline({ cannot }: Builder): void {
   cannot('register', 'Resident').because('Only a hospital system can register residents.');
   cannot('lookup', 'ResidentIndex').because('Only a clinician looks residents up by identifier.');
   cannot('verify', 'AuditChain').because('Only an auditor or a steward can verify the audit chain.');
+  cannot('read', 'AuditTree').because('Only a resident, an auditor or a steward reads the audit log’s signed head.');
+  cannot('verify', 'AuditTree').because('Only an auditor asks for consistency proofs of the audit log.');
   cannot('read', 'AccessLog').because('Only a resident has an access log.');
 }
 
@@ -93,6 +97,8 @@ const PLATFORM_RULES: Record<Role, DefineRules> = {
     cannot(CHANGE_CONSENT, 'Consent', { standing: 'NONE' }).because('You can give consent only for yourself or for a resident you are the guardian of.');
     can('read', 'Consent', { standing: { $in: ['SELF', 'GUARDIAN', 'WARD_SELF'] } }).because('SELF_OR_GUARDIAN');
     can('read', 'AccessLog', { residentId: actor.residentId }).because('SELF');
+    // The head a resident checks their entries' inclusion proofs against.
+    can('read', 'AuditTree').because('RESIDENT');
   },
   clinician(actor, { can, cannot }) {
     if (!actor.institutionId) return;
@@ -107,6 +113,7 @@ const PLATFORM_RULES: Record<Role, DefineRules> = {
     can('list', 'AccessRequest').because('STEWARD_QUEUE');
     can(['list', 'review'], 'BreakGlassReview').because('STEWARD');
     can('verify', 'AuditChain').because('STEWARD');
+    can('read', 'AuditTree').because('STEWARD');
     can('review', 'Scenario').because('STEWARD');
     cannot('review', 'Scenario', { submitterSub: actor.sub }).because('Nobody reviews their own research scenario.');
   },
@@ -116,6 +123,7 @@ const PLATFORM_RULES: Record<Role, DefineRules> = {
   },
   auditor(_actor, { can }) {
     can('verify', 'AuditChain').because('AUDITOR');
+    can(['read', 'verify'], 'AuditTree').because('AUDITOR');
   },
   hospital_system(actor, { can }) {
     if (!actor.institutionId) return;

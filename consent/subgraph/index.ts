@@ -1,9 +1,10 @@
-/** The consent subgraph: consents, access requests, the resident's access log, break-glass reviews, audit verification. */
+/** The consent subgraph: consents, access requests, the resident's access log with its inclusion proofs, break-glass reviews, audit verification and the Merkle log's heads and proofs. */
 import type { SubgraphDefinition } from '../../subgraphs/runtime/server.js';
 import {
   AccessLogResolver,
   ActorResolver,
   createAuditChainResolver,
+  createAuditTreeResolver,
   createBreakGlassReviewResolver,
   createConsentResolver,
   createAccessRequestResolver,
@@ -35,6 +36,7 @@ export function consentSubgraph(options: ConsentSubgraphOptions): SubgraphDefini
       AccessLogResolver,
       createBreakGlassReviewResolver(options.auditSigner),
       createAuditChainResolver(options.auditVerifier),
+      createAuditTreeResolver(options.auditSigner),
       ResidentConsentsResolver,
     ],
     orphanedTypes: [Resident, Institution, Practitioner],

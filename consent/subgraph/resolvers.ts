@@ -12,7 +12,9 @@ import { ERROR_CODES, InvalidInputError } from '../../schema/errors.js';
 import { rootIs } from '../../schema/enforcement.js';
 import { boundedPageSize } from '../../subgraphs/runtime/row-filter.js';
 import type { SubgraphContext } from '../../subgraphs/runtime/server.js';
-import { auditEntriesForResident, verifyAuditChain, type AuditSigner, type AuditVerifier } from '../audit.js';
+import { auditEntriesForResident, canonicalEntryBytes, storedContent, verifyAuditChain, type AuditSigner, type AuditVerifier } from '../audit.js';
+import { auditConsistencyProof, auditInclusionProof, latestTreeHead, signTreeHead, type SignedTreeHead as SignedTreeHeadRecord } from '../audit-tree.js';
+import { EMPTY_ROOT } from '../merkle/index.js';
 import { authorize, ownResidentIdOf } from '../policy.js';
 import type { WriteAudit } from '../write-audit.js';
 import { listBreakGlassReviews, reviewBreakGlass, type BreakGlassDecision, type BreakGlassReviewRecord, type BreakGlassReviewStatus } from '../break-glass-reviews.js';
@@ -39,6 +41,8 @@ import {
   AccessRequestStatusEnum,
   Actor,
   AuditChainReport,
+  InclusionProof,
+  SignedTreeHead,
   BreakGlassDecisionEnum,
   BreakGlassReview,
   BreakGlassReviewStatusEnum,
@@ -125,8 +129,33 @@ function toAccessLogEntry(row: AuditEntryRow, startedCare: boolean, viewerSub: s
     breakGlass: row.breakGlass,
     breakGlassReason: row.breakGlassReason,
     grantId: row.grantId,
+    leafIndex: leafIndexOf(row),
+    leafData: canonicalEntryBytes(storedContent(row)).toString('base64'),
   };
 }
+
+function leafIndexOf(row: AuditEntryRow): number {
+  // Every entry is a leaf once adopted (at start, or by the first append after the upgrade).
+  if (row.leafIndex === null) throw new Error('an audit entry has not been adopted into the Merkle log yet');
+  return row.leafIndex;
+}
+
+/** The newest signed head, once per request (every entry's proof defaults to it). */
+const newestHeads = new WeakMap<SubgraphContext, Promise<SignedTreeHeadRecord | undefined>>();
+function newestHead(context: SubgraphContext): Promise<SignedTreeHeadRecord | undefined> {
+  let head = newestHeads.get(context);
+  if (!head) newestHeads.set(context, (head = latestTreeHead(context.db)));
+  return head;
+}
+
+/** A tree size the caller named: within [min, max], else BAD_USER_INPUT naming the argument. */
+function checkedSize(value: number, field: string, min: number, max: number): number {
+  if (!Number.isSafeInteger(value) || value < min || value > max) throw new InvalidInputError(`${field} must be between ${min} and ${max}.`, { field });
+  return value;
+}
+
+/** How proofs and heads are classified: plain log data, like the access log's other fields. */
+const PLAIN_FIELD = classified('DEMOGRAPHICS', 2);
 
 function toBreakGlassReview(record: BreakGlassReviewRecord): BreakGlassReview {
   return {
@@ -280,6 +309,50 @@ export class AccessLogResolver {
     const edges = page.map((row) => ({ cursor: encodeLogCursor(row.seq), node: toAccessLogEntry(row, startedCare.has(row.requestId) && accessKindOf(row) === 'WRITE', actor.sub) }));
     return { edges, pageInfo: { hasNextPage: rows.length > pageSize, endCursor: edges.at(-1)?.cursor ?? null } };
   }
+
+  @FieldResolver(() => InclusionProof, {
+    description: 'The entry’s RFC 9162 inclusion proof against a signed head: the newest by default, or the head of treeSize (pass the size of the head you hold).',
+  })
+  @Directive(PLAIN_FIELD)
+  async inclusionProof(
+    @Root() entry: AccessLogEntry,
+    @Ctx() context: SubgraphContext,
+    @Arg('treeSize', () => Int, { nullable: true }) treeSize?: number | null,
+  ): Promise<InclusionProof> {
+    const newest = (await newestHead(context))?.treeSize ?? 0;
+    const size = checkedSize(treeSize ?? newest, 'treeSize', entry.leafIndex + 1, newest);
+    return { leafIndex: entry.leafIndex, treeSize: size, hashes: await auditInclusionProof(context.db, entry.leafIndex, size) };
+  }
+}
+
+/** The Merkle log's signed heads and consistency proofs; an empty log's head is signed on request. */
+export function createAuditTreeResolver(signer: AuditSigner) {
+  @Resolver(() => SignedTreeHead)
+  class AuditTreeResolver {
+    @Query(() => SignedTreeHead, { description: 'Resident, auditor or steward: the newest signed head of the audit log (verify it with the JWK at GET /audit/public-key).' })
+    @Directive(rootIs.platform)
+    async auditTreeHead(@Ctx() context: SubgraphContext): Promise<SignedTreeHead> {
+      authorize(signedIn(context), 'read', 'AuditTree');
+      const head = await newestHead(context);
+      if (head) return head;
+      // Nothing appended yet: the empty tree's head (a log with entries always has a stored head).
+      return signTreeHead(signer, 0, EMPTY_ROOT.toString('hex'));
+    }
+
+    @Query(() => [String], { description: 'Auditor: the RFC 9162 §2.1.4 consistency proof (lowercase hex) that the log of `second` entries extends the log of `first`.' })
+    @Directive(rootIs.platform)
+    // Arguments are declared last-first: type-graphql lists them in decorator evaluation order.
+    async auditConsistencyProof(
+      @Ctx() context: SubgraphContext,
+      @Arg('second', () => Int) second: number,
+      @Arg('first', () => Int) first: number,
+    ): Promise<string[]> {
+      authorize(signedIn(context), 'verify', 'AuditTree');
+      const to = checkedSize(second, 'second', 0, (await newestHead(context))?.treeSize ?? 0);
+      return auditConsistencyProof(context.db, checkedSize(first, 'first', 0, to), to);
+    }
+  }
+  return AuditTreeResolver;
 }
 
 /** Break-glass review resolvers audit the review with the gateway's audit key, hence a factory. */

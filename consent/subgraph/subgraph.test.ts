@@ -1,4 +1,5 @@
-import { generateKeyPairSync } from 'node:crypto';
+import { generateKeyPairSync, verify } from 'node:crypto';
+import { leafHash, verifyConsistency, verifyInclusion } from '../merkle/index.js';
 import { subgraphContext } from '../../subgraphs/runtime/index.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { graphql, Kind, parse, type ExecutionResult, type ObjectTypeDefinitionNode } from 'graphql';
@@ -322,6 +323,65 @@ describe('the access log', () => {
   it('refuses a clinician (FORBIDDEN) and a cursor it did not issue (BAD_USER_INPUT)', async () => {
     expect(refusalOf(await run(drWang, LOG))).toBe('FORBIDDEN: Only a resident has an access log.');
     expect(refusalOf(await run(resident('res-log'), LOG, { after: 'not-a-cursor' }))).toBe('BAD_USER_INPUT: after is not a cursor from this access log.');
+  });
+
+  it('gives each entry its leaf index, its bytes and an inclusion proof any RFC 9162 verifier accepts against the signed head', async () => {
+    type Proved = {
+      auditTreeHead: { treeSize: number; rootHash: string; timestamp: string; keyId: string; signature: string };
+      myAccessLog: { edges: Array<{ cursor: string; node: { id: string; leafIndex: number; leafData: string; inclusionProof: { leafIndex: number; treeSize: number; hashes: string[] } } }> };
+    };
+    const result = await run<Proved>(
+      resident('res-log'),
+      '{ auditTreeHead { treeSize rootHash timestamp keyId signature } myAccessLog { edges { cursor node { id leafIndex leafData inclusionProof { leafIndex treeSize hashes } } } } }',
+    );
+    expect(result.errors).toBeUndefined();
+    const head = result.data!.auditTreeHead;
+    // The head verifies with the audit key over the RFC 8785 JSON of its three fields.
+    const signed = Buffer.from(JSON.stringify({ rootHash: head.rootHash, timestamp: head.timestamp, treeSize: head.treeSize }));
+    expect(verify(null, signed, AUDIT_KEYS.publicKey, Buffer.from(head.signature, 'base64url'))).toBe(true);
+    expect(head.keyId).toBe('audit-test');
+    const edges = result.data!.myAccessLog.edges;
+    expect(edges).toHaveLength(5);
+    for (const { node } of edges) {
+      const bytes = Buffer.from(node.leafData, 'base64');
+      expect(JSON.parse(bytes.toString('utf8'))[0]).toBe(node.id);
+      expect(node.inclusionProof).toMatchObject({ leafIndex: node.leafIndex, treeSize: head.treeSize });
+      expect(verifyInclusion(node.leafIndex, head.treeSize, leafHash(bytes), node.inclusionProof.hashes, Buffer.from(head.rootHash, 'hex'))).toBe(true);
+    }
+    // Against an earlier signed head too, when asked by its size.
+    const oldest = edges.at(-1)!.node;
+    const [earlier] = await handle.query<{ size: number; root: string }>('select tree_size::int as size, root_hash as root from consent.audit_tree_head where tree_size > $1 order by tree_size limit 1', [oldest.leafIndex]);
+    const PROOF_AT = 'query($size: Int, $after: String) { myAccessLog(first: 1, after: $after) { edges { node { leafIndex leafData inclusionProof(treeSize: $size) { treeSize hashes } } } } }';
+    type At = { myAccessLog: { edges: Array<{ node: { leafIndex: number; leafData: string; inclusionProof: { treeSize: number; hashes: string[] } } }> } };
+    const answer = await run<At>(resident('res-log'), PROOF_AT, { size: earlier!.size, after: edges.at(-2)!.cursor });
+    expect(answer.errors).toBeUndefined();
+    const at = answer.data;
+    const oldestAt = at?.myAccessLog.edges.find((edge) => edge.node.leafIndex === oldest.leafIndex)?.node;
+    expect(oldestAt?.inclusionProof.treeSize).toBe(earlier!.size);
+    expect(verifyInclusion(oldest.leafIndex, earlier!.size, leafHash(Buffer.from(oldestAt!.leafData, 'base64')), oldestAt!.inclusionProof.hashes, Buffer.from(earlier!.root, 'hex'))).toBe(true);
+    // A size the entry is not in, or beyond the newest head: the caller's mistake, named.
+    for (const size of [oldest.leafIndex, head.treeSize + 1, -1]) {
+      const refused = await run(resident('res-log'), 'query($size: Int) { myAccessLog(first: 1) { edges { node { inclusionProof(treeSize: $size) { hashes } } } } }', { size: size === oldest.leafIndex ? edges[0]!.node.leafIndex : size });
+      expect(refused.errors?.map((error) => [error.extensions['code'], error.extensions['field']])).toEqual([['BAD_USER_INPUT', 'treeSize']]);
+    }
+  });
+
+  it('gives an auditor consistency proofs between any two sizes, and refuses other roles and impossible sizes', async () => {
+    const heads = await handle.query<{ size: number; root: string }>('select tree_size::int as size, root_hash as root from consent.audit_tree_head order by tree_size');
+    expect(heads.length).toBeGreaterThan(2);
+    const [first, second] = [heads[1]!, heads.at(-1)!];
+    const PROOF = 'query($first: Int!, $second: Int!) { auditConsistencyProof(first: $first, second: $second) }';
+    const proof = await run<{ auditConsistencyProof: string[] }>(auditor, PROOF, { first: first.size, second: second.size });
+    expect(proof.errors).toBeUndefined();
+    expect(verifyConsistency(first.size, second.size, proof.data!.auditConsistencyProof, Buffer.from(first.root, 'hex'), Buffer.from(second.root, 'hex'))).toBe(true);
+    expect(refusalOf(await run(steward, PROOF, { first: 1, second: 2 }))).toBe('FORBIDDEN: Only an auditor asks for consistency proofs of the audit log.');
+    expect(refusalOf(await run(resident('res-log'), PROOF, { first: 1, second: 2 }))).toBe('FORBIDDEN: Only an auditor asks for consistency proofs of the audit log.');
+    for (const [sizes, field] of [[{ first: 3, second: 2 }, 'first'], [{ first: 1, second: second.size + 1 }, 'second'], [{ first: -1, second: 2 }, 'first']] as const) {
+      const refused = await run(auditor, PROOF, sizes);
+      expect([refused.errors?.[0]?.extensions['code'], refused.errors?.[0]?.extensions['field'], refused.data]).toEqual(['BAD_USER_INPUT', field, null]);
+    }
+    expect(refusalOf(await run(drWang, '{ auditTreeHead { treeSize } }'))).toBe('FORBIDDEN: Only a resident, an auditor or a steward reads the audit log’s signed head.');
+    expect((await run<{ auditTreeHead: { treeSize: number } }>(steward, '{ auditTreeHead { treeSize } }')).data!.auditTreeHead.treeSize).toBe(second.size);
   });
 
   it('verifies the audit chain for an auditor or a steward and refuses a clinician', async () => {

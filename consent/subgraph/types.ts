@@ -304,6 +304,54 @@ export class AccessLogEntry {
   @Field(() => ID, { nullable: true })
   @Directive(PLAIN)
   grantId?: string | null;
+
+  @Field(() => Int, { description: 'Where this entry is in the audit log: its leaf index in the Merkle tree (0-based).' })
+  @Directive(PLAIN)
+  leafIndex!: number;
+
+  // Level 2 and non-null as DESIGN §10 binds it, although the bytes include the break-glass reason
+  // (level 3): the access log opens to its own resident only, who may read all of it.
+  @Field(() => String, { description: 'Base64 of the entry’s canonical bytes, exactly what the log hashed: leaf hash = SHA-256(0x00 ‖ bytes).' })
+  @Directive(PLAIN)
+  leafData!: string;
+}
+
+@ObjectType({ description: 'A signed head of the audit log: the audit key’s Ed25519 signature over the RFC 8785 JSON of { treeSize, rootHash, timestamp }.' })
+export class SignedTreeHead {
+  @Field(() => Int)
+  @Directive(PLAIN)
+  treeSize!: number;
+
+  @Field(() => String, { description: 'Lowercase hex SHA-256 Merkle tree hash (RFC 9162 §2.1.1).' })
+  @Directive(PLAIN)
+  rootHash!: string;
+
+  @Field(() => Date)
+  @Directive(PLAIN)
+  timestamp!: Date;
+
+  @Field(() => String, { description: 'The key id (kid) of the JWK at GET /audit/public-key.' })
+  @Directive(PLAIN)
+  keyId!: string;
+
+  @Field(() => String, { description: 'base64url Ed25519 signature.' })
+  @Directive(PLAIN)
+  signature!: string;
+}
+
+@ObjectType({ description: 'An RFC 9162 §2.1.3 inclusion proof: the audit path from one leaf to the root of the tree of treeSize leaves.' })
+export class InclusionProof {
+  @Field(() => Int)
+  @Directive(PLAIN)
+  leafIndex!: number;
+
+  @Field(() => Int)
+  @Directive(PLAIN)
+  treeSize!: number;
+
+  @Field(() => [String], { description: 'Lowercase hex SHA-256 hashes, leaf to root.' })
+  @Directive(PLAIN)
+  hashes!: string[];
 }
 
 @ObjectType()

@@ -1,0 +1,196 @@
+/**
+ * Verifying the Merkle audit log. `checkAuditLog` is the auditor's routine check, O(log n): the
+ * newest signed head's signature, its root against the stored subtrees, and a consistency proof from
+ * the head the auditor anchored last time. `verifyAuditLog` recomputes everything: every leaf from
+ * its entry, every stored subtree, the root at every signed head; it reports the first position
+ * (1-based leaf position) where the log stops being what the audit key signed.
+ */
+import { and, asc, between, desc, eq, gte, or } from 'drizzle-orm';
+import { appendLeaves, foldSubtrees, frontierOf, leafHash, subtreeKey, verifyConsistency, type SubtreeNode } from './merkle/index.js';
+import { auditConsistencyProof, auditRootAt, latestTreeHead, MissingSubtreeError, treeHeadSignatureValid, type SignedTreeHead } from './audit-tree.js';
+import { canonicalEntryBytes, type AuditVerifier } from './audit.js';
+import type { Executor } from './grants.js';
+import { auditEntries, auditTreeHeads, auditTreeNodes, type AuditEntryRow } from './tables.js';
+
+/** A head an auditor recorded earlier: the log must still extend it. */
+export interface TreeAnchor {
+  treeSize: number;
+  rootHash: string;
+}
+
+export type AuditLogProblem =
+  /** The entry's content no longer hashes to its leaf. */
+  | 'ALTERED'
+  /** The entry's leaf belongs one position later: entries were swapped. */
+  | 'REORDERED'
+  /** Leaves the log (or a signed head) counts are gone. */
+  | 'MISSING_ENTRIES'
+  /** A stored subtree hash differs from the one its leaves give (proofs from it would not verify). */
+  | 'NODE_ALTERED'
+  /** A validly signed head's root is not the root of the stored entries (the log was rewritten). */
+  | 'ROOT_MISMATCH'
+  /** A head's signature does not verify with the audit key (a forged or altered head). */
+  | 'BAD_SIGNATURE'
+  /** Entries after the newest signed head (appended without the audit key). */
+  | 'UNSIGNED_TAIL'
+  /** The log is smaller than, or does not extend, the anchor. */
+  | 'TRUNCATED';
+
+export type AuditLogReport =
+  | { valid: true; treeSize: number; rootHash: string; head: SignedTreeHead | null }
+  | { valid: false; treeSize: number; brokenAt: { position: number; problem: AuditLogProblem } };
+
+const broken = (treeSize: number, position: number, problem: AuditLogProblem): AuditLogReport => ({ valid: false, treeSize, brokenAt: { position, problem } });
+
+/**
+ * The routine check, O(log n) reads: the newest head is signed by the audit key, its root is the
+ * stored tree's, the entries it counts exist, and it extends the anchor (consistency proof, RFC 9162).
+ */
+export async function checkAuditLog(db: Executor, verifier: AuditVerifier, anchor?: TreeAnchor): Promise<AuditLogReport> {
+  const head = await latestTreeHead(db);
+  const [last] = await db.select({ leafIndex: auditEntries.leafIndex }).from(auditEntries).where(gte(auditEntries.leafIndex, 0)).orderBy(desc(auditEntries.leafIndex)).limit(1);
+  const entries = last ? last.leafIndex! + 1 : 0;
+  if (!head) {
+    if (anchor && anchor.treeSize > 0) return broken(entries, 1, 'TRUNCATED');
+    return entries === 0 ? { valid: true, treeSize: 0, rootHash: await auditRootAt(db, 0), head: null } : broken(entries, 1, 'UNSIGNED_TAIL');
+  }
+  if (!treeHeadSignatureValid(head, verifier)) return broken(entries, head.treeSize, 'BAD_SIGNATURE');
+  if (entries < head.treeSize) return broken(entries, entries + 1, 'MISSING_ENTRIES');
+  let root: string;
+  try {
+    root = await auditRootAt(db, head.treeSize);
+  } catch (error) {
+    if (error instanceof MissingSubtreeError) return broken(entries, entries + 1, 'MISSING_ENTRIES');
+    throw error;
+  }
+  if (root !== head.rootHash) return broken(entries, 1, 'ROOT_MISMATCH');
+  if (anchor) {
+    if (anchor.treeSize > head.treeSize) return broken(entries, head.treeSize + 1, 'TRUNCATED');
+    const proof = await auditConsistencyProof(db, anchor.treeSize, head.treeSize);
+    if (!verifyConsistency(anchor.treeSize, head.treeSize, proof, Buffer.from(anchor.rootHash, 'hex'), Buffer.from(head.rootHash, 'hex'))) {
+      return broken(entries, anchor.treeSize, 'TRUNCATED');
+    }
+  }
+  if (entries > head.treeSize) return broken(entries, head.treeSize + 1, 'UNSIGNED_TAIL');
+  return { valid: true, treeSize: head.treeSize, rootHash: head.rootHash, head };
+}
+
+export interface FullVerifyOptions {
+  anchor?: TreeAnchor;
+  pageSize?: number;
+}
+
+/** Stored subtrees that a run of new leaves created, fetched by one range per level. */
+async function storedNodes(db: Executor, created: readonly SubtreeNode[]): Promise<Map<string, string>> {
+  const ranges = new Map<number, { lo: number; hi: number }>();
+  for (const node of created) {
+    const range = ranges.get(node.level);
+    if (!range) ranges.set(node.level, { lo: node.index, hi: node.index + (node.level === 0 ? 1 : 0) });
+    else range.hi = Math.max(range.hi, node.index + (node.level === 0 ? 1 : 0));
+  }
+  if (ranges.size === 0) return new Map();
+  const rows = await db
+    .select()
+    .from(auditTreeNodes)
+    .where(or(...[...ranges].map(([level, { lo, hi }]) => and(eq(auditTreeNodes.level, level), between(auditTreeNodes.index, lo, hi)))));
+  return new Map(rows.map((row) => [subtreeKey(row), row.hash]));
+}
+
+/** The leaf hash of a stored entry, or undefined when its content lost the entry's shape. */
+function leafOf(row: AuditEntryRow): Buffer | undefined {
+  try {
+    // The row itself: canonicalEntryBytes reads the content fields only (no copy per entry).
+    return leafHash(canonicalEntryBytes(row));
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Recomputes the whole log from the entries and checks it against the stored subtrees, every signed
+ * head (signature and root) and the anchor. Linear in the log, paged: memory stays bounded.
+ */
+export async function verifyAuditLog(db: Executor, verifier: AuditVerifier, options: FullVerifyOptions = {}): Promise<AuditLogReport> {
+  const pageSize = options.pageSize ?? 5000;
+  const heads = await db.select().from(auditTreeHeads).orderBy(asc(auditTreeHeads.treeSize));
+  let nextHead = 0;
+  let lastGoodHead = 0;
+  let state: { size: number; frontier: SubtreeNode[] } = { size: 0, frontier: [] };
+  let previousSeq = 0;
+  let anchorRoot: string | undefined;
+  const known = new Map<string, Buffer>();
+  const rootAt = (size: number) => foldSubtrees(frontierOf(size).map((ref) => known.get(subtreeKey(ref))!)).toString('hex');
+  /** Checks the heads (and the anchor) of every size up to `size`, whose nodes have all been compared. */
+  const settle = (size: number): AuditLogReport | undefined => {
+    for (let head = heads[nextHead]; head && head.treeSize <= size; head = heads[nextHead]) {
+      if (!treeHeadSignatureValid(head, verifier)) return broken(head.treeSize, head.treeSize, 'BAD_SIGNATURE');
+      if (rootAt(head.treeSize) !== head.rootHash) return broken(lastGoodHead, lastGoodHead + 1, 'ROOT_MISMATCH');
+      lastGoodHead = head.treeSize;
+      nextHead += 1;
+    }
+    if (options.anchor && anchorRoot === undefined && options.anchor.treeSize <= size) anchorRoot = rootAt(options.anchor.treeSize);
+    return undefined;
+  };
+  const pageFrom = (leafIndex: number) => db.select().from(auditEntries).where(gte(auditEntries.leafIndex, leafIndex)).orderBy(asc(auditEntries.leafIndex)).limit(pageSize);
+  settle(0);
+  let pending = pageFrom(0);
+  for (;;) {
+    const page = await pending;
+    if (page.length === 0) break;
+    // Read the next page while this one is hashed (its first leaf is where this page ends, if intact).
+    const last = page.at(-1)!.leafIndex;
+    pending = pageFrom(last === null ? Number.MAX_SAFE_INTEGER : last + 1);
+    // A page that reports a problem leaves the next one unread: its failure must not go unhandled.
+    pending.catch(() => undefined);
+    // The entries as leaves, up to the first that cannot be one where it stands.
+    const leaves: Buffer[] = [];
+    let rowProblem: AuditLogReport | undefined;
+    for (const row of page) {
+      const position = state.size + leaves.length + 1;
+      if (row.leafIndex !== position - 1) rowProblem = broken(position - 1, position, 'MISSING_ENTRIES');
+      // Out of seq order: the pair starts at the previous position.
+      else if (row.seq <= previousSeq) rowProblem = broken(position - 2, position - 1, 'REORDERED');
+      const leaf = rowProblem ? undefined : leafOf(row);
+      if (!rowProblem && !leaf) rowProblem = broken(position - 1, position, 'ALTERED');
+      if (rowProblem) break;
+      previousSeq = row.seq;
+      leaves.push(leaf!);
+    }
+    const next = appendLeaves(state.size, state.frontier, leaves);
+    // One query for every stored subtree this page should have created.
+    const stored = await storedNodes(db, next.created);
+    for (const node of next.created) {
+      if (node.level === 0) {
+        const settled = settle(node.index);
+        if (settled) return settled;
+      }
+      const hash = node.hash.toString('hex');
+      if (stored.get(subtreeKey(node)) !== hash) {
+        if (node.level === 0) {
+          const problem = stored.get(subtreeKey({ level: 0, index: node.index + 1 })) === hash ? 'REORDERED' : 'ALTERED';
+          return broken(node.index, node.index + 1, problem);
+        }
+        const lastLeaf = (node.index + 1) * 2 ** node.level;
+        return broken(lastLeaf - 1, lastLeaf, 'NODE_ALTERED');
+      }
+      known.set(subtreeKey(node), node.hash);
+    }
+    state = next;
+    // Only the frontier can be part of a later root: memory stays one page's worth.
+    known.clear();
+    for (const node of state.frontier) known.set(subtreeKey(node), node.hash);
+    const settled = settle(state.size);
+    if (settled) return settled;
+    if (rowProblem) return rowProblem;
+  }
+  const head = heads[nextHead];
+  if (head) {
+    if (!treeHeadSignatureValid(head, verifier)) return broken(state.size, head.treeSize, 'BAD_SIGNATURE');
+    return broken(state.size, state.size + 1, 'MISSING_ENTRIES');
+  }
+  if (options.anchor && (options.anchor.treeSize > state.size || anchorRoot !== options.anchor.rootHash)) {
+    return broken(state.size, Math.min(state.size + 1, Math.max(options.anchor.treeSize, 1)), 'TRUNCATED');
+  }
+  if (lastGoodHead < state.size) return broken(state.size, lastGoodHead + 1, 'UNSIGNED_TAIL');
+  return { valid: true, treeSize: state.size, rootHash: rootAt(state.size), head: heads.at(-1) ?? null };
+}

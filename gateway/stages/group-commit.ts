@@ -1,0 +1,137 @@
+/**
+ * Group commit of the audit (DESIGN §12): concurrent requests' grant uses and audit entries are
+ * written in one transaction, one audit lock and one signed tree head per batch, so throughput is not
+ * one lock round trip per request. A batch starts as soon as the previous one finishes (or at once
+ * when none is running), taking everything that queued meanwhile.
+ *
+ * Each request is a unit with its own fate inside the batch: a grant use it lost to a concurrent one
+ * refuses that request only (`GrantUseLostError`), and so does text that cannot be audited. Nothing
+ * a failed unit did stays: it writes only after everything that can refuse it has passed, and a unit
+ * using several grants consumes them under a savepoint. A batch that fails as a whole (the database)
+ * fails every request in it; no call returns before the batch holding its entries has committed.
+ */
+import {
+  appendPreparedAuditEntries,
+  consumeGrantUse,
+  prepareAuditEntries,
+  queueBreakGlassReviews,
+  type AuditEvent,
+  type AuditSigner,
+  type Executor,
+  type PreparedAuditEntry,
+} from '../../consent/index.js';
+import type { Database } from '../../subgraphs/runtime/database.js';
+import type { DecidedRequest } from '../request-context.js';
+import { separateProbes, type SecurityLog } from '../security-log/index.js';
+
+/** The grant had a use left when checked, but not any more (a concurrent use took it). */
+export class GrantUseLostError extends Error {
+  constructor(readonly grantId: string) {
+    super(`grant ${grantId} has no use left`);
+  }
+}
+
+/** The request the events come from and the security log its probes go to. */
+export interface ProbeRouting {
+  context: DecidedRequest;
+  securityLog: SecurityLog;
+}
+
+/** One request's share of a batch. */
+export interface CommitUnit {
+  events: readonly AuditEvent[];
+  /** Grants whose use the response relies on: one use each, or the request is refused. */
+  grantIds: readonly string[];
+  routing?: ProbeRouting;
+}
+
+/** Requests per batch at most: bounds a transaction's size and the wait of its last request. */
+const MAX_UNITS_PER_BATCH = 256;
+
+async function consumeAll(executor: Executor, grantIds: readonly string[]): Promise<void> {
+  for (const grantId of grantIds) {
+    if ((await consumeGrantUse(executor, grantId)) === undefined) throw new GrantUseLostError(grantId);
+  }
+}
+
+/** Runs one unit inside the batch's transaction; what it returns is appended with the batch. */
+export async function stageUnit(tx: Executor & Pick<Database, 'transaction'>, unit: CommitUnit): Promise<PreparedAuditEntry[]> {
+  // What can refuse the request, first, while nothing of it is written.
+  const { audited, probe } = unit.routing ? await separateProbes(tx, unit.routing.context, unit.events) : { audited: [...unit.events], probe: undefined };
+  const prepared = prepareAuditEntries(audited);
+  if (unit.grantIds.length === 1) await consumeAll(tx, unit.grantIds);
+  else if (unit.grantIds.length > 1) await tx.transaction((savepoint) => consumeAll(savepoint, unit.grantIds));
+  if (probe) await unit.routing!.securityLog.record(tx, probe);
+  return prepared;
+}
+
+interface Waiting {
+  unit: CommitUnit;
+  resolve: () => void;
+  reject: (error: unknown) => void;
+}
+
+class GroupCommit {
+  private queue: Waiting[] = [];
+  private running = false;
+
+  constructor(
+    private readonly db: Database,
+    private readonly signer: AuditSigner,
+  ) {}
+
+  submit(unit: CommitUnit): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.queue.push({ unit, resolve, reject });
+      if (!this.running) {
+        this.running = true;
+        // Callers of the same turn of the event loop share the first batch.
+        setImmediate(() => void this.drain());
+      }
+    });
+  }
+
+  private async drain(): Promise<void> {
+    while (this.queue.length > 0) await this.commit(this.queue.splice(0, MAX_UNITS_PER_BATCH));
+    this.running = false;
+  }
+
+  private async commit(batch: Waiting[]): Promise<void> {
+    const staged: Array<{ waiting: Waiting; prepared: PreparedAuditEntry[] }> = [];
+    const refused: Array<{ waiting: Waiting; error: unknown }> = [];
+    try {
+      await this.db.transaction(async (tx) => {
+        for (const waiting of batch) {
+          try {
+            staged.push({ waiting, prepared: await stageUnit(tx, waiting.unit) });
+          } catch (error) {
+            refused.push({ waiting, error });
+          }
+        }
+        const entries = await appendPreparedAuditEntries(
+          tx,
+          staged.flatMap(({ prepared }) => prepared),
+          this.signer,
+        );
+        await queueBreakGlassReviews(tx, entries);
+      });
+    } catch (error) {
+      // Fail closed: nothing of the batch is committed, so no request in it may answer.
+      for (const waiting of batch) waiting.reject(error);
+      return;
+    }
+    for (const { waiting } of staged) waiting.resolve();
+    for (const { waiting, error } of refused) waiting.reject(error);
+  }
+}
+
+const groups = new WeakMap<Database, WeakMap<AuditSigner, GroupCommit>>();
+
+/** Commits the unit in the next batch of this database and signer; resolves once that batch has committed. */
+export function commitInBatch(db: Database, signer: AuditSigner, unit: CommitUnit): Promise<void> {
+  let bySigner = groups.get(db);
+  if (!bySigner) groups.set(db, (bySigner = new WeakMap()));
+  let group = bySigner.get(signer);
+  if (!group) bySigner.set(signer, (group = new GroupCommit(db, signer)));
+  return group.submit(unit);
+}
