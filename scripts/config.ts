@@ -37,6 +37,9 @@ export interface PlatformConfig {
   jwtIssuer?: string;
   jwtAudience?: string;
   jwksUrl?: string;
+  /** The portal's OpenID Connect sign-in (authorisation code + PKCE): issuer URL and the portal's client id. */
+  oidcIssuer?: string;
+  oidcClientId?: string;
   /** The most refused probes the security log keeps (oldest overwritten). */
   securityLogMaxEvents: number;
   /** Request and error logging (pino levels; `silent` turns it off). */
@@ -99,5 +102,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): PlatformConfig
   if (env['HEALTHMESH_JWT_ISSUER']) config.jwtIssuer = env['HEALTHMESH_JWT_ISSUER'];
   if (env['HEALTHMESH_JWT_AUDIENCE']) config.jwtAudience = env['HEALTHMESH_JWT_AUDIENCE'];
   if (env['HEALTHMESH_JWKS_URL']) config.jwksUrl = env['HEALTHMESH_JWKS_URL'];
+  if (env['HEALTHMESH_OIDC_ISSUER']) config.oidcIssuer = new URL(env['HEALTHMESH_OIDC_ISSUER']).toString().replace(/\/$/, '');
+  if (env['HEALTHMESH_OIDC_CLIENT_ID']) config.oidcClientId = env['HEALTHMESH_OIDC_CLIENT_ID'];
+  if ((config.oidcIssuer === undefined) !== (config.oidcClientId === undefined)) throw new Error('HEALTHMESH_OIDC_ISSUER and HEALTHMESH_OIDC_CLIENT_ID go together');
   return config;
 }

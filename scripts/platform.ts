@@ -32,6 +32,7 @@ import {
 } from '../subgraphs/runtime/index.js';
 import { createLogger, type DestinationStream } from '../subgraphs/runtime/logging.js';
 import type { PlatformConfig } from './config.js';
+import { portalRoutesFor } from './portal.js';
 import { servedSubgraphs } from './subgraphs.js';
 
 export interface RunningPlatform {
@@ -120,6 +121,7 @@ export async function startPlatform(config: PlatformConfig, options: StartOption
       port: config.gatewayPort,
       host: config.gatewayHost,
       introspection: config.introspection,
+      routes: portalRoutesFor(config, issuerKey),
       logger,
     });
 

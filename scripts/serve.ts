@@ -35,6 +35,7 @@ import type { CryptoKey } from 'jose';
 import { migrateAll, openDatabase, startSubgraph, type RunningHttpService } from '../subgraphs/runtime/index.js';
 import { createLogger } from '../subgraphs/runtime/logging.js';
 import { loadConfig } from './config.js';
+import { portalRoutesFor } from './portal.js';
 
 const service = process.argv[2];
 const config = loadConfig();
@@ -92,6 +93,7 @@ async function run(): Promise<RunningHttpService | undefined> {
       port: config.gatewayPort,
       host: config.gatewayHost,
       introspection: config.introspection,
+      routes: portalRoutesFor(config, issuerKey),
       logger,
     });
   }
