@@ -144,7 +144,7 @@ describe.each(testBackends())('the resident portal on $name', (backend) => {
     expect(fhir.validate(bundle, true)).toEqual([]);
     const types = new Set(bundle.entry.map((e) => e.resource.resourceType));
     for (const type of ['Patient', 'Encounter', 'Condition', 'MedicationRequest', 'DiagnosticReport', 'Observation', 'Immunization', 'Organization']) expect(types, type).toContain(type);
-    const patient = bundle.entry.find((e) => e.resource.resourceType === 'Patient')!.resource as { identifier: Array<{ value: string }>; name: Array<{ text: string }> };
+    const patient = bundle.entry.find((e) => e.resource.resourceType === 'Patient')!.resource as unknown as { identifier: Array<{ value: string }>; name: Array<{ text: string }> };
     // Identity in clear: it is the resident's own record.
     expect(patient.identifier.map((i) => i.value)).toContain(stack.actor('resident-multi').idCardNumber);
     expect(patient.name[0]!.text).toBe(stack.actor('resident-multi').displayName);
