@@ -21,7 +21,7 @@ import { approveAccessRequest, denyAccessRequest, listAccessRequests, requestAcc
 import { requestsThatStartedCare } from '../facts.js';
 import type { AuditEntryRow } from '../tables.js';
 import { accessBasesOf, type AccessBasisRecord } from '../access-basis.js';
-import { accessKindOf, accessSummaryOf } from './access-log.js';
+import { accessKindOf, accessSummaryOf, writeActionOf } from './access-log.js';
 import {
   AccessLogConnection,
   AccessLogEntry,
@@ -104,6 +104,7 @@ function toAccessLogEntry(row: AuditEntryRow, startedCare: boolean, viewerSub: s
     id: row.id,
     kind: accessKindOf(row),
     summary: accessSummaryOf(row, startedCare, viewerSub),
+    action: writeActionOf(row),
     startedCare,
     at: row.at,
     actorRole: row.actorRole,

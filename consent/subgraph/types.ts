@@ -291,6 +291,10 @@ export class AccessLogEntry {
   @Directive(PLAIN)
   summary!: string;
 
+  @Field(() => String, { nullable: true, description: 'For a write: the operation that wrote (grantConsent, approveAccessRequest, requestAccess, recordEncounters, …); null for a read.' })
+  @Directive(PLAIN)
+  action?: string | null;
+
   @Field(() => Boolean, { description: 'This write made its institution one of the resident’s treating institutions (a care relationship).' })
   @Directive(PLAIN)
   startedCare!: boolean;

@@ -10,8 +10,8 @@ export function Level5({ level }: { level: number | null | undefined }) {
 
 export function Section({ id, title, children }: { id: string; title: string; children: ComponentChildren }) {
   return (
-    <section class="card" aria-labelledby={id}>
-      <h2 id={id}>{title}</h2>
+    <section class="card" id={id} aria-labelledby={`${id}-title`}>
+      <h2 id={`${id}-title`}>{title}</h2>
       {children}
     </section>
   );

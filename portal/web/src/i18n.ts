@@ -141,6 +141,20 @@ const zh = {
   logPartly: '；{categories}数据被拒绝',
   logRefused: '{actor} 查看您的{categories}数据被拒绝',
   logWrite: '{actor} 写入了与您有关的记录（{categories}）',
+  logWriteAny: '{actor} 写入了与您有关的记录',
+  writeActions: {
+    grantConsent: '新增了一项同意',
+    revokeConsent: '撤回了一项同意',
+    requestAccess: '请求访问您的数据',
+    approveAccessRequest: '批准了一项访问请求',
+    denyAccessRequest: '拒绝或撤回了一项访问请求',
+    reviewBreakGlass: '审查了一次紧急访问',
+    registerResident: '为您建立了档案',
+    recordEncounters: '上传了就诊记录',
+    recordLabReports: '上传了检验报告',
+    recordImmunizations: '上传了预防接种记录',
+    recordFollowUps: '上传了随访记录',
+  } as Record<string, string>,
   noticeText:
     '您授予的同意只用于所选的用途、接收方和数据类别。接收方每次使用都会记录在您的访问记录中。5 级敏感信息（精神心理、艾滋病/性病、生殖、遗传）另需数据管理委员会批准。您可随时撤回，撤回后立即生效。',
 };
@@ -283,6 +297,8 @@ const en: typeof zh = {
   logPartly: '; refused your {categories} data',
   logRefused: '{actor} was refused your {categories} data',
   logWrite: '{actor} wrote records about you ({categories})',
+  logWriteAny: '{actor} wrote records about you',
+  writeActions: {},
   noticeText:
     'A consent is used only for the purposes, recipient and data categories you choose. Every use by the recipient appears in your access log. Level-5 records (mental health, HIV/STI, reproductive health, genetics) also need the data committee’s approval. You can withdraw at any time, with immediate effect.',
 };

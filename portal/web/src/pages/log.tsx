@@ -15,6 +15,7 @@ interface LogEntry {
   id: string;
   kind: 'READ' | 'WRITE';
   summary: string;
+  action: string | null;
   at: string;
   actorRole: string;
   actorInstitution: { id: string; name: string } | null;
@@ -31,7 +32,7 @@ interface LogEntry {
 
 const LOG = `query PortalLog($after: String) { myAccessLog(first: 30, after: $after) {
   edges { node {
-    id kind summary at actorRole purpose categories deniedCategories outcome breakGlass breakGlassReason startedCare
+    id kind summary action at actorRole purpose categories deniedCategories outcome breakGlass breakGlassReason startedCare
     actorInstitution { id name } actorPractitioner { name department }
     allowedBy { kind accessRequestId consentId institution { id name } active }
   } }
@@ -102,7 +103,12 @@ function Marks({ entry }: { entry: LogEntry }) {
 /** The entry in one sentence in the page's language (the API's summary is English). */
 function sentenceOf(entry: LogEntry, actor: string): string {
   const t = words();
-  if (entry.kind === 'WRITE') return lang.value === 'en' ? entry.summary : fill(t.logWrite, { actor, categories: categoryList(entry.categories) });
+  if (entry.kind === 'WRITE') {
+    if (lang.value === 'en') return entry.summary;
+    const action = entry.action ? t.writeActions[entry.action] : undefined;
+    const categories = categoryList(entry.categories);
+    return action ? `${actor} ${action}` : fill(categories ? t.logWrite : t.logWriteAny, { actor, categories });
+  }
   if (entry.outcome === 'DENIED') return fill(t.logRefused, { actor, categories: categoryList(entry.deniedCategories) });
   const read = fill(t.logRead, { actor, categories: categoryList(entry.categories) });
   return entry.deniedCategories.length ? `${read}${fill(t.logPartly, { categories: categoryList(entry.deniedCategories) })}` : read;
@@ -125,14 +131,9 @@ function Entry({ entry, onChange }: { entry: LogEntry; onChange(): void }) {
   return (
     <li class={`item${entry.breakGlass ? ' flagged' : ''}`} aria-labelledby={titleId} data-entry={entry.id} data-basis={basis.kind}>
       <p id={titleId} class="row">
-        <strong>{formatDateTime(entry.at)}</strong> {actor} <Marks entry={entry} />
+        <strong>{formatDateTime(entry.at)}</strong> <Marks entry={entry} />
       </p>
       <p>{sentenceOf(entry, actor)}</p>
-      {entry.kind === 'WRITE' && lang.value !== 'en' && (
-        <p class="muted" lang="en">
-          {entry.summary}
-        </p>
-      )}
       <p class="muted">
         {purposeName(entry.purpose)}
         {entry.categories.length > 0 ? ` · ${categoryList(entry.categories)}` : ''}
