@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type InPage, launchChromium, PHONE, screenshot, seriousViolations, watchConsole } from '../testkit/browser.js';
+import { type InPage, launchChromium, loopbackContext, screenshot, seriousViolations, watchConsole } from '../testkit/browser.js';
 import { startTestPlatform, testBackends, type TestPlatform } from '../testkit/index.js';
 
 const FhirValidator = createRequire(import.meta.url)('@asymmetrik/fhir-json-schema-validator') as new () => { validate(resource: unknown, verbose: boolean): unknown[] };
@@ -30,7 +30,7 @@ describe(`the resident portal in chromium (${backend!.name})`, () => {
     stack = await startTestPlatform(backend!);
     origin = new URL(stack.platform.gateway.url).origin;
     browser = await launchChromium();
-    const context = await browser.newContext({ viewport: PHONE, locale: 'zh-CN', acceptDownloads: true });
+    const context = await loopbackContext(browser, { locale: 'zh-CN' });
     page = await context.newPage();
     problems = watchConsole(page);
   });

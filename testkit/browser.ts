@@ -5,7 +5,7 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type BrowserContextOptions, type Page } from 'playwright-core';
 
 export const CHROMIUM = '/usr/bin/chromium';
 export const PHONE = { width: 390, height: 844 } as const;
@@ -18,11 +18,24 @@ export function launchChromium(): Promise<Browser> {
   });
 }
 
+/**
+ * A context whose pages reach only this machine's loopback: anything else (the test identity
+ * provider's pages @import a web font, for one) is aborted before it leaves.
+ */
+export async function loopbackContext(browser: Browser, options: BrowserContextOptions = {}): Promise<BrowserContext> {
+  const context = await browser.newContext({ viewport: PHONE, acceptDownloads: true, ...options });
+  await context.route(
+    (url) => !['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname) && url.protocol !== 'data:' && url.protocol !== 'blob:',
+    (route) => route.abort('blockedbyclient'),
+  );
+  return context;
+}
+
 /** Collects what the page reports as errors, CSP refusals included (a refused inline script shows here). */
 export function watchConsole(page: Page): string[] {
   const problems: string[] = [];
   page.on('console', (message) => {
-    if (message.type() === 'error' && !/status of 4\d\d/.test(message.text())) problems.push(message.text());
+    if (message.type() === 'error' && !/status of 4\d\d|ERR_BLOCKED_BY_CLIENT/.test(message.text())) problems.push(message.text());
   });
   page.on('pageerror', (error) => problems.push(String(error)));
   return problems;
