@@ -118,6 +118,32 @@ describe(`the resident portal in chromium (${backend!.name})`, () => {
     expect(again.body.errors?.[0]?.extensions?.['code']).toBe('GRANT_INVALID');
   });
 
+  it("marks an emergency access, and stops a treating institution from its read's entry", async () => {
+    const query = `{ resident(id: "${residentId()}") { encounters(first: 3) { department } } }`;
+    const emergency = await stack.query('clinician-b', query, {}, { 'x-purpose-of-use': 'ETREAT', 'x-break-glass-reason': encodeURIComponent('急诊昏迷') });
+    expect(emergency.body.errors).toBeUndefined();
+    const treating = await stack.query('clinician-a', query, {}, { 'x-purpose-of-use': 'TREAT' });
+    expect(treating.body.errors).toBeUndefined();
+    await page.locator('nav a[href="/requests"]').click();
+    await page.locator('nav a[href="/log"]').click();
+    const flagged = page.locator('[data-basis="BREAK_GLASS"]').first();
+    await flagged.waitFor();
+    expect(await flagged.locator('.badge.alert').textContent()).toBe('紧急访问');
+    expect(await flagged.textContent()).toContain('急诊昏迷');
+    const care = page.locator('[data-basis="CARE_RELATIONSHIP"]').first();
+    expect(await care.textContent()).toContain('诊疗关系');
+    await care.getByRole('button', { name: '拒绝该机构继续查看' }).click();
+    await care.getByRole('button', { name: '确认' }).click();
+    await expect
+      .poll(async () => {
+        const consents = await stack.query<{ myConsents: Array<{ provision: string; status: string; recipient: { id: string } }> }>('resident-multi', '{ myConsents { provision status recipient { id } } }');
+        return consents.body.data!.myConsents.some((c) => c.provision === 'DENY' && c.status === 'ACTIVE' && c.recipient.id === 'inst-01');
+      })
+      .toBe(true);
+    const after = await stack.query('clinician-a', query, {}, { 'x-purpose-of-use': 'TREAT' });
+    expect(after.body.errors?.[0]?.extensions?.['code']).toBe('CONSENT_REQUIRED');
+  });
+
   it('grants a consent after showing the notice and its version, downloads its receipt, and revokes it', async () => {
     await page.locator('nav a[href="/consents"]').click();
     const form = page.locator('#new-consent form');
@@ -131,15 +157,18 @@ describe(`the resident portal in chromium (${backend!.name})`, () => {
     await form.locator('input[name="notice-read"]').check();
     await accessible('05-consents-zh');
     await submit.click();
-    const consent = page.locator('[data-consent]').filter({ hasText: '检查检验' }).first();
+    type Consents = { myConsents: Array<{ id: string; status: string; categories: string[]; recipient: { id: string | null } }> };
+    const granted = async () =>
+      (await stack.query<Consents>('resident-multi', '{ myConsents { id status categories recipient { id } } }')).body.data!.myConsents.find((c) => c.categories.join() === 'RESULTS' && c.recipient.id === 'inst-03');
+    await expect.poll(async () => (await granted())?.status).toBe('ACTIVE');
+    const consent = page.locator(`[data-consent="${(await granted())!.id}"]`);
     await consent.waitFor();
     expect(await consent.locator('.status').textContent()).toBe('有效');
     const [receipt] = await Promise.all([page.waitForEvent('download'), consent.getByRole('button', { name: '下载签名回执' }).click()]);
     expect(readFileSync((await receipt.path())!, 'utf8')).toContain('-----BEGIN PKCS7-----');
     await consent.getByRole('button', { name: '撤回' }).click();
-    await expect.poll(async () => (await page.locator('[data-consent]').filter({ hasText: '检查检验' }).first().locator('.status').textContent()) ?? '').toBe('已撤回');
-    const consents = await stack.query<{ myConsents: Array<{ status: string; categories: string[] }> }>('resident-multi', '{ myConsents { status categories } }');
-    expect(consents.body.data!.myConsents.find((c) => c.categories.join() === 'RESULTS')?.status).toBe('REVOKED');
+    await expect.poll(async () => (await consent.locator('.status').textContent()) ?? '').toBe('已撤回');
+    expect((await granted())?.status).toBe('REVOKED');
   });
 
   it('downloads the whole record as FHIR R4', async () => {
@@ -161,7 +190,15 @@ describe(`the resident portal in chromium (${backend!.name})`, () => {
     const [download] = await Promise.all([page.waitForEvent('download'), page.locator('#export button').click()]);
     expect(download.suggestedFilename()).toBe(`healthmesh-${ward.residentId}.fhir.json`);
     await page.locator('nav a[href="/consents"]').click();
-    await page.locator('#new-consent form').waitFor();
+    const form = page.locator('#new-consent form');
+    await form.waitFor();
+    await form.locator('select').first().selectOption('ANYONE');
+    await form.locator('input[name="category"][value="PUBLIC_HEALTH"]').check();
+    await form.locator('input[name="notice-read"]').check();
+    await form.locator('button[type="submit"]').click();
+    await page.locator('[data-consent]').filter({ hasText: '公共卫生' }).first().waitFor();
+    const consents = await stack.query<{ myConsents: Array<{ residentId: string; guardianId: string | null; categories: string[] }> }>('resident-multi', '{ myConsents { residentId guardianId categories } }');
+    expect(consents.body.data!.myConsents.find((c) => c.categories.join() === 'PUBLIC_HEALTH')).toEqual({ residentId: ward.residentId, guardianId: residentId(), categories: ['PUBLIC_HEALTH'] });
     await page.locator('header select').selectOption(residentId());
   });
 

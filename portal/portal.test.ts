@@ -235,4 +235,54 @@ describe.each(testBackends())('the resident portal on $name', (backend) => {
     const latest = (await stack.query<Log>('resident-multi', LOG)).body.data!.myAccessLog.edges.map((e) => e.node);
     expect(latest.find((e) => e.allowedBy.kind === 'CARE_RELATIONSHIP')?.allowedBy.institution).toEqual({ id: 'inst-01' });
   });
+  it('names the consent that pre-approved a grant, and revoking that consent from the entry stops the grant', async () => {
+    const residentId = stack.actor('resident-research').residentId!;
+    const consent = await stack.query<{ grantConsent: { id: string } }>(
+      'resident-research',
+      'mutation($input: ConsentInput!) { grantConsent(input: $input) { id } }',
+      { input: { categories: ['CLINICAL'], recipient: { kind: 'INSTITUTION', id: 'inst-03' }, purposes: ['TREAT'], provision: 'PERMIT', autoApprove: true, noticeVersion: '2026-01' } },
+    );
+    const consentId = consent.body.data!.grantConsent.id;
+    const requested = await stack.query<{ requestAccess: { id: string; status: string; grantToken: string | null } }>(
+      'clinician-c',
+      'mutation($input: AccessRequestInput!) { requestAccess(input: $input) { id status grantToken } }',
+      { input: { residentId, categories: ['CLINICAL'], purpose: 'TREAT', reason: '转诊', uses: 5 } },
+    );
+    expect(requested.body.data!.requestAccess.status).toBe('APPROVED');
+    const mine = await stack.query<{ myAccessRequests: Array<{ id: string; grantToken: string | null }> }>('clinician-c', '{ myAccessRequests { id grantToken } }');
+    const grant = mine.body.data!.myAccessRequests.find((r) => r.id === requested.body.data!.requestAccess.id)!.grantToken!;
+    const read = await stack.query('clinician-c', `{ resident(id: "${residentId}") { encounters(first: 1) { department } } }`, {}, { 'x-purpose-of-use': 'TREAT', 'x-access-grant': grant });
+    expect(read.body.errors).toBeUndefined();
+    const LOG = '{ myAccessLog(first: 5) { edges { node { grantId action allowedBy { kind accessRequestId consentId active } } } } }';
+    type Log = { myAccessLog: { edges: Array<{ node: { grantId: string | null; action: string | null; allowedBy: { kind: string; accessRequestId: string | null; consentId: string | null; active: boolean } } }> } };
+    const entries = (await stack.query<Log>('resident-research', LOG)).body.data!.myAccessLog.edges.map((e) => e.node);
+    const used = entries.find((e) => e.grantId !== null)!;
+    expect(used.action).toBeNull();
+    expect(used.allowedBy).toEqual({ kind: 'CONSENT', accessRequestId: requested.body.data!.requestAccess.id, consentId, active: true });
+    expect(entries.some((e) => e.action === 'requestAccess')).toBe(true);
+
+    await stack.query('resident-research', 'mutation($id: ID!) { revokeConsent(id: $id) { status } }', { id: consentId });
+    const refused = await stack.query('clinician-c', `{ resident(id: "${residentId}") { encounters(first: 1) { department } } }`, {}, { 'x-purpose-of-use': 'TREAT', 'x-access-grant': grant });
+    expect(refused.body.errors?.[0]?.extensions?.['code']).toBe('GRANT_INVALID');
+    const after = (await stack.query<Log>('resident-research', LOG)).body.data!.myAccessLog.edges.map((e) => e.node);
+    expect(after.find((e) => e.grantId === used.grantId)!.allowedBy).toMatchObject({ kind: 'CONSENT', active: false });
+  });
+
+  it('marks an emergency read as break-glass, and a refused read as allowed by nothing', async () => {
+    const residentId = stack.actor('resident-multi').residentId!;
+    const emergency = await stack.query('clinician-b', `{ resident(id: "${residentId}") { encounters(first: 1) { department } } }`, {}, {
+      'x-purpose-of-use': 'ETREAT',
+      'x-break-glass-reason': encodeURIComponent('急诊昏迷'),
+    });
+    expect(emergency.body.errors).toBeUndefined();
+    const refused = await stack.query('clinician-c', `{ resident(id: "${residentId}") { encounters(first: 1) { department } } }`, {}, { 'x-purpose-of-use': 'TREAT' });
+    expect(refused.body.errors?.[0]?.extensions?.['code']).toBe('GRANT_REQUIRED');
+    const log = await stack.query<{ myAccessLog: { edges: Array<{ node: { breakGlass: boolean; outcome: string; allowedBy: { kind: string; active: boolean } } }> } }>(
+      'resident-multi',
+      '{ myAccessLog(first: 5) { edges { node { breakGlass outcome allowedBy { kind active } } } } }',
+    );
+    const nodes = log.body.data!.myAccessLog.edges.map((e) => e.node);
+    expect(nodes.find((n) => n.breakGlass)?.allowedBy).toEqual({ kind: 'BREAK_GLASS', active: false });
+    expect(nodes.find((n) => n.outcome === 'DENIED')?.allowedBy).toEqual({ kind: 'NONE', active: false });
+  });
 });
