@@ -1,9 +1,9 @@
 /** The whole record (点对点开放): identity in clear, visits, results, imaging, immunisations, health archive. */
 import { useState } from 'preact/hooks';
-import { MY_ARCHIVE_QUERY, WARD_ARCHIVE_QUERY, type LabReport, type ResidentRecord } from '../../../shared/archive';
+import { MY_ARCHIVE_QUERY, WARD_ARCHIVE_QUERY, type HealthArchive, type LabReport, type ResidentRecord } from '../../../shared/archive';
 import { download, gql } from '../api';
 import type { Subject } from '../app';
-import { Level5, Loading, Section } from '../components';
+import { Level5, Loading, Records, Section } from '../components';
 import { fill, formatDate, formatDateTime, words } from '../i18n';
 import { useLoad } from '../load';
 import { TrendChart } from './trend';
@@ -49,41 +49,37 @@ function Record({ record, subject }: { record: ResidentRecord; subject: Subject 
       </Section>
       <ExportCard subject={subject} residentId={record.id} />
       <Section id="encounters" title={t.encounters}>
-        {(record.encounters ?? []).length === 0 ? (
-          <p>{t.none}</p>
-        ) : (
-          <ul class="list">
-            {(record.encounters ?? []).map((encounter) => (
-              <li key={encounter.id} class="item">
-                <p class="row">
-                  <strong>{formatDate(encounter.startedAt)}</strong> {encounter.institution?.name} · {encounter.department} <Level5 level={encounter.level} />
+        <Records items={record.encounters}>
+          {(encounter) => (
+            <>
+              <p class="row">
+                <strong>{formatDate(encounter.startedAt)}</strong> {encounter.institution?.name} · {encounter.department} <Level5 level={encounter.level} />
+              </p>
+              {encounter.chiefComplaint && <p class="muted">{encounter.chiefComplaint}</p>}
+              {(encounter.diagnoses ?? []).length > 0 && (
+                <p>
+                  <span class="label">{t.diagnoses}：</span>
+                  {(encounter.diagnoses ?? []).map((d) => (
+                    <span key={d.id} class="chip">
+                      {d.display} <span class="mono muted">{d.code}</span> <Level5 level={d.level} />
+                    </span>
+                  ))}
                 </p>
-                {encounter.chiefComplaint && <p class="muted">{encounter.chiefComplaint}</p>}
-                {(encounter.diagnoses ?? []).length > 0 && (
-                  <p>
-                    <span class="label">{t.diagnoses}：</span>
-                    {(encounter.diagnoses ?? []).map((d) => (
-                      <span key={d.id} class="chip">
-                        {d.display} <span class="mono muted">{d.code}</span> <Level5 level={d.level} />
-                      </span>
-                    ))}
-                  </p>
-                )}
-                {(encounter.prescriptions ?? []).length > 0 && (
-                  <p>
-                    <span class="label">{t.prescriptions}：</span>
-                    {(encounter.prescriptions ?? []).map((p) => (
-                      <span key={p.id} class="chip">
-                        {p.drugName} {p.dosage} {p.frequency}
-                        {p.days ? ` ×${p.days}` : ''}
-                      </span>
-                    ))}
-                  </p>
-                )}
-              </li>
-            ))}
-          </ul>
-        )}
+              )}
+              {(encounter.prescriptions ?? []).length > 0 && (
+                <p>
+                  <span class="label">{t.prescriptions}：</span>
+                  {(encounter.prescriptions ?? []).map((p) => (
+                    <span key={p.id} class="chip">
+                      {p.drugName} {p.dosage} {p.frequency}
+                      {p.days ? ` ×${p.days}` : ''}
+                    </span>
+                  ))}
+                </p>
+              )}
+            </>
+          )}
+        </Records>
       </Section>
       <Section id="labs" title={t.labs}>
         <h3>{t.trend}</h3>
@@ -91,79 +87,74 @@ function Record({ record, subject }: { record: ResidentRecord; subject: Subject 
         {(record.labReports ?? []).length === 0 ? <p>{t.none}</p> : (record.labReports ?? []).map((report) => <LabTable key={report.id} report={report} />)}
       </Section>
       <Section id="imaging" title={t.imaging}>
-        {(record.imagingReports ?? []).length === 0 ? (
-          <p>{t.none}</p>
-        ) : (
-          <ul class="list">
-            {(record.imagingReports ?? []).map((report) => (
-              <li key={report.id} class="item">
-                <p class="row">
-                  <strong>{formatDate(report.performedAt)}</strong> {report.modality} {report.bodyPart} · {report.institution?.name} <Level5 level={report.level} />
-                </p>
-                <p>
-                  <span class="label">{t.findings}：</span>
-                  {report.findings}
-                </p>
-                <p>
-                  <span class="label">{t.impression}：</span>
-                  {report.impression}
-                </p>
-              </li>
-            ))}
-          </ul>
-        )}
+        <Records items={record.imagingReports}>
+          {(report) => (
+            <>
+              <p class="row">
+                <strong>{formatDate(report.performedAt)}</strong> {report.modality} {report.bodyPart} · {report.institution?.name} <Level5 level={report.level} />
+              </p>
+              <p>
+                <span class="label">{t.findings}：</span>
+                {report.findings}
+              </p>
+              <p>
+                <span class="label">{t.impression}：</span>
+                {report.impression}
+              </p>
+            </>
+          )}
+        </Records>
       </Section>
       <Section id="immunizations" title={t.immunizations}>
-        {(record.immunizations ?? []).length === 0 ? (
-          <p>{t.none}</p>
-        ) : (
-          <ul class="list">
-            {(record.immunizations ?? []).map((dose) => (
-              <li key={dose.id} class="item">
-                <strong>{dose.administeredOn}</strong> {dose.vaccineName} · {fill(t.dose, { n: dose.doseNumber ?? '?' })} · {dose.institution?.name}
-              </li>
-            ))}
-          </ul>
-        )}
+        <Records items={record.immunizations}>
+          {(dose) => (
+            <>
+              <strong>{dose.administeredOn}</strong> {dose.vaccineName} · {fill(t.dose, { n: dose.doseNumber ?? '?' })} · {dose.institution?.name}
+            </>
+          )}
+        </Records>
       </Section>
       <Section id="health-archive" title={t.healthArchive}>
-        {!record.healthArchive ? (
-          <p>{t.none}</p>
-        ) : (
+        {!record.healthArchive ? <p>{t.none}</p> : <HealthArchiveView archive={record.healthArchive} />}
+      </Section>
+    </>
+  );
+}
+
+function HealthArchiveView({ archive }: { archive: HealthArchive }) {
+  const t = words();
+  return (
+    <>
+      <p>
+        {t.archiveNumber}：<span class="mono">{archive.archiveNumber}</span> · {archive.managingInstitution?.name} <Level5 level={archive.level} />
+      </p>
+      <h3>{t.chronic}</h3>
+      <p>
+        {(archive.chronicConditions ?? []).map((c) => (
+          <span key={c.code} class="chip">
+            {c.display} {c.since ? `(${c.since})` : ''}
+          </span>
+        ))}
+        {(archive.chronicConditions ?? []).length === 0 && t.none}
+      </p>
+      <h3>{t.allergies}</h3>
+      <p>{(archive.allergies ?? []).map((a) => `${a.substance ?? ''} ${a.reaction ?? ''}`).join('；') || t.none}</p>
+      <h3>{t.exams}</h3>
+      <Records items={archive.physicalExams}>
+        {(exam) => (
           <>
-            <p>
-              {t.archiveNumber}：<span class="mono">{record.healthArchive.archiveNumber}</span> · {record.healthArchive.managingInstitution?.name} <Level5 level={record.healthArchive.level} />
-            </p>
-            <h3>{t.chronic}</h3>
-            <p>
-              {(record.healthArchive.chronicConditions ?? []).map((c) => (
-                <span key={c.code} class="chip">
-                  {c.display} {c.since ? `(${c.since})` : ''}
-                </span>
-              ))}
-              {(record.healthArchive.chronicConditions ?? []).length === 0 && t.none}
-            </p>
-            <h3>{t.allergies}</h3>
-            <p>{(record.healthArchive.allergies ?? []).map((a) => `${a.substance ?? ''} ${a.reaction ?? ''}`).join('；') || t.none}</p>
-            <h3>{t.exams}</h3>
-            <ul class="list">
-              {(record.healthArchive.physicalExams ?? []).map((exam) => (
-                <li key={exam.id} class="item">
-                  <strong>{exam.examDate}</strong> {t.bloodPressure} {exam.systolic}/{exam.diastolic} mmHg · {t.glucose} {exam.fastingGlucose} mmol/L {exam.summary ? `· ${exam.summary}` : ''}
-                </li>
-              ))}
-            </ul>
-            <h3>{t.followUps}</h3>
-            <ul class="list">
-              {(record.healthArchive.followUps ?? []).map((visit) => (
-                <li key={visit.id} class="item">
-                  <strong>{visit.visitDate}</strong> {visit.programme} · {t.bloodPressure} {visit.systolic ?? '—'}/{visit.diastolic ?? '—'} · {visit.assessment}
-                </li>
-              ))}
-            </ul>
+            <strong>{exam.examDate}</strong> {t.bloodPressure} {exam.systolic}/{exam.diastolic} mmHg · {t.glucose} {exam.fastingGlucose} mmol/L {exam.summary ? `· ${exam.summary}` : ''}
           </>
         )}
-      </Section>
+      </Records>
+      <h3>{t.followUps}</h3>
+      <Records items={archive.followUps}>
+        {(visit) => (
+          <>
+            <strong>{visit.visitDate}</strong> {visit.programme} · {t.bloodPressure} {visit.systolic ?? '—'}/{visit.diastolic ?? '—'} · {visit.assessment}
+          </>
+        )}
+      </Records>
     </>
   );
 }

@@ -1,29 +1,20 @@
 /** Consents per purpose, recipient and category (单独同意): grant (notice shown first), narrow, revoke, receipts. */
 import { useState } from 'preact/hooks';
+import type { ArchiveConsent } from '../../../shared/archive';
 import { download, gql } from '../api';
 import type { Subject } from '../app';
-import { Loading, Section } from '../components';
+import { CheckboxGroup, Loading, Section } from '../components';
 import { fill, formatDate, NOTICE_VERSION, words } from '../i18n';
 import { categoryList, purposeName } from '../labels';
 import { useLoad } from '../load';
 
-interface ConsentView {
-  id: string;
-  version: number;
+interface ConsentView extends ArchiveConsent {
   residentId: string | null;
-  status: string;
-  provision: string | null;
-  categories: string[] | null;
-  purposes: string[] | null;
-  recipient: { kind: string; id: string | null } | null;
-  validFrom: string;
-  validUntil: string | null;
-  noticeVersion: string;
   autoApprove: boolean | null;
   receiptUrl: string | null;
 }
 
-const CONSENTS = `query PortalConsents { myConsents { id version residentId status provision categories purposes recipient { kind id } validFrom validUntil noticeVersion autoApprove receiptUrl } }`;
+const CONSENTS = `query PortalConsents { myConsents { id version residentId status provision categories purposes recipient { kind id } validFrom validUntil noticeVersion recordedAt guardianId autoApprove receiptUrl } }`;
 const INSTITUTIONS = `query PortalInstitutions { institutions(first: 100) { id name } }`;
 const GRANT = `mutation PortalGrant($input: ConsentInput!) { grantConsent(input: $input) { id version status } }`;
 const REVOKE = `mutation PortalRevoke($id: ID!) { revokeConsent(id: $id) { id version status } }`;
@@ -130,18 +121,12 @@ function ConsentItem({ consent, subject, names, onChange }: { consent: ConsentVi
         )}
       </p>
       {narrowing && (
-        <fieldset>
-          <legend>{t.categories}</legend>
-          {(consent.categories ?? []).map((category) => (
-            <label key={category} class="check">
-              <input type="checkbox" checked={kept.includes(category)} onChange={() => setKept(kept.includes(category) ? kept.filter((c) => c !== category) : [...kept, category])} />
-              {t.categoryNames[category] ?? category}
-            </label>
-          ))}
+        <>
+          <CheckboxGroup legend={t.categories} name={`narrow-${consent.id}`} options={consent.categories ?? []} label={(c) => t.categoryNames[c] ?? c} chosen={kept} onChange={setKept} />
           <button type="button" class="primary" disabled={kept.length === 0 || kept.length === (consent.categories ?? []).length} onClick={() => narrow().then(onChange, (e: Error) => setError(e.message))}>
             {t.narrowSave}
           </button>
-        </fieldset>
+        </>
       )}
       {error && <p role="alert" class="error">{error}</p>}
     </li>
@@ -158,7 +143,6 @@ function ConsentForm({ subject, institutions, onGranted }: { subject: Subject; i
   const [autoApprove, setAutoApprove] = useState(false);
   const [read, setRead] = useState(false);
   const [error, setError] = useState<string | undefined>(undefined);
-  const toggle = (list: string[], value: string) => (list.includes(value) ? list.filter((v) => v !== value) : [...list, value]);
   const needsId = kind !== 'ANYONE';
   const ready = read && categories.length > 0 && purposes.length > 0 && (!needsId || recipientId !== '');
   const submit = (event: Event) => {
@@ -213,24 +197,8 @@ function ConsentForm({ subject, institutions, onGranted }: { subject: Subject; i
           <input value={recipientId} onInput={(e) => setRecipientId((e.target as HTMLInputElement).value.trim())} />
         </label>
       )}
-      <fieldset>
-        <legend>{t.categories}</legend>
-        {CONSENT_CATEGORIES.map((category) => (
-          <label key={category} class="check">
-            <input type="checkbox" name="category" value={category} checked={categories.includes(category)} onChange={() => setCategories(toggle(categories, category))} />
-            {t.categoryNames[category]}
-          </label>
-        ))}
-      </fieldset>
-      <fieldset>
-        <legend>{t.purposes}</legend>
-        {CONSENT_PURPOSES.map((purpose) => (
-          <label key={purpose} class="check">
-            <input type="checkbox" name="purpose" value={purpose} checked={purposes.includes(purpose)} onChange={() => setPurposes(toggle(purposes, purpose))} />
-            {purposeName(purpose)}
-          </label>
-        ))}
-      </fieldset>
+      <CheckboxGroup legend={t.categories} name="category" options={CONSENT_CATEGORIES} label={(c) => t.categoryNames[c] ?? c} chosen={categories} onChange={setCategories} />
+      <CheckboxGroup legend={t.purposes} name="purpose" options={CONSENT_PURPOSES} label={purposeName} chosen={purposes} onChange={setPurposes} />
       {provision === 'PERMIT' && (
         <label class="check">
           <input type="checkbox" checked={autoApprove} onChange={() => setAutoApprove(!autoApprove)} />
