@@ -171,7 +171,7 @@ export class ActorResolver {
     };
   }
 
-  @FieldResolver(() => [ID])
+  @FieldResolver(() => [ID], { nullable: true })
   async wards(@Ctx() context: SubgraphContext): Promise<string[]> {
     const actor = signedIn(context);
     return (await residentsVisibleTo(context.db, actor)).filter((id) => id !== actor.residentId);

@@ -72,9 +72,9 @@ export class Actor {
   @Directive(RESOURCE)
   practitioner?: Practitioner | null;
 
-  @Field(() => [ID], { description: 'Residents this account acts for as their guardian (监护人).' })
+  @Field(() => [ID], { nullable: true, description: 'Residents this account acts for as their guardian (监护人); empty for other accounts.' })
   @Directive(CHOICE)
-  wards!: string[];
+  wards?: string[] | null;
 }
 
 @ObjectType({ description: 'Who a consent is for; `id` is absent for ANYONE.' })

@@ -114,9 +114,9 @@ function SignedIn() {
   const t = words();
   const path = useSignal(route);
   const people = useLoad(async () => {
-    const { me } = await gql<{ me: { sub: string; residentId: string | null; wards: string[] } }>('query PortalMe { me { sub residentId wards } }');
+    const { me } = await gql<{ me: { sub: string; residentId: string | null; wards: string[] | null } }>('query PortalMe { me { sub residentId wards } }');
     const wards = await Promise.all(
-      me.wards.map(async (id) => ({ id, name: (await gql<{ resident: { name: string | null } | null }>('query PortalWard($id: ID!) { resident(id: $id) { name } }', { id })).resident?.name ?? null, self: false })),
+      (me.wards ?? []).map(async (id) => ({ id, name: (await gql<{ resident: { name: string | null } | null }>('query PortalWard($id: ID!) { resident(id: $id) { name } }', { id })).resident?.name ?? null, self: false })),
     );
     return [{ id: me.residentId ?? '', name: null, self: true } as Subject, ...wards];
   }, []);
