@@ -205,7 +205,8 @@ describe(`the resident portal in chromium (${backend!.name})`, () => {
   it('switches to English, and every page reads in English', async () => {
     await page.getByRole('button', { name: 'Switch to English' }).click();
     await expect.poll(() => page.locator('nav').textContent()).toContain('Access log');
-    expect(await page.evaluate(() => (globalThis as unknown as InPage).document.documentElement.lang)).toBe('en');
+    // The page's language is set once the render is committed: poll it like the text.
+    await expect.poll(() => page.evaluate(() => (globalThis as unknown as InPage).document.documentElement.lang)).toBe('en');
     for (const [path, heading, shot] of [
       ['/archive', 'Record', '07-archive-en'],
       ['/requests', 'Access requests', '08-requests-en'],
