@@ -27,7 +27,6 @@ const RESIDENT_SELECTION = `
     physicalExams(first: 20) { id examDate heightCm weightKg systolic diastolic fastingGlucose summary level }
     followUps(first: 50) { id programme visitDate mode systolic diastolic fastingGlucose assessment nextVisitDate level }
   }
-  consents { id version status provision categories purposes recipient { kind id } validFrom validUntil noticeVersion recordedAt guardianId }
 `;
 
 /** The signed-in resident's own record. */
@@ -134,6 +133,7 @@ export interface HealthArchive {
   physicalExams: Array<{ id: string; examDate: string | null; heightCm: number | null; weightKg: number | null; systolic: number | null; diastolic: number | null; fastingGlucose: number | null; summary: string | null; level: number | null }> | null;
   followUps: Array<{ id: string; programme: string | null; visitDate: string | null; mode: string | null; systolic: number | null; diastolic: number | null; fastingGlucose: number | null; assessment: string | null; nextVisitDate: string | null; level: number | null }> | null;
 }
+/** A consent as the portal lists it (the export takes consents from `myConsentsFhir`). */
 export interface ArchiveConsent {
   id: string;
   version: number;
@@ -163,7 +163,6 @@ export interface ResidentRecord {
   imagingReports: ImagingReport[] | null;
   immunizations: Immunization[] | null;
   healthArchive: HealthArchive | null;
-  consents: ArchiveConsent[] | null;
 }
 
 /** Level 5 (especially sensitive, GB/T 39725): shown only to the resident, marked as such. */
