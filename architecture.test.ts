@@ -88,6 +88,19 @@ describe('the layout of DESIGN §2', () => {
     expect(violations).toEqual([]);
   });
 
+  it('lets the portal import only schema/, the shared HTTP edge and itself: it is a client of the API', () => {
+    const files = sourceFiles('portal').filter((file) => !file.endsWith('.test.ts') && !file.startsWith(join('portal', 'web') + '/'));
+    expect(files.length).toBeGreaterThan(3);
+    const violations: string[] = [];
+    for (const file of files) {
+      for (const target of imports(file)) {
+        const path = relative('.', target);
+        if (!path.startsWith('schema/') && !path.startsWith('portal/') && path !== 'subgraphs/runtime/http.js') violations.push(`${file} → ${path}`);
+      }
+    }
+    expect(violations).toEqual([]);
+  });
+
   it('compares role names only in the policy module (consent/policy*.ts): everything else asks the policy', () => {
     const ROLE_LITERAL = /'(clinician|steward|auditor|researcher|hospital_system)'/;
     const ROLE_COMPARISON = /\b\w*[rR]ole\s*[!=]==?|[!=]==?\s*[\w?.]*\.role\b|case\s+'resident'|includes\(\s*[\w?.]*\.role\s*\)/;

@@ -13,3 +13,4 @@ export * from './write-audit.js';
 export * from './facts.js';
 export * as consentTables from './tables.js';
 export { consentSubgraph, type ConsentSubgraphOptions } from './subgraph/index.js';
+export * from './access-basis.js';

@@ -38,6 +38,9 @@ export interface PlatformConfig {
   jwtIssuer?: string;
   jwtAudience?: string;
   jwksUrl?: string;
+  /** The portal's OpenID Connect sign-in (authorisation code + PKCE): issuer URL and the portal's client id. */
+  oidcIssuer?: string;
+  oidcClientId?: string;
   /** The most refused probes the security log keeps (oldest overwritten). */
   securityLogMaxEvents: number;
   /** Request and error logging (pino levels; `silent` turns it off). */
@@ -125,6 +128,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): PlatformConfig
     jwtAudience: read(env, 'HEALTHMESH_JWT_AUDIENCE', text),
     jwksUrl: read(env, 'HEALTHMESH_JWKS_URL', url),
     otelExporterUrl: read(env, 'HEALTHMESH_OTEL_EXPORTER_URL', url),
+    oidcIssuer: read(env, 'HEALTHMESH_OIDC_ISSUER', url.transform((issuer) => issuer.replace(/\/$/, ''))),
+    oidcClientId: read(env, 'HEALTHMESH_OIDC_CLIENT_ID', text),
   };
   const config: PlatformConfig = {
     dataDir: resolve(env['HEALTHMESH_DATA_DIR'] || '.data'),
@@ -147,5 +152,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): PlatformConfig
   };
   config.publicUrl = read(env, 'HEALTHMESH_PUBLIC_URL', url, `http://localhost:${config.gatewayPort}`).replace(/\/+$/, '');
   for (const [key, value] of Object.entries(optional)) if (value !== undefined) Object.assign(config, { [key]: value });
+  if ((config.oidcIssuer === undefined) !== (config.oidcClientId === undefined)) throw new Error('HEALTHMESH_OIDC_ISSUER and HEALTHMESH_OIDC_CLIENT_ID go together');
   return config;
 }

@@ -40,6 +40,7 @@ import {
 } from '../subgraphs/runtime/index.js';
 import { createLogger, type DestinationStream, type Logger } from '../subgraphs/runtime/logging.js';
 import type { PlatformConfig } from './config.js';
+import { portalRoutesFor } from './portal.js';
 import { servedSubgraphs } from './subgraphs.js';
 
 export interface RunningPlatform {
@@ -65,7 +66,7 @@ export interface StartOptions {
 
 /** What the gateway is started with besides the configuration: its keys, database and where the subgraphs are. */
 export interface GatewayParts {
-  issuerKey: Pick<SigningKeyPair, 'publicKey'>;
+  issuerKey: SigningKeyPair;
   contextKey: SigningKeyPair;
   auditKey: SigningKeyPair;
   keyring: Keyring;
@@ -98,7 +99,7 @@ export function gatewayOptionsFrom(config: PlatformConfig, parts: GatewayParts):
     host: config.gatewayHost,
     introspection: config.introspection,
     logger: parts.logger,
-    routes: gatewayOperationalRoutes(parts.database, parts.subgraphUrls, parts.ca),
+    routes: [...gatewayOperationalRoutes(parts.database, parts.subgraphUrls, parts.ca), ...portalRoutesFor(config, parts.issuerKey)],
   };
 }
 

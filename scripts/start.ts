@@ -20,6 +20,7 @@ log(`healthmesh: starting on ${config.databaseUrl ? 'PostgreSQL' : `embedded PGl
 const platform = await startPlatform(config, { log });
 log('');
 log(`  gateway      ${platform.gateway.url.replace('127.0.0.1', 'localhost')}`);
+log(`  portal       ${new URL('/', platform.gateway.url).href.replace('127.0.0.1', 'localhost')}  (the resident portal)`);
 for (const subgraph of platform.subgraphs) log(`  ${subgraph.name.padEnd(12)} ${subgraph.url}  (refuses requests not signed by the gateway)`);
 log('');
 log('  demo actors:   npm run --silent token -- list');

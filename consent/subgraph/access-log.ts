@@ -29,6 +29,11 @@ function writtenFields(row: AuditEntryRow): string[] {
     .map((coordinate) => coordinate.slice(WRITE_PREFIX.length));
 }
 
+/** A write's operation (`grantConsent`, `recordEncounters`, …; the first, sorted, when several wrote); null for a read. */
+export function writeActionOf(row: AuditEntryRow): string | null {
+  return [...new Set(writtenFields(row))].sort()[0] ?? null;
+}
+
 export function accessKindOf(row: AuditEntryRow): AccessKind {
   return writtenFields(row).length > 0 ? 'WRITE' : 'READ';
 }

@@ -32,7 +32,8 @@ import {
 import { approveAccessRequest, denyAccessRequest, listAccessRequests, requestAccess, type AccessRequestRecord, type AccessRequestStatus } from '../requests.js';
 import { requestsThatStartedCare } from '../facts.js';
 import type { AuditEntryRow } from '../tables.js';
-import { accessKindOf, accessSummaryOf } from './access-log.js';
+import { accessBasesOf, type AccessBasisRecord } from '../access-basis.js';
+import { accessKindOf, accessSummaryOf, writeActionOf } from './access-log.js';
 import {
   AccessLogConnection,
   AccessLogEntry,
@@ -111,12 +112,13 @@ function toAccessRequest(record: AccessRequestRecord): AccessRequest {
   };
 }
 
-function toAccessLogEntry(row: AuditEntryRow, startedCare: boolean, viewerSub: string): AccessLogEntry {
+function toAccessLogEntry(row: AuditEntryRow, startedCare: boolean, viewerSub: string, basis: AccessBasisRecord): AccessLogEntry {
   const categoriesOf = (byCategory: Record<string, string[]>) => Object.keys(byCategory).filter(isDataCategory).sort() as DataCategory[];
   return {
     id: row.id,
     kind: accessKindOf(row),
     summary: accessSummaryOf(row, startedCare, viewerSub),
+    action: writeActionOf(row),
     startedCare,
     at: row.at,
     actorRole: row.actorRole,
@@ -131,6 +133,13 @@ function toAccessLogEntry(row: AuditEntryRow, startedCare: boolean, viewerSub: s
     grantId: row.grantId,
     leafIndex: leafIndexOf(row),
     leafData: canonicalEntryBytes(storedContent(row)).toString('base64'),
+    allowedBy: {
+      kind: basis.kind,
+      accessRequestId: basis.accessRequestId,
+      consentId: basis.consentId,
+      institution: basis.institutionId ? { id: basis.institutionId } : null,
+      active: basis.active,
+    },
   };
 }
 
@@ -185,7 +194,7 @@ function decodeLogCursor(cursor: string): number {
   return Number(match[1]);
 }
 
-@Resolver()
+@Resolver(() => Actor)
 export class ActorResolver {
   @Query(() => Actor, { description: 'The signed-in caller.' })
   @Directive(rootIs.platform)
@@ -197,7 +206,14 @@ export class ActorResolver {
       residentId: actor.residentId ?? null,
       institution: actor.institutionId ? { id: actor.institutionId } : null,
       practitioner: actor.practitionerId ? { id: actor.practitionerId } : null,
+      wards: [],
     };
+  }
+
+  @FieldResolver(() => [ID], { nullable: true })
+  async wards(@Ctx() context: SubgraphContext): Promise<string[]> {
+    const actor = signedIn(context);
+    return (await residentsVisibleTo(context.db, actor)).filter((id) => id !== actor.residentId);
   }
 }
 
@@ -306,7 +322,11 @@ export class AccessLogResolver {
     const page = rows.slice(0, pageSize);
     // One query for the page: which of its feed writes started a care relationship.
     const startedCare = await requestsThatStartedCare(context.db, residentId, page.filter((row) => accessKindOf(row) === 'WRITE').map((row) => row.requestId));
-    const edges = page.map((row) => ({ cursor: encodeLogCursor(row.seq), node: toAccessLogEntry(row, startedCare.has(row.requestId) && accessKindOf(row) === 'WRITE', actor.sub) }));
+    const bases = await accessBasesOf(context.db, residentId, page, actor.sub);
+    const edges = page.map((row) => ({
+      cursor: encodeLogCursor(row.seq),
+      node: toAccessLogEntry(row, startedCare.has(row.requestId) && accessKindOf(row) === 'WRITE', actor.sub, bases.get(row.id)!),
+    }));
     return { edges, pageInfo: { hasNextPage: rows.length > pageSize, endCursor: edges.at(-1)?.cursor ?? null } };
   }
 

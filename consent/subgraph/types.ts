@@ -10,6 +10,7 @@ import { CONSENT_PROVISIONS, CONSENT_STATUSES, RECIPIENT_KINDS, type ConsentProv
 import { ACCESS_REQUEST_STATUSES, type AccessDecision, type AccessRequestStatus } from '../requests.js';
 import { BREAK_GLASS_REVIEW_STATUSES, type BreakGlassDecision, type BreakGlassReviewStatus } from '../break-glass-reviews.js';
 import { ACCESS_KINDS, type AccessKind } from './access-log.js';
+import { ACCESS_BASIS_KINDS, type AccessBasisKind } from '../access-basis.js';
 
 const CHOICE = classified('DEMOGRAPHICS', 3);
 const PLAIN = classified('DEMOGRAPHICS', 2);
@@ -70,6 +71,10 @@ export class Actor {
   @Field(() => Practitioner, { nullable: true })
   @Directive(RESOURCE)
   practitioner?: Practitioner | null;
+
+  @Field(() => [ID], { nullable: true, description: 'Residents this account acts for as their guardian (监护人); empty for other accounts.' })
+  @Directive(CHOICE)
+  wards?: string[] | null;
 }
 
 @ObjectType({ description: 'Who a consent is for; `id` is absent for ANYONE.' })
@@ -243,6 +248,35 @@ export class AccessRequest {
   grantUsesRemaining?: number | null;
 }
 
+export const AccessBasisKindEnum = enumOf(
+  ACCESS_BASIS_KINDS,
+  'AccessBasisKind',
+  'What allowed an access: SELF, GRANT (an approved request), CONSENT (a grant a consent pre-approved), CARE_RELATIONSHIP (a treating institution), BREAK_GLASS, or NONE (refused).',
+);
+
+@ObjectType({ description: 'What allowed one access-log entry, and what to withdraw to stop it happening again.' })
+export class AccessBasis {
+  @Field(() => AccessBasisKindEnum)
+  @Directive(PLAIN)
+  kind!: AccessBasisKind;
+
+  @Field(() => ID, { nullable: true, description: 'GRANT, CONSENT: the access request whose grant was used (denyAccessRequest withdraws it).' })
+  @Directive(PLAIN)
+  accessRequestId?: string | null;
+
+  @Field(() => ID, { nullable: true, description: 'CONSENT: the consent that pre-approved the grant (revokeConsent withdraws it).' })
+  @Directive(PLAIN)
+  consentId?: string | null;
+
+  @Field(() => Institution, { nullable: true, description: 'CARE_RELATIONSHIP: the treating institution (a DENY consent for it withdraws it).' })
+  @Directive(RESOURCE)
+  institution?: Institution | null;
+
+  @Field(() => Boolean, { description: 'Whether it still allows access (false once revoked, used up or expired).' })
+  @Directive(PLAIN)
+  active!: boolean;
+}
+
 @ObjectType({ description: 'One read of, or write to, the resident’s data: who, why, what, and with what outcome.' })
 export class AccessLogEntry {
   @Field(() => ID)
@@ -256,6 +290,10 @@ export class AccessLogEntry {
   @Field(() => String, { description: 'The entry in one sentence, e.g. "inst-03 recorded an encounter".' })
   @Directive(PLAIN)
   summary!: string;
+
+  @Field(() => String, { nullable: true, description: 'For a write: the operation that wrote (grantConsent, approveAccessRequest, requestAccess, recordEncounters, …); null for a read.' })
+  @Directive(PLAIN)
+  action?: string | null;
 
   @Field(() => Boolean, { description: 'This write made its institution one of the resident’s treating institutions (a care relationship).' })
   @Directive(PLAIN)
@@ -314,6 +352,10 @@ export class AccessLogEntry {
   @Field(() => String, { description: 'Base64 of the entry’s canonical bytes, exactly what the log hashed: leaf hash = SHA-256(0x00 ‖ bytes).' })
   @Directive(PLAIN)
   leafData!: string;
+
+  @Field(() => AccessBasis, { description: 'What allowed this access.' })
+  @Directive(PLAIN)
+  allowedBy!: AccessBasis;
 }
 
 @ObjectType({ description: 'A signed head of the audit log: the audit key’s Ed25519 signature over the RFC 8785 JSON of { treeSize, rootHash, timestamp }.' })
