@@ -6,6 +6,7 @@
 import { GraphQLError, Kind, parse, type FragmentDefinitionNode, type SelectionSetNode } from 'graphql';
 import { CONTEXT_HEADER, type GatewayContextClaims } from '../schema/context.js';
 import type { FetchSigner } from './stages/sign-context.js';
+import { recordSubgraphFetchError } from '../subgraphs/runtime/metrics.js';
 
 /** How long one subgraph fetch may take, body included, unless configured otherwise. */
 export const DEFAULT_SUBGRAPH_TIMEOUT_MS = 5_000;
@@ -76,7 +77,9 @@ export async function fetchSubgraphAnswer(url: string, request: SubgraphRequest,
     if (!response.ok) throw new Error(`subgraph answered ${response.status}`);
     return new Response(text, { status: 200, headers: { 'content-type': 'application/json' } });
   } catch (error) {
-    const body = JSON.stringify({ data: null, errors: errorsAtMissingPaths(request.body, subgraphFetchCode(error)) });
+    const code = subgraphFetchCode(error);
+    recordSubgraphFetchError(request.subgraph, code);
+    const body = JSON.stringify({ data: null, errors: errorsAtMissingPaths(request.body, code) });
     return new Response(body, { status: 200, headers: { 'content-type': 'application/json' } });
   }
 }

@@ -22,6 +22,7 @@ import {
 } from '../../consent/index.js';
 import type { Database } from '../../subgraphs/runtime/database.js';
 import type { DecidedRequest } from '../request-context.js';
+import { recordAuditAppend, recordGrantUse } from '../../subgraphs/runtime/metrics.js';
 import { separateProbes, type SecurityLog } from '../security-log/index.js';
 
 /** The grant had a use left when checked, but not any more (a concurrent use took it). */
@@ -99,6 +100,7 @@ class GroupCommit {
   private async commit(batch: Waiting[]): Promise<void> {
     const staged: Array<{ waiting: Waiting; prepared: PreparedAuditEntry[] }> = [];
     const refused: Array<{ waiting: Waiting; error: unknown }> = [];
+    let appended = 0;
     try {
       await this.db.transaction(async (tx) => {
         for (const waiting of batch) {
@@ -114,12 +116,16 @@ class GroupCommit {
           this.signer,
         );
         await queueBreakGlassReviews(tx, entries);
+        appended = entries.length;
       });
     } catch (error) {
       // Fail closed: nothing of the batch is committed, so no request in it may answer.
       for (const waiting of batch) waiting.reject(error);
       return;
     }
+    // Counted once committed: what /metrics shows happened.
+    recordAuditAppend(appended);
+    recordGrantUse(staged.reduce((uses, { waiting }) => uses + waiting.unit.grantIds.length, 0));
     for (const { waiting } of staged) waiting.resolve();
     for (const { waiting, error } of refused) waiting.reject(error);
   }
