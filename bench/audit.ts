@@ -22,7 +22,7 @@ import { commitUse, commitUseAlone } from '../gateway/stages/consume-grant.js';
 import { migrateAll, type DatabaseHandle } from '../subgraphs/runtime/index.js';
 import { testBackends } from '../testkit/databases.js';
 
-const USES = Number(process.env['BENCH_AUDIT_USES'] ?? 4000);
+const USES = Number(process.env['BENCH_AUDIT_USES'] ?? 2000);
 const CALLERS = Number(process.env['BENCH_AUDIT_CALLERS'] ?? 64);
 const ENTRIES = Number(process.env['BENCH_AUDIT_ENTRIES'] ?? 20_000);
 const TREE_SIZE = Number(process.env['BENCH_AUDIT_TREE_SIZE'] ?? 1_000_000);
