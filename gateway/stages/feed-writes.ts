@@ -11,6 +11,7 @@ import { appendAuditEntries, feedInstitutionOf, recordCareRelationships, type Au
 import { rootDeclaration, type EnforcementDeclarations, type RootDeclaration } from '../../schema/enforcement.js';
 import type { Database } from '../../subgraphs/runtime/database.js';
 import type { AuditedRequest, GatewayRequestContext } from '../request-context.js';
+import { recordAuditAppend } from '../../subgraphs/runtime/metrics.js';
 import type { OperationAnalysis, RootFieldCall } from './analyse-operation.js';
 import { baseEvent } from './audit.js';
 
@@ -91,6 +92,7 @@ export async function recordFeedWrites(
     await recordCareRelationships(executor, written.map((w) => w.care));
     await appendAuditEntries(executor, written.map((w) => w.event), signer);
   });
+  recordAuditAppend(written.length);
 }
 
 /**
@@ -130,4 +132,5 @@ export async function recordRegistrations(
   await db.transaction(async (tx) => {
     await appendAuditEntries(tx, events, signer);
   });
+  recordAuditAppend(events.length);
 }
