@@ -206,3 +206,5 @@ export type AccessGrantRow = typeof accessGrants.$inferSelect;
 export type AuditEntryRow = typeof auditEntries.$inferSelect;
 export type BreakGlassReviewRow = typeof breakGlassReviews.$inferSelect;
 export type AuditCheckpointRow = typeof auditCheckpoints.$inferSelect;
+
+export * from './scenario-tables.js';

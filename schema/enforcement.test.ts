@@ -24,6 +24,7 @@ describe('the enforcement declarations of the supergraph', () => {
       'Query.breakGlassReviews': 'platform',
       'Query.myAccessRequests': 'platform',
       'Query.verifyAuditChain': 'platform',
+      'Query.scenarios': 'platform',
       'Query.resident': 'subject',
       'Query.findResident': 'lookup',
       'Query.residentIdByIdCardIndex': 'internal',
@@ -43,6 +44,8 @@ describe('the enforcement declarations of the supergraph', () => {
       'Mutation.recordImmunizations': 'feed',
       'Mutation.registerResident': 'write',
       'Mutation.recordLabReports': 'feed',
+      'Mutation.submitScenario': 'write',
+      'Mutation.reviewScenario': 'write',
     });
   });
 

@@ -9,6 +9,7 @@ import {
   createAccessRequestResolver,
   ResidentConsentsResolver,
 } from './resolvers.js';
+import { createScenarioResolver } from './scenarios.js';
 import { Institution, Practitioner, Resident } from './types.js';
 import type { AuditSigner, AuditVerifier } from '../audit.js';
 
@@ -33,6 +34,7 @@ export function consentSubgraph(options: ConsentSubgraphOptions): SubgraphDefini
       createBreakGlassReviewResolver(options.auditSigner),
       createAuditChainResolver(options.auditVerifier),
       ResidentConsentsResolver,
+      createScenarioResolver(options.auditSigner),
     ],
     orphanedTypes: [Resident, Institution, Practitioner],
     referenceResolvers: {
