@@ -9,6 +9,7 @@ export * from './policy.js';
 export * from './write-audit.js';
 export * from './facts.js';
 export * from './scenarios.js';
+export * from './scenario-members.js';
 export { documentId } from './scenario-documents.js';
 export * as consentTables from './tables.js';
 export { consentSubgraph, type ConsentSubgraphOptions } from './subgraph/index.js';

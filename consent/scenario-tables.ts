@@ -49,6 +49,8 @@ export const researchScenarios = consentSchema.table(
     placeGranularity: text('place_granularity').notNull(),
     submittedAt: timestamp('submitted_at', { withTimezone: true }).notNull(),
     decidedAt: timestamp('decided_at', { withTimezone: true }),
+    /** When the gateway finished building the scenario's mart in the research subgraph. */
+    martBuiltAt: timestamp('mart_built_at', { withTimezone: true }),
   },
   (t) => [index('research_scenario_applicant_idx').on(t.applicantSub, t.submittedAt), index('research_scenario_status_idx').on(t.status, t.submittedAt)],
 );
@@ -79,6 +81,20 @@ export const scenarioReviews = consentSchema.table(
     reviewedAt: timestamp('reviewed_at', { withTimezone: true }).notNull(),
   },
   (t) => [uniqueIndex('scenario_review_key').on(t.scenarioId, t.reviewerSub)],
+);
+
+/**
+ * The residents in a scenario's mart (the trust core's side: the mart itself holds only pseudonyms).
+ * A member whose consent no longer permits the scenario is removed from the mart before the next query.
+ */
+export const scenarioMembers = consentSchema.table(
+  'scenario_member',
+  {
+    scenarioId: text('scenario_id').notNull(),
+    residentId: text('resident_id').notNull(),
+    addedAt: timestamp('added_at', { withTimezone: true }).notNull(),
+  },
+  (t) => [uniqueIndex('scenario_member_key').on(t.scenarioId, t.residentId)],
 );
 
 export type ResearchScenarioRow = typeof researchScenarios.$inferSelect;

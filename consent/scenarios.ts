@@ -225,8 +225,9 @@ export async function submitScenario(
   const purpose = requiredText(input.purpose, 'purpose', SCENARIO_LIMITS.purpose);
   const ethicsApproval = requiredText(input.ethicsApproval, 'ethicsApproval', SCENARIO_LIMITS.reference);
   const impactAssessment = requiredText(input.impactAssessment, 'impactAssessment', SCENARIO_LIMITS.reference);
-  const categories = checkFields(input.fields, classifications);
   const cohort = checkCohort(input.cohort ?? {});
+  // Selecting the cohort by diagnosis reads clinical data, whether or not the answers show it.
+  const categories = [...new Set([...checkFields(input.fields, classifications), ...(cohort.diagnosisCodePrefixes ? (['CLINICAL'] as const) : [])])].sort();
   if (!(input.validUntil instanceof Date) || Number.isNaN(input.validUntil.getTime()) || input.validUntil.getTime() <= now.getTime()) {
     throw new InvalidInputError('validUntil is in the past; a scenario ends after it is submitted.', { field: 'validUntil' });
   }
@@ -396,6 +397,18 @@ export type RegisteredDocumentRefusal = 'OPERATION_NOT_REGISTERED' | 'SCENARIO_N
 export async function registeredDocumentsByHash(db: Executor, sha256: string): Promise<Array<{ scenarioId: string; text: string }>> {
   if (!/^[0-9a-f]{64}$/.test(sha256)) return [];
   return db.select({ scenarioId: scenarioDocuments.scenarioId, text: scenarioDocuments.text }).from(scenarioDocuments).where(eq(scenarioDocuments.sha256, sha256));
+}
+
+/** The text of the registered document with this hex SHA-256 when a scenario registered it and is approved now. */
+export async function approvedDocumentByHash(db: Executor, sha256: string, now = new Date()): Promise<string | undefined> {
+  if (!/^[0-9a-f]{64}$/.test(sha256)) return undefined;
+  const [row] = await db
+    .select({ text: scenarioDocuments.text })
+    .from(scenarioDocuments)
+    .innerJoin(researchScenarios, eq(researchScenarios.id, scenarioDocuments.scenarioId))
+    .where(and(eq(scenarioDocuments.sha256, sha256), eq(researchScenarios.status, 'APPROVED'), gt(researchScenarios.validUntil, now)))
+    .limit(1);
+  return row?.text;
 }
 
 /** Whether `text` is one of the scenario's registered documents (by its hash). */

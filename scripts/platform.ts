@@ -40,6 +40,8 @@ export interface RunningPlatform {
   readonly issuerKey: SigningKeyPair;
   readonly contextKey: SigningKeyPair;
   readonly auditKey: SigningKeyPair;
+  /** The research pseudonym secret (a second gateway needs the same). */
+  readonly researchSecret: Uint8Array;
   readonly keyring: Keyring;
   /** Seeded this start (false when the data was already there). */
   readonly seeded: boolean;
@@ -77,6 +79,7 @@ export async function startPlatform(config: PlatformConfig, options: StartOption
     const issuerKey = await loadOrCreateKeyPair(config.dataDir, 'identity-issuer');
     const contextKey = await loadOrCreateKeyPair(config.dataDir, 'context-signing');
     const grantSecret = loadOrCreateSecret(config.dataDir, 'grant-token');
+    const researchSecret = loadOrCreateSecret(config.dataDir, 'research-pseudonym');
     const auditKey = await loadOrCreateKeyPair(config.dataDir, 'audit-signing');
     const ca = loadOrCreatePlatformCa(config.dataDir);
     const receiptSigner = loadOrCreateReceiptSigner(ca);
@@ -108,6 +111,7 @@ export async function startPlatform(config: PlatformConfig, options: StartOption
       },
       contextSigningKey: contextKey,
       auditSigningKey: auditKey,
+      researchSecret,
       keyring,
       pki: { ca, receiptSigner },
       database: database.db,
@@ -128,6 +132,7 @@ export async function startPlatform(config: PlatformConfig, options: StartOption
       issuerKey,
       contextKey,
       auditKey,
+      researchSecret,
       keyring,
       seeded,
       stop: () => {

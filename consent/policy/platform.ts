@@ -184,6 +184,11 @@ export function isAllowed(actor: Actor | null | undefined, action: PlatformActio
   return actor ? decidePlatform(actor, action, target).allowed : false;
 }
 
+/** The actor a research scenario's mart is read for: its applicant, as the researcher who submitted it. */
+export function scenarioApplicantActor(applicantSub: string): Actor {
+  return { sub: applicantSub, role: 'researcher' };
+}
+
 /** The institution a feed sender writes for, when the policy lets it write feeds for its own institution. */
 export function feedInstitutionOf(actor: Actor | null | undefined): string | undefined {
   const institutionId = actor?.institutionId;

@@ -19,7 +19,8 @@ CREATE TABLE "consent"."research_scenario" (
 	"age_granularity" text NOT NULL,
 	"place_granularity" text NOT NULL,
 	"submitted_at" timestamp with time zone NOT NULL,
-	"decided_at" timestamp with time zone
+	"decided_at" timestamp with time zone,
+	"mart_built_at" timestamp with time zone
 );
 --> statement-breakpoint
 CREATE TABLE "consent"."scenario_document" (
@@ -27,6 +28,12 @@ CREATE TABLE "consent"."scenario_document" (
 	"position" integer NOT NULL,
 	"sha256" text NOT NULL,
 	"text" text NOT NULL
+);
+--> statement-breakpoint
+CREATE TABLE "consent"."scenario_member" (
+	"scenario_id" text NOT NULL,
+	"resident_id" text NOT NULL,
+	"added_at" timestamp with time zone NOT NULL
 );
 --> statement-breakpoint
 CREATE TABLE "consent"."scenario_review" (
@@ -42,4 +49,5 @@ CREATE INDEX "research_scenario_applicant_idx" ON "consent"."research_scenario" 
 CREATE INDEX "research_scenario_status_idx" ON "consent"."research_scenario" USING btree ("status","submitted_at");--> statement-breakpoint
 CREATE UNIQUE INDEX "scenario_document_key" ON "consent"."scenario_document" USING btree ("scenario_id","sha256");--> statement-breakpoint
 CREATE INDEX "scenario_document_hash_idx" ON "consent"."scenario_document" USING btree ("sha256");--> statement-breakpoint
+CREATE UNIQUE INDEX "scenario_member_key" ON "consent"."scenario_member" USING btree ("scenario_id","resident_id");--> statement-breakpoint
 CREATE UNIQUE INDEX "scenario_review_key" ON "consent"."scenario_review" USING btree ("scenario_id","reviewer_sub");
