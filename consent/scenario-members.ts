@@ -27,6 +27,7 @@ function rowsOf<Row>(result: unknown): Row[] {
 
 /** The residents whose consents permit research for the scenario now, in id order. */
 export async function researchConsentingResidents(db: Executor, scenario: ScenarioCohortKey, now = new Date()): Promise<string[]> {
+  const at = now.toISOString();
   const categories = sql.join(scenario.categories.map((c) => sql`${c}`), sql`, `);
   const result = await db.execute(sql`
     with latest as (
@@ -34,12 +35,12 @@ export async function researchConsentingResidents(db: Executor, scenario: Scenar
       from consent.consent_version order by consent_id, version desc
     ), research as (
       select resident_id, provision, c.category from latest, jsonb_array_elements_text(latest.categories) as c(category)
-      where status = 'ACTIVE' and valid_from <= ${now} and (valid_until is null or valid_until > ${now})
+      where status = 'ACTIVE' and valid_from <= ${at}::timestamptz and (valid_until is null or valid_until > ${at}::timestamptz)
         and purposes @> ${JSON.stringify([RESEARCH_PURPOSE])}::jsonb
         and (recipient_kind = 'ANYONE' or (recipient_kind = 'SCENARIO' and recipient_id = ${scenario.id}))
         and c.category in (${categories})
     )
-    select resident_id from research where provision = 'PERMIT' group by resident_id having count(distinct category) = ${scenario.categories.length}
+    select resident_id from research where provision = 'PERMIT' group by resident_id having count(distinct category) = ${scenario.categories.length}::int
     except select resident_id from research where provision = 'DENY'
     order by resident_id`);
   return rowsOf<{ resident_id: string }>(result).map((row) => row.resident_id);
