@@ -404,7 +404,8 @@ export function toFhirConsent(consent: ConsentRecord): FhirConsent {
     id: consent.id,
     meta: { versionId: String(consent.version), lastUpdated: consent.recordedAt.toISOString() },
     status: consent.status === 'ACTIVE' ? 'active' : 'inactive',
-    scope: { coding: [{ system: FHIR_CONSENT_SCOPE_SYSTEM, code: 'patient-privacy' }] },
+    // A consent to research only is scoped `research` (FHIR consentscope), every other one `patient-privacy`.
+    scope: { coding: [{ system: FHIR_CONSENT_SCOPE_SYSTEM, code: consent.purposes.every((p) => p === 'HRESCH') ? 'research' : 'patient-privacy' }] },
     category: [{ coding: [{ system: 'http://loinc.org', code: '59284-0', display: 'Patient Consent' }] }],
     patient: { reference: `Patient/${consent.residentId}` },
     dateTime: consent.recordedAt.toISOString(),

@@ -6,6 +6,7 @@ import type { Actor } from '../schema/context.js';
 import { loadSupergraphSdl } from '../schema/supergraph.js';
 import { migrateAll, type DatabaseHandle } from '../subgraphs/runtime/index.js';
 import { testBackends } from '../testkit/databases.js';
+import { toFhirConsent } from './consents.js';
 import { countResearchQuery, isRegisteredDocument, listScenarios, registeredDocumentsByHash, reviewScenario, submitScenario, type NewScenario } from './scenarios.js';
 
 const classifications = readClassifications(loadSupergraphSdl());
@@ -204,5 +205,17 @@ describe.each(testBackends())('research scenarios on $name', (backend) => {
   it('treats a sensitive lab test in an aggregate as level 5', async () => {
     const scenario = await submitScenario(handle.db, researcher, diabetes({ documents: [AGGREGATE_DOCUMENT.replace('4548-4', '75622-1')] }), classifications, T0, audit);
     expect(scenario.approvalsRequired).toBe(2);
+  });
+});
+
+describe('a research consent as FHIR', () => {
+  const consent = {
+    id: 'consent-research-1', versionId: 'cv-1', version: 1, residentId: 'res-1', categories: ['CLINICAL', 'RESULTS'] as const,
+    recipient: { kind: 'ANYONE' as const, id: null }, provision: 'PERMIT' as const, status: 'ACTIVE' as const, validFrom: T0, validUntil: null,
+    noticeVersion: '2026-01', autoApprove: false, guardianId: null, recordedBy: 'res-1', recordedAt: T0,
+  };
+  it('is scoped research; a treatment consent stays patient-privacy', () => {
+    expect(toFhirConsent({ ...consent, categories: [...consent.categories], purposes: ['HRESCH'] }).scope.coding[0]!.code).toBe('research');
+    expect(toFhirConsent({ ...consent, categories: [...consent.categories], purposes: ['TREAT'] }).scope.coding[0]!.code).toBe('patient-privacy');
   });
 });

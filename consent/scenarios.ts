@@ -211,6 +211,12 @@ function prefixTouchesLevel5(prefix: string): boolean {
  * Files a researcher's scenario, PENDING_REVIEW. `classifications` is the supergraph's classification
  * map: a listed coordinate must exist there and be neither identifying nor free text.
  */
+/** How the platform itself files a scenario (the demo seed): a fixed id, more approvals than the rules require. */
+export interface SubmitOptions {
+  id?: string;
+  approvalsRequired?: number;
+}
+
 export async function submitScenario(
   db: Database,
   actor: Actor | null,
@@ -218,6 +224,7 @@ export async function submitScenario(
   classifications: ClassificationMap,
   now = new Date(),
   audit?: WriteAudit,
+  options: SubmitOptions = {},
 ): Promise<ScenarioRecord> {
   const applicant = signedIn(actor);
   authorize(applicant, 'submit', 'Scenario');
@@ -251,7 +258,8 @@ export async function submitScenario(
   });
   const touchesLevel5 =
     (cohort.diagnosisCodePrefixes ?? []).some(prefixTouchesLevel5) || documents.some((d) => d.itemCodes.some((code) => sensitivityOfLabCode(code) !== 'NONE'));
-  const id = `scn-${randomUUID()}`;
+  const id = options.id ?? `scn-${randomUUID()}`;
+  const approvalsRequired = Math.max(touchesLevel5 ? 2 : 1, options.approvalsRequired ?? 1);
   await db.transaction(async (tx) => {
     await tx.insert(researchScenarios).values({
       id,
@@ -265,7 +273,7 @@ export async function submitScenario(
       categories,
       cohort,
       touchesLevel5,
-      approvalsRequired: touchesLevel5 ? 2 : 1,
+      approvalsRequired,
       status: 'PENDING_REVIEW',
       validUntil: input.validUntil,
       queryQuota,

@@ -62,6 +62,8 @@ describe.each(testBackends())('research scenarios through the gateway on $name',
     stack = await startTestPlatform(backend, { residents: 40 });
     second = await startExtraGateway(stack);
     residentIds = (await stack.platform.database.query<{ id: string }>('select id from population.resident order by id')).map((r) => r.id);
+    // The seed's research consents are replaced by this test's own, so the expected cohort is exact.
+    await stack.platform.database.query("delete from consent.consent_version where consent_id like 'consent-research-%'");
     const researchResident = stack.actor('resident-research').residentId!;
     consenting = residentIds.slice(4).filter((id) => id !== researchResident);
     for (const residentId of consenting) {
