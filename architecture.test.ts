@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { DOMAIN_SUBGRAPHS } from './subgraphs/index.js';
 import { servedSubgraphs, throwawayAuditKeys } from './scripts/subgraphs.js';
 
-const DOMAINS = ['population', 'resources', 'clinical', 'results', 'archive', 'immunization'];
+const DOMAINS = ['population', 'resources', 'clinical', 'results', 'archive', 'immunization', 'research'];
 
 function sourceFiles(directory: string): string[] {
   const files: string[] = [];

@@ -275,3 +275,5 @@ export const privacyNotices = consentSchema.table('privacy_notice', {
   title: text('title').notNull(),
   publishedAt: timestamp('published_at', { withTimezone: true }),
 });
+
+export * from './scenario-tables.js';

@@ -22,7 +22,10 @@ export interface WriteAudit {
 export const CONSENT_PLANE = 'CONSENT';
 
 export interface AuditedWrite {
-  residentId: string;
+  /** The resident written about; null for a write about no resident (a research scenario). */
+  residentId: string | null;
+  /** The research scenario written (submitted, reviewed). */
+  scenarioId?: string;
   /** The mutation field that wrote (`grantConsent`, `approveAccessRequest`, …). */
   operation: string;
   /** Where the entry files the write: a data category for health data, else CONSENT. */
@@ -43,6 +46,7 @@ export function writeAuditEvent(actor: Actor, requestId: string, write: AuditedW
     residentId: write.residentId,
     purpose: null,
     grantId: null,
+    scenarioId: write.scenarioId ?? null,
     // The subgraph never sees the client's document: the hash names the mutation that wrote.
     operationHash: createHash('sha256').update(coordinate, 'utf8').digest('hex'),
     operationName: write.operation,

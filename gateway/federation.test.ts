@@ -88,7 +88,7 @@ describe.each(testBackends())('the federated data plane on $name', (backend) => 
     expect(body.data!.myConsents).toContainEqual({
       provision: 'PERMIT',
       purposes: ['HRESCH'],
-      categories: ['HEALTH_STATUS', 'RESULTS'],
+      categories: ['CLINICAL', 'RESULTS'],
       status: 'ACTIVE',
       recipient: { kind: 'SCENARIO', id: stack.actor('researcher').scenarioId },
     });

@@ -51,7 +51,7 @@ export async function keyPairFromJwk(privateJwk: JWK): Promise<SigningKeyPair> {
  * A 32-byte secret under `<dataDir>/keys` (grant-token derivation, blind indexes), created on first
  * use with mode 0600; two processes starting at once agree on one.
  */
-export function loadOrCreateSecret(dataDir: string, name: 'grant-token' | 'blind-index'): Uint8Array {
+export function loadOrCreateSecret(dataDir: string, name: 'grant-token' | 'blind-index' | 'research-pseudonym'): Uint8Array {
   const directory = join(dataDir, 'keys');
   const file = join(directory, name === 'blind-index' ? 'blind-index.key' : `${name}.secret`);
   if (!existsSync(file)) {

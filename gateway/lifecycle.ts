@@ -8,6 +8,8 @@
  *   check operation         one operation of a known root type; variables fit their types
  *   analyse                 limits, selected coordinates, root fields
  *   check declared          every root field declared in the schema, else FORBIDDEN
+ *   check registered        research roots: a registered document of an approved scenario, within quota;
+ *                           its mart built and trimmed of withdrawn consents before it runs
  *   purpose                 X-Purpose-Of-Use, break-glass reason
  *   resolve subjects        a @lookup root → resident id via the blind index
  *   decide                  facts → CASL ability → per-field decision and row scope
@@ -15,6 +17,7 @@
  *   check references        a HIS feed's residents, practitioners and encounters, before any write
  *   protect writes          validate, encrypt and blind-index identifying fields pushed by a HIS
  *   sign each fetch         the claims every subgraph fetch carries, signed per fetch (onFetch)
+ *   research context        a checked research request's claims name its scenario (the research subgraph answers only then)
  *   — plan and fetch —      Hive Gateway's Rust query planner over the filtered document
  *   shape                   null + error at every removed path
  *   decrypt and mask        clear, masked or denied as decided
@@ -37,7 +40,7 @@ import {
   type GraphQLSchema,
   type ValidationRule,
 } from 'graphql';
-import type { AuditSigner } from '../consent/index.js';
+import { appendAuditEntries, type AuditSigner } from '../consent/index.js';
 import type { ClassificationMap } from '../schema/classification.js';
 import { CONTEXT_HEADER } from '../schema/context.js';
 import type { EnforcementDeclarations } from '../schema/enforcement.js';
@@ -56,6 +59,8 @@ import { auditEventsForRefusal, auditEventsForResult } from './stages/audit.js';
 import type { Authenticator } from './stages/authenticate.js';
 import { refuseUndeclaredRoots } from './stages/check-declared.js';
 import { checkOperation } from './stages/check-operation.js';
+import { checkRegisteredDocument, researchQueryAuditEvent, type ResearchRun } from './stages/check-registered.js';
+import type { MartBuilder } from './research-mart.js';
 import { checkFeedReferences, type ReferenceLookup } from './stages/check-references.js';
 import { commitRefusal, commitUse, GrantUseLostError } from './stages/consume-grant.js';
 import { decideSubjects, grantInvalid, rowScopeOf, subjectRoots } from './stages/decide.js';
@@ -92,6 +97,8 @@ export interface LifecycleDependencies {
   limits?: OperationLimits;
   /** Schema introspection (dev mode only). */
   introspection: boolean;
+  /** Builds research marts and removes withdrawn residents from them. */
+  researchMart: MartBuilder;
 }
 
 /** What the lifecycle keeps per request in Hive Gateway's GraphQL context. */
@@ -191,6 +198,7 @@ export function enforcementLifecycle(dependencies: LifecycleDependencies): Plugi
     checkOperationStage,
     analyse(dependencies),
     checkDeclared(dependencies),
+    checkRegistered(dependencies),
     purpose(dependencies),
     resolve(dependencies),
     decide(dependencies),
@@ -198,6 +206,7 @@ export function enforcementLifecycle(dependencies: LifecycleDependencies): Plugi
     checkReferences(dependencies),
     protect(dependencies),
     signContext,
+    researchContext,
     shape,
     decryptMask(dependencies),
     consumeGrantAndAudit(dependencies),
@@ -289,6 +298,28 @@ const analyse = ({ limits }: LifecycleDependencies): Stage => ({
 const checkDeclared = ({ declarations }: LifecycleDependencies): Stage => ({
   name: 'check-declared',
   before: ({ state }) => refuseUndeclaredRoots(required(state, 'analysis', 'check-declared'), declarations),
+});
+
+/** The research requests that passed check-registered, by request state. */
+const researchRuns = new WeakMap<GatewayRequestContext, ResearchRun>();
+
+const checkRegistered = ({ db, declarations, researchMart, auditSigner }: LifecycleDependencies): Stage => ({
+  name: 'check-registered',
+  before: async ({ state, document }) => {
+    const analysis = required(state, 'analysis', 'check-registered');
+    const run = await checkRegisteredDocument({ db, actor: state.actor, analysis, declarations, document });
+    if (!run) return;
+    researchRuns.set(state, run);
+    await researchMart.ensureBuilt(run.scenario, state.requestId);
+    await researchMart.forgetLapsed(run.scenario, state.requestId);
+  },
+  /** Every research query is audited: scenario, document hash, rows or cells returned (no audit, no response). */
+  after: async ({ state, result }) => {
+    const run = researchRuns.get(state);
+    if (!run || !state.actor) return;
+    const event = researchQueryAuditEvent(run, { requestId: state.requestId, actor: state.actor, operationName: state.operation?.name?.value, at: new Date() }, (result.data ?? null) as Record<string, unknown> | null);
+    await db.transaction((tx) => appendAuditEntries(tx, [event], auditSigner).then(() => undefined));
+  },
 });
 
 const purpose = ({ declarations }: LifecycleDependencies): Stage => ({
@@ -393,6 +424,14 @@ const protect = ({ keyring, declarations }: LifecycleDependencies): Stage => ({
     if (Object.keys(overrides).length > 0) changeExecution((args) => ({ ...args, variableValues: { ...args.variableValues, ...overrides } }));
   },
 });
+
+const researchContext: Stage = {
+  name: 'research-context',
+  before: ({ state }) => {
+    const run = researchRuns.get(state);
+    if (run) state.contextClaims = { ...required(state, 'contextClaims', 'research-context'), scenario: { id: run.scenario.id, use: 'query' } };
+  },
+};
 
 const signContext: Stage = {
   name: 'sign-context',

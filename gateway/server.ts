@@ -20,6 +20,8 @@ import { createAuthenticator, type AuthenticationOptions } from './stages/authen
 import { createFetchSigner } from './stages/sign-context.js';
 import type { ResidentIndexLookup } from './stages/resolve-subjects.js';
 import { subgraphReferenceLookup } from './reference-lookup.js';
+import { MartBuilder } from './research-mart.js';
+import { registeredPersistedQuery } from './persisted-documents.js';
 import { openSecurityLog } from './security-log/index.js';
 import { auditKeys, type SigningKeyPair } from './keys.js';
 import { DEFAULT_SUBGRAPH_TIMEOUT_MS, fetchSubgraph, subgraphFetchCode, subgraphFetchError, type SubgraphFetchSettings } from './subgraph-fetch.js';
@@ -34,6 +36,8 @@ export interface GatewayOptions {
   keyring: Keyring;
   /** Signs the audit chain's checkpoints (Ed25519; the public half verifies them). */
   auditSigningKey: SigningKeyPair;
+  /** The platform's research secret: each scenario's pseudonym key is derived from it (every gateway replica has the same). */
+  researchSecret: Uint8Array;
   /** The platform PKI: serves the CA certificate and signs consent receipts. */
   pki?: { ca: PlatformCa; receiptSigner: KeyedCertificate };
   /** The consent store (consents, grants, audit) the decisions read and the audit writes. */
@@ -122,6 +126,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     mode: options.mode ?? 'filter',
     limits,
     introspection,
+    researchMart: new MartBuilder({ db: options.database, fetchSettings, urls, pseudonymSecret: options.researchSecret, auditSigner, classifications }),
   });
   const runtime = createGatewayRuntime<LifecycleContext>({
     supergraph: supergraphWithUrls(options.supergraphSdl, urls),
@@ -144,7 +149,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   });
   // Plan the supergraph now, not on the first client's request.
   await runtime.getSchema();
-  return serveHttp((exchange) => answerWithRuntime(runtime, exchange), {
+  return serveHttp((exchange) => answerWithRuntime(runtime, exchange, options.database), {
     port: options.port,
     ...(options.host ? { host: options.host } : {}),
     ...(options.logger ? { logger: options.logger.child({ service: 'gateway' }) } : {}),
@@ -184,8 +189,9 @@ function asksForPersistedQuery({ body, url }: GraphQLExchange): boolean {
 }
 
 /** One exchange through Hive Gateway: the edge's request, its answer written back as it came. */
-async function answerWithRuntime(runtime: GatewayRuntime<LifecycleContext>, exchange: GraphQLExchange): Promise<void> {
-  const { request, response, url, requestId, method, bytes } = exchange;
+async function answerWithRuntime(runtime: GatewayRuntime<LifecycleContext>, exchange: GraphQLExchange, db: Database): Promise<void> {
+  const { request, response, url, requestId, method } = exchange;
+  let { bytes } = exchange;
   if (isCrossSiteForgeable(exchange)) {
     replyWithError(
       response,
@@ -195,8 +201,13 @@ async function answerWithRuntime(runtime: GatewayRuntime<LifecycleContext>, exch
     return;
   }
   if (asksForPersistedQuery(exchange)) {
-    replyWithError(response, 'PERSISTED_QUERY_NOT_SUPPORTED', 'Persisted queries are not supported; send the query text.');
-    return;
+    // The one exception: the hash of a registered document of an approved research scenario runs that document.
+    const registered = await registeredPersistedQuery(db, exchange);
+    if (!registered) {
+      replyWithError(response, 'PERSISTED_QUERY_NOT_SUPPORTED', 'Persisted queries are not supported; send the query text.');
+      return;
+    }
+    bytes = registered;
   }
   const headers = new Headers();
   for (const [name, value] of Object.entries(request.headers)) {

@@ -71,4 +71,10 @@ export interface GatewayContextClaims {
   purpose?: PurposeOfUse;
   scope?: RowScope;
   grantId?: string;
+  /**
+   * A research scenario by reference (DESIGN §3.6): `query` when the gateway checked that the request
+   * runs one of its registered documents while it is approved and within quota; `build` while the
+   * gateway reads its consented cohort to build its mart.
+   */
+  scenario?: { id: string; use: 'query' | 'build' };
 }

@@ -26,6 +26,11 @@ describe('the enforcement declarations of the supergraph', () => {
       'Query.verifyAuditChain': 'platform',
       'Query.auditTreeHead': 'platform',
       'Query.auditConsistencyProof': 'platform',
+      'Query.scenarios': 'platform',
+      'Query.researchCohort': 'research',
+      'Query.researchAggregate': 'research',
+      'Mutation.storeScenarioMart': 'internal',
+      'Mutation.forgetMartSubjects': 'internal',
       'Query.resident': 'subject',
       'Query.findResident': 'lookup',
       'Query.residentIdByIdCardIndex': 'internal',
@@ -45,6 +50,8 @@ describe('the enforcement declarations of the supergraph', () => {
       'Mutation.recordImmunizations': 'feed',
       'Mutation.registerResident': 'write',
       'Mutation.recordLabReports': 'feed',
+      'Mutation.submitScenario': 'write',
+      'Mutation.reviewScenario': 'write',
     });
   });
 

@@ -13,7 +13,7 @@ import { isDataCategory, MASK_KINDS, readClassifications, type DataCategory, typ
 export const ENFORCEMENT_SPEC_URL = 'https://healthmesh.dev/enforcement/v1.0';
 
 /** Root-field declarations: every root field of Query and Mutation carries exactly one. */
-export const ROOT_DIRECTIVES = ['subject', 'ownRecord', 'lookup', 'platform', 'internal', 'write', 'feed'] as const;
+export const ROOT_DIRECTIVES = ['subject', 'ownRecord', 'lookup', 'platform', 'internal', 'write', 'feed', 'research'] as const;
 /** Input-field declarations. */
 export const INPUT_DIRECTIVES = ['identifying', 'reference'] as const;
 export const ENFORCEMENT_DIRECTIVES = [...ROOT_DIRECTIVES, ...INPUT_DIRECTIVES] as const;
@@ -32,6 +32,8 @@ directive @platform on FIELD_DEFINITION
 directive @internal on FIELD_DEFINITION
 "A write; newResident names the input field that receives the id the gateway mints for a registration."
 directive @write(newResident: String) on FIELD_DEFINITION
+"Reads a research scenario's mart (the scenario named by this argument): only its registered documents, while approved, within its quota."
+directive @research(scenario: String!) on FIELD_DEFINITION
 "A hospital feed writing records of a category from a list argument; its input fields declare their @reference."
 directive @feed(argument: String!, category: String!) on FIELD_DEFINITION
 "An identifying input field (kind NAME, ID_CARD, PHONE, ADDRESS, TEXT): validated, encrypted as the stored coordinate storedAs, blind-indexed into indexInto."
@@ -73,6 +75,8 @@ export type RootDeclaration =
   | { kind: 'lookup'; argument: string; index: 'idCard' }
   | { kind: 'platform' }
   | { kind: 'internal' }
+  /** Reads the mart of the scenario named by `argument` (a registered document of it only). */
+  | { kind: 'research'; argument: string }
   | { kind: 'write'; newResident?: string; protects: readonly ProtectedArgument[] }
   | {
       kind: 'feed';
@@ -178,6 +182,8 @@ function declarationOf(coordinate: string, directive: ConstDirectiveNode, args: 
       return { kind: 'platform' };
     case 'internal':
       return { kind: 'internal' };
+    case 'research':
+      return { kind: 'research', argument: argumentNamed(stringArgument(directive, 'scenario')) };
     case 'lookup': {
       const kind = stringArgument(directive, 'kind');
       if (kind !== 'ID_CARD') throw new Error(`@lookup on ${coordinate} has a kind with no master patient index: ${kind ?? '?'}`);
@@ -303,6 +309,8 @@ export const rootIs = {
   platform: '@platform',
   /** The gateway's own lookup (also `@inaccessible`). */
   internal: '@internal',
+  /** Reads the mart of the scenario named by `argument`. */
+  research: (argument: string): string => `@research(scenario: "${argument}")`,
   /** A write; a registration names the input field that receives the minted resident id. */
   write: (options: { newResident?: string } = {}): string => (options.newResident ? `@write(newResident: "${options.newResident}")` : '@write'),
   /** A hospital feed of `category` records in the list argument `argument`. */

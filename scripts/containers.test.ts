@@ -21,7 +21,7 @@ interface ComposeService {
 }
 
 const compose = parse(readFileSync('docker-compose.yml', 'utf8'), { merge: true }) as { services: Record<string, ComposeService>; volumes: Record<string, unknown> };
-const DOMAIN_SUBGRAPHS = ['population', 'resources', 'clinical', 'results', 'archive', 'immunization'];
+const DOMAIN_SUBGRAPHS = ['population', 'resources', 'clinical', 'results', 'archive', 'immunization', 'research'];
 
 describe('the container image', () => {
   const lines = readFileSync('Dockerfile', 'utf8').split('\n').map((line) => line.trim());
@@ -52,7 +52,7 @@ describe('docker-compose.yml', () => {
   const volumesOf = (name: string) => [...(compose.services[name]?.volumes ?? [])].sort();
 
   it('gives the gateway and its jobs the gateway keys, the consent service its own two, and a domain subgraph only the public keys', () => {
-    expect(Object.keys(compose.services).sort()).toEqual(['archive', 'clinical', 'consent', 'gateway', 'immunization', 'keys', 'migrate', 'population', 'postgres', 'resources', 'results']);
+    expect(Object.keys(compose.services).sort()).toEqual(['archive', 'clinical', 'consent', 'gateway', 'immunization', 'keys', 'migrate', 'population', 'postgres', 'research', 'resources', 'results']);
     expect(volumesOf('keys')).toEqual(['consent-keys:/consent-keys', 'gateway-keys:/data', 'public-keys:/keys']);
     expect(volumesOf('migrate')).toEqual(['gateway-keys:/data']);
     expect(volumesOf('gateway')).toEqual(['gateway-keys:/data']);

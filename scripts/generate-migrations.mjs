@@ -3,7 +3,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 
-const modules = ['population', 'resources', 'clinical', 'results', 'archive', 'immunization', 'consent', 'keyring', 'security'];
+const modules = ['population', 'resources', 'clinical', 'results', 'archive', 'immunization', 'research', 'consent', 'keyring', 'security'];
 /** Modules whose tables live outside `subgraphs/<module>/tables.ts`. */
 const tablesOf = { consent: 'consent/tables.ts', keyring: 'gateway/keyring/tables.ts', security: 'gateway/security-log/tables.ts' };
 for (const module of modules) {

@@ -50,6 +50,8 @@ export interface RunningPlatform {
   readonly issuerKey: SigningKeyPair;
   readonly contextKey: SigningKeyPair;
   readonly auditKey: SigningKeyPair;
+  /** The research pseudonym secret (a second gateway needs the same). */
+  readonly researchSecret: Uint8Array;
   readonly keyring: Keyring;
   /** Seeded this start (false when the data was already there). */
   readonly seeded: boolean;
@@ -69,6 +71,8 @@ export interface GatewayParts {
   issuerKey: SigningKeyPair;
   contextKey: SigningKeyPair;
   auditKey: SigningKeyPair;
+  /** Keys each scenario's pseudonyms (HMAC per scenario). */
+  researchSecret: Uint8Array;
   keyring: Keyring;
   ca: PlatformCa;
   receiptSigner: ReturnType<typeof loadOrCreateReceiptSigner>;
@@ -89,6 +93,7 @@ export function gatewayOptionsFrom(config: PlatformConfig, parts: GatewayParts):
     },
     contextSigningKey: parts.contextKey,
     auditSigningKey: parts.auditKey,
+    researchSecret: parts.researchSecret,
     keyring: parts.keyring,
     pki: { ca: parts.ca, receiptSigner: parts.receiptSigner },
     database: parts.database,
@@ -131,6 +136,7 @@ export async function startPlatform(config: PlatformConfig, options: StartOption
     const issuerKey = await loadOrCreateKeyPair(config.dataDir, 'identity-issuer');
     const contextKey = await loadOrCreateKeyPair(config.dataDir, 'context-signing');
     const grantSecret = loadOrCreateSecret(config.dataDir, 'grant-token');
+    const researchSecret = loadOrCreateSecret(config.dataDir, 'research-pseudonym');
     const auditKey = await loadOrCreateKeyPair(config.dataDir, 'audit-signing');
     // Entries from before the Merkle log become its leaves now, so no request pays for it.
     await adoptLegacyAuditEntries(database.db, auditKeys(auditKey).signer);
@@ -155,7 +161,7 @@ export async function startPlatform(config: PlatformConfig, options: StartOption
     for (const running of started) subgraphUrls[running.name] = running.url;
 
     const gateway = await startGateway(
-      gatewayOptionsFrom(config, { issuerKey, contextKey, auditKey, keyring, ca, receiptSigner, database: database.db, subgraphUrls, logger }),
+      gatewayOptionsFrom(config, { issuerKey, contextKey, auditKey, researchSecret, keyring, ca, receiptSigner, database: database.db, subgraphUrls, logger }),
     );
 
     let stopping: Promise<void> | undefined;
@@ -166,6 +172,7 @@ export async function startPlatform(config: PlatformConfig, options: StartOption
       issuerKey,
       contextKey,
       auditKey,
+      researchSecret,
       keyring,
       seeded,
       stop: () => {

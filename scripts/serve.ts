@@ -4,7 +4,7 @@
  *   keys       create the keys in the gateway's data directory, publish the public keys to
  *              HEALTHMESH_PUBLIC_KEYS_DIR and the consent service's to HEALTHMESH_CONSENT_KEYS_DIR, then exit
  *   migrate    apply migrations and seed an empty region, then exit
- *   <subgraph> one domain subgraph (population, resources, clinical, results, archive, immunization)
+ *   <subgraph> one domain subgraph (population, resources, clinical, results, archive, immunization, research)
  *   gateway    the gateway, calling the subgraphs at HEALTHMESH_<NAME>_URL
  */
 import './cli-errors.js';
@@ -94,6 +94,7 @@ async function run(): Promise<RunningHttpService | undefined> {
         issuerKey,
         contextKey,
         auditKey: await loadOrCreateKeyPair(config.dataDir, 'audit-signing'),
+        researchSecret: loadOrCreateSecret(config.dataDir, 'research-pseudonym'),
         keyring,
         ca,
         receiptSigner: loadOrCreateReceiptSigner(ca),

@@ -2,6 +2,7 @@
  * Writes the synthetic region: institutions and practitioners, then residents in batches (one
  * transaction per batch, multi-row inserts), holding at most two batches in memory at a time.
  */
+import { createHash } from 'node:crypto';
 import { eq, getTableColumns, sql } from 'drizzle-orm';
 import type { PgDatabase, PgQueryResultHKT, PgTable } from 'drizzle-orm/pg-core';
 import { normaliseIdCardNumber } from '../schema/id-card.js';
@@ -14,6 +15,7 @@ import { institutions, practitioners } from '../subgraphs/resources/tables.js';
 import { imagingReports, labItems, labReports } from '../subgraphs/results/tables.js';
 import { careRelationships, consentVersions, guardianships } from '../consent/tables.js';
 import { DEMO_SCENARIO_ID } from './demo.js';
+import { seedDemoScenario } from './demo-scenario.js';
 import { bundleRowCount, DEMO_RESIDENT_INDEX, generateResident, residentId, type ResidentBundle } from './generator.js';
 import { buildRegion } from './region.js';
 
@@ -171,6 +173,7 @@ function buildBatch(options: SeedOptions, from: number, to: number, protector: F
     columns.immunizations.push(...bundle.immunizations);
     columns.careRelationships.push(...careRelationshipsOf(bundle));
     if (index === DEMO_RESIDENT_INDEX.research) columns.consents.push(researchConsent(bundle.resident.id));
+    if (consentsToResearchByAnyone(options.seed, index)) columns.consents.push(researchByAnyoneConsent(bundle.resident.id));
     if (bundle.resident.guardianId) columns.guardianships.push({ residentId: bundle.resident.id, guardianId: bundle.resident.guardianId, since: new Date(`${bundle.resident.birthDate}T00:00:00+08:00`) });
   }
   return {
@@ -206,7 +209,7 @@ function researchConsent(residentId: string): Record<string, unknown> {
     consentId: 'consent-demo-research',
     version: 1,
     residentId,
-    categories: ['HEALTH_STATUS', 'RESULTS'],
+    categories: ['CLINICAL', 'RESULTS'],
     recipientKind: 'SCENARIO',
     recipientId: DEMO_SCENARIO_ID,
     purposes: ['HRESCH'],
@@ -218,6 +221,35 @@ function researchConsent(residentId: string): Record<string, unknown> {
     autoApprove: false,
     guardianId: null,
     recordedBy: 'resident-research',
+    recordedAt: new Date('2026-01-05T10:00:00+08:00'),
+  };
+}
+
+/** About a third of residents consent to research by anyone (deterministic per seed and resident). */
+export function consentsToResearchByAnyone(seed: string, index: number): boolean {
+  if (index === DEMO_RESIDENT_INDEX.research) return false;
+  return createHash('sha256').update(`${seed}\u0000research-consent\u0000${index}`, 'utf8').digest()[0]! < 86;
+}
+
+/** A separate consent (单独同意) to research by anyone, for clinical data and results, research purpose only. */
+function researchByAnyoneConsent(residentId: string): Record<string, unknown> {
+  return {
+    id: `consent-research-${residentId}-v1`,
+    consentId: `consent-research-${residentId}`,
+    version: 1,
+    residentId,
+    categories: ['CLINICAL', 'RESULTS'],
+    recipientKind: 'ANYONE',
+    recipientId: null,
+    purposes: ['HRESCH'],
+    provision: 'PERMIT',
+    status: 'ACTIVE',
+    validFrom: new Date('2026-01-01T00:00:00+08:00'),
+    validUntil: null,
+    noticeVersion: '2026-01',
+    autoApprove: false,
+    guardianId: null,
+    recordedBy: residentId,
     recordedAt: new Date('2026-01-05T10:00:00+08:00'),
   };
 }
@@ -287,6 +319,7 @@ export async function seedRegion(db: SeedDatabase, options: SeedOptions): Promis
     });
   }
   if (pending) await pending;
+  if (startIndex === 0) await seedDemoScenario(db);
   return { residents: done, rows, elapsedMs: elapsed() };
 }
 

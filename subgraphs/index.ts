@@ -8,6 +8,7 @@ import { clinicalSubgraph } from './clinical/index.js';
 import { immunizationSubgraph } from './immunization/index.js';
 import { populationSubgraph } from './population/index.js';
 import { resourcesSubgraph } from './resources/index.js';
+import { researchSubgraph } from './research/index.js';
 import { resultsSubgraph } from './results/index.js';
 
 export interface DomainSubgraph {
@@ -23,6 +24,7 @@ export const DOMAIN_SUBGRAPHS: readonly DomainSubgraph[] = [
   { name: 'results', definition: resultsSubgraph, defaultPort: 4104 },
   { name: 'archive', definition: archiveSubgraph, defaultPort: 4105 },
   { name: 'immunization', definition: immunizationSubgraph, defaultPort: 4106 },
+  { name: 'research', definition: researchSubgraph, defaultPort: 4108 },
 ];
 
 /** The routing URL recorded in the checked-in supergraph (overridable at run time). */

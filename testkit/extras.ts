@@ -117,6 +117,7 @@ export async function startExtraGateway(
     authentication: { issuer: LOCAL_ISSUER, audience: TOKEN_AUDIENCE, keys: stack.platform.issuerKey.publicKey },
     contextSigningKey: stack.platform.contextKey,
     auditSigningKey: stack.platform.auditKey,
+    researchSecret: stack.platform.researchSecret,
     keyring: stack.platform.keyring,
     database: options.database ?? stack.platform.database.db,
     mode: options.mode ?? 'filter',

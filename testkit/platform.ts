@@ -44,7 +44,7 @@ export interface TestPlatformOptions {
 export async function startTestPlatform(backend: TestBackend, options: TestPlatformOptions = {}): Promise<TestPlatform> {
   const dataDir = mkdtempSync(join(tmpdir(), 'healthmesh-test-'));
   const zeroPorts: NodeJS.ProcessEnv = {};
-  for (const name of ['POPULATION', 'RESOURCES', 'CLINICAL', 'RESULTS', 'ARCHIVE', 'IMMUNIZATION', 'CONSENT']) zeroPorts[`HEALTHMESH_${name}_PORT`] = '0';
+  for (const name of ['POPULATION', 'RESOURCES', 'CLINICAL', 'RESULTS', 'ARCHIVE', 'IMMUNIZATION', 'RESEARCH', 'CONSENT']) zeroPorts[`HEALTHMESH_${name}_PORT`] = '0';
   const config = loadConfig({
     HEALTHMESH_DATA_DIR: dataDir,
     PORT: '0',

@@ -24,8 +24,8 @@ export interface PlatformSubjects {
   AccessRequest: { residentId?: string; requesterSub?: string; includesLevel5?: boolean; standing?: Standing };
   /** One resident's consents; `standing` as above. */
   Consent: { residentId?: string; standing?: Standing };
-  /** A research scenario: submitted by a researcher, reviewed by a steward who did not submit it (rules tested; research resolvers come with the research issue). */
-  Scenario: { submitterSub?: string; status?: string };
+  /** A research scenario: submitted by a researcher, listed to them and to stewards, reviewed by stewards who did not submit it, once each. */
+  Scenario: { submitterSub?: string; status?: string; reviewedBy?: string[] };
   /** The research fields of a scenario's result: readable by its researcher while it is approved (rules tested; no resolver asks yet). */
   ResearchField: { researcherSub?: string; scenarioStatus?: string };
   BreakGlassReview: Record<string, never>;
@@ -54,6 +54,9 @@ export type PlatformTarget = { [Type in PlatformSubjectType]: Type | { type: Typ
 export const ACCESS_REQUEST_PARTIES = ['RESIDENT', 'STEWARD'] as const;
 export type AccessRequestParty = (typeof ACCESS_REQUEST_PARTIES)[number];
 /** Which requests a listing shows (the basis of the rule that allowed it). */
+/** Which scenarios a listing shows (the basis of the rule that allowed it). */
+export const SCENARIO_LIST_SCOPES = ['OWN_SCENARIOS', 'REVIEW_QUEUE'] as const;
+export type ScenarioListScope = (typeof SCENARIO_LIST_SCOPES)[number];
 export const ACCESS_REQUEST_LIST_SCOPES = ['ABOUT_ME_AND_WARDS', 'MY_REQUESTS', 'STEWARD_QUEUE'] as const;
 export type AccessRequestListScope = (typeof ACCESS_REQUEST_LIST_SCOPES)[number];
 
@@ -74,6 +77,7 @@ function baseline({ cannot }: Builder): void {
   cannot('read', 'Consent').because('Only the resident or their guardian sees their consents.');
   cannot('submit', 'Scenario').because('Only a researcher submits research scenarios.');
   cannot('review', 'Scenario').because('Only a data steward reviews research scenarios.');
+  cannot('list', 'Scenario').because('Only researchers (their own) and data stewards see research scenarios.');
   cannot('read', 'ResearchField').because('Research fields are for the researcher of an approved scenario.');
   cannot(['list', 'review'], 'BreakGlassReview').because('Only a data steward reviews break-glass accesses.');
   cannot('write', 'Feed').because(FEED_DENIAL);
@@ -115,10 +119,14 @@ const PLATFORM_RULES: Record<Role, DefineRules> = {
     can('verify', 'AuditChain').because('STEWARD');
     can('read', 'AuditTree').because('STEWARD');
     can('review', 'Scenario').because('STEWARD');
+    can('list', 'Scenario').because('REVIEW_QUEUE');
     cannot('review', 'Scenario', { submitterSub: actor.sub }).because('Nobody reviews their own research scenario.');
+    // Matches when the list of the scenario's reviewers holds this steward: a second approval is another steward's.
+    cannot('review', 'Scenario', { reviewedBy: actor.sub }).because('You have already reviewed this scenario; a second approval must come from another steward.');
   },
   researcher(actor, { can }) {
     can('submit', 'Scenario').because('RESEARCHER');
+    can('list', 'Scenario').because('OWN_SCENARIOS');
     can('read', 'ResearchField', { scenarioStatus: 'APPROVED', researcherSub: actor.sub }).because('APPROVED_SCENARIO');
   },
   auditor(_actor, { can }) {
@@ -182,6 +190,11 @@ export function authorize(actor: Actor, action: PlatformAction, target: Platform
 /** Whether the policy allows it (for lookups that answer "nothing" rather than refuse). */
 export function isAllowed(actor: Actor | null | undefined, action: PlatformAction, target: PlatformTarget): boolean {
   return actor ? decidePlatform(actor, action, target).allowed : false;
+}
+
+/** The actor a research scenario's mart is read for: its applicant, as the researcher who submitted it. */
+export function scenarioApplicantActor(applicantSub: string): Actor {
+  return { sub: applicantSub, role: 'researcher' };
 }
 
 /** The institution a feed sender writes for, when the policy lets it write feeds for its own institution. */

@@ -83,6 +83,8 @@ export function accessSummaryOf(row: AuditEntryRow, startedCare: boolean, viewer
     return `${who(row)} recorded ${writtenRecords(row)}${startedCare ? ' and became one of your treating institutions' : ''}`;
   }
   const read = categoriesOf(row.fieldsByCategory);
+  // Research use reads as the scenario (its title), never as the researcher's queries.
+  if (row.scenarioId && row.operationName) return `The research scenario “${row.operationName}” used your ${read ? `${read} data` : 'data'}, pseudonymised`;
   const refused = categoriesOf(row.deniedByCategory);
   const readPart = read ? `read your ${read} data` : 'read your data';
   const sentence =

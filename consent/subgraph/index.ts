@@ -10,6 +10,7 @@ import {
   createAccessRequestResolver,
   ResidentConsentsResolver,
 } from './resolvers.js';
+import { createScenarioResolver } from './scenarios.js';
 import { Institution, Practitioner, Resident } from './types.js';
 import type { AuditSigner, AuditVerifier } from '../audit.js';
 import type { RecipientDirectory } from '../consents.js';
@@ -38,6 +39,7 @@ export function consentSubgraph(options: ConsentSubgraphOptions): SubgraphDefini
       createAuditChainResolver(options.auditVerifier),
       createAuditTreeResolver(options.auditSigner),
       ResidentConsentsResolver,
+      createScenarioResolver(options.auditSigner),
     ],
     orphanedTypes: [Resident, Institution, Practitioner],
     referenceResolvers: {

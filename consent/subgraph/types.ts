@@ -17,7 +17,7 @@ const PLAIN = classified('DEMOGRAPHICS', 2);
 const RESOURCE = classified('RESOURCES', 1);
 
 /** A GraphQL enum whose values are exactly the given codes (one source of truth: the const arrays). */
-function enumOf<T extends string>(values: readonly T[], name: string, description: string): Record<T, T> {
+export function enumOf<T extends string>(values: readonly T[], name: string, description: string): Record<T, T> {
   const enumObject = Object.fromEntries(values.map((v) => [v, v])) as Record<T, T>;
   registerEnumType(enumObject, { name, description });
   return enumObject;

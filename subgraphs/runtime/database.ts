@@ -36,7 +36,7 @@ export interface DatabaseOptions {
 }
 
 /** Modules with migrations, in the order they are applied. */
-export const MODULES = ['population', 'resources', 'clinical', 'results', 'archive', 'immunization', 'consent', 'keyring', 'security'] as const;
+export const MODULES = ['population', 'resources', 'clinical', 'results', 'archive', 'immunization', 'research', 'consent', 'keyring', 'security'] as const;
 export type ModuleName = (typeof MODULES)[number];
 
 const repositoryRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..');

@@ -1,0 +1,111 @@
+/**
+ * Who is in a scenario's mart, as the trust core knows it (DESIGN §7): residents whose current consent
+ * permits research for every category the scenario reads (a consent naming the scenario, or research
+ * by anyone, for purpose HRESCH) and none of whose research consents denies one of them. The mart
+ * holds only pseudonyms; the members are kept here so that a withdrawn consent removes the resident
+ * before the next research query, whichever gateway answers it.
+ */
+import { createHash } from 'node:crypto';
+import { and, eq, inArray, sql } from 'drizzle-orm';
+import type { DataCategory } from '../schema/classification.js';
+import type { Actor } from '../schema/context.js';
+import { appendAuditEntries, type AuditSigner } from './audit.js';
+import type { Executor } from './grants.js';
+import { researchScenarios, scenarioMembers } from './scenario-tables.js';
+
+/** The purpose of use of research (HL7 v3 HRESCH). */
+export const RESEARCH_PURPOSE = 'HRESCH';
+
+export interface ScenarioCohortKey {
+  id: string;
+  categories: readonly DataCategory[];
+}
+
+function rowsOf<Row>(result: unknown): Row[] {
+  return (Array.isArray(result) ? result : (result as { rows: Row[] }).rows) as Row[];
+}
+
+/** The residents whose consents permit research for the scenario now, in id order. */
+export async function researchConsentingResidents(db: Executor, scenario: ScenarioCohortKey, now = new Date()): Promise<string[]> {
+  const at = now.toISOString();
+  const categories = sql.join(scenario.categories.map((c) => sql`${c}`), sql`, `);
+  const result = await db.execute(sql`
+    with latest as (
+      select distinct on (consent_id) resident_id, categories, provision, status, purposes, recipient_kind, recipient_id, valid_from, valid_until
+      from consent.consent_version order by consent_id, version desc
+    ), research as (
+      select resident_id, provision, c.category from latest, jsonb_array_elements_text(latest.categories) as c(category)
+      where status = 'ACTIVE' and valid_from <= ${at}::timestamptz and (valid_until is null or valid_until > ${at}::timestamptz)
+        and purposes @> ${JSON.stringify([RESEARCH_PURPOSE])}::jsonb
+        and (recipient_kind = 'ANYONE' or (recipient_kind = 'SCENARIO' and recipient_id = ${scenario.id}))
+        and c.category in (${categories})
+    )
+    select resident_id from research where provision = 'PERMIT' group by resident_id having count(distinct category) = ${scenario.categories.length}::int
+    except select resident_id from research where provision = 'DENY'
+    order by resident_id`);
+  return rowsOf<{ resident_id: string }>(result).map((row) => row.resident_id);
+}
+
+/** Whether the scenario's mart has been built (and when). */
+export async function martBuiltAt(db: Executor, scenarioId: string): Promise<Date | null> {
+  const [row] = await db.select({ at: researchScenarios.martBuiltAt }).from(researchScenarios).where(eq(researchScenarios.id, scenarioId));
+  return row?.at ?? null;
+}
+
+/** The scenario's members after a build, and when it finished (one transaction). */
+export async function recordMartBuilt(db: Executor, scenarioId: string, residentIds: readonly string[], at = new Date()): Promise<void> {
+  await db.delete(scenarioMembers).where(eq(scenarioMembers.scenarioId, scenarioId));
+  for (let start = 0; start < residentIds.length; start += 1000) {
+    const chunk = residentIds.slice(start, start + 1000);
+    if (chunk.length > 0) await db.insert(scenarioMembers).values(chunk.map((residentId) => ({ scenarioId, residentId, addedAt: at })));
+  }
+  await db.update(researchScenarios).set({ martBuiltAt: at }).where(eq(researchScenarios.id, scenarioId));
+}
+
+/** Members whose consent no longer permits the scenario. */
+export async function lapsedScenarioMembers(db: Executor, scenario: ScenarioCohortKey, now = new Date()): Promise<string[]> {
+  const members = await db.select({ id: scenarioMembers.residentId }).from(scenarioMembers).where(eq(scenarioMembers.scenarioId, scenario.id));
+  if (members.length === 0) return [];
+  const consenting = new Set(await researchConsentingResidents(db, scenario, now));
+  return members.map((m) => m.id).filter((id) => !consenting.has(id));
+}
+
+export async function removeScenarioMembers(db: Executor, scenarioId: string, residentIds: readonly string[]): Promise<void> {
+  if (residentIds.length === 0) return;
+  await db.delete(scenarioMembers).where(and(eq(scenarioMembers.scenarioId, scenarioId), inArray(scenarioMembers.residentId, [...residentIds])));
+}
+
+/**
+ * One access-log entry per resident whose data went into the scenario's mart: research use, named by
+ * the scenario's title (not the researcher's query), filed under the categories it read.
+ */
+export async function auditResearchUse(
+  tx: Executor,
+  signer: AuditSigner,
+  use: { scenarioId: string; title: string; applicant: Actor; fieldsByCategory: Record<string, string[]>; requestId: string; at: Date },
+  residentIds: readonly string[],
+): Promise<void> {
+  const operationHash = createHash('sha256').update(`research-mart:${use.scenarioId}`, 'utf8').digest('hex');
+  for (let start = 0; start < residentIds.length; start += 1000) {
+    await appendAuditEntries(
+      tx,
+      residentIds.slice(start, start + 1000).map((residentId) => ({
+        requestId: use.requestId,
+        actorSub: use.applicant.sub,
+        actorRole: use.applicant.role,
+        institutionId: use.applicant.institutionId ?? null,
+        residentId,
+        purpose: RESEARCH_PURPOSE,
+        scenarioId: use.scenarioId,
+        operationHash,
+        operationName: use.title,
+        fieldsByCategory: use.fieldsByCategory,
+        deniedByCategory: {},
+        rowsReturned: 1,
+        outcome: 'ALLOWED',
+        at: use.at,
+      })),
+      signer,
+    );
+  }
+}
