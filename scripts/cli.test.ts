@@ -152,7 +152,7 @@ describe('npm start and the keys command line', () => {
     } finally {
       expect(await stop(second)).toBe(0);
     }
-  });
+  }, 180_000);
 
   it('verifies the audit log from the command line, from the anchor in O(log n) or in full, and reports a tampered entry by position', async () => {
     const env = environment(dataDir);
