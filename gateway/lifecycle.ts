@@ -21,7 +21,7 @@
  *   — plan and fetch —      Hive Gateway's Rust query planner over the filtered document
  *   shape                   null + error at every removed path
  *   decrypt and mask        clear, masked or denied as decided
- *   (pseudonymise and suppress: research adds its stage here)
+ *   (pseudonymise and suppress: done before a research answer exists, in the mart build and the research subgraph)
  *   consume grant + audit   one transaction; no audit, no response; feed writes and registrations
  *
  * A stage refuses by throwing a GraphQLError: its plugin ends execution with that error as the result

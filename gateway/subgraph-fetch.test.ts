@@ -94,7 +94,7 @@ describe.each(testBackends())('subgraph fetches on $name', (backend) => {
         const captured = clinicalFetch(sink.requests);
 
         const others = stack.platform.subgraphs.filter((s) => s.name !== 'clinical');
-        expect(others.map((s) => s.name).sort()).toEqual(['archive', 'consent', 'immunization', 'population', 'resources', 'results']);
+        expect(others.map((s) => s.name).sort()).toEqual(['archive', 'consent', 'immunization', 'population', 'research', 'resources', 'results']);
         for (const other of others) expectRefused(await replay(other.url, captured.context, captured.body));
 
         const otherBody = JSON.stringify({ query: entities('encounters(first: 100) { id chiefComplaint }'), variables: { r: [{ __typename: 'Resident', id: residentId('resident-multi') }] } });
