@@ -328,9 +328,14 @@ export async function revokeConsent(db: Database, actor: Actor | null, consentId
  * newest change first. Includes revoked and expired consents.
  */
 export async function currentConsents(db: Executor, residentId: string, now?: Date): Promise<ConsentRecord[]> {
+  return (await currentConsentsQuery(db, residentId, now)).map(toConsentRecord);
+}
+
+/** The query `currentConsents` runs, to await or to embed in another (the gateway's facts). */
+export function currentConsentsQuery(db: Executor, residentId: string, now?: Date) {
   const newer = alias(consentVersions, 'newer');
   const asOf = (column: typeof consentVersions.recordedAt) => (now ? lte(column, now) : undefined);
-  const rows = await db
+  return db
     .select()
     .from(consentVersions)
     .where(
@@ -346,7 +351,6 @@ export async function currentConsents(db: Executor, residentId: string, now?: Da
       ),
     )
     .orderBy(desc(consentVersions.recordedAt), desc(consentVersions.consentId));
-  return rows.map(toConsentRecord);
 }
 
 /** Whether a consent is in force at `now`: ACTIVE and within its period. */

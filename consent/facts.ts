@@ -2,13 +2,14 @@
  * Gathers the facts a decision depends on, fresh from the database on every request: a revoked
  * consent or grant therefore takes effect on the next request, on every gateway sharing the database.
  */
-import { and, eq, inArray } from 'drizzle-orm';
+import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { SensitivityLevel } from '../schema/classification.js';
 import type { Actor, PurposeOfUse } from '../schema/context.js';
-import { activeConsentsFor, deniedCategories } from './consents.js';
-import { checkGrant, type Executor, type GrantProblem } from './grants.js';
+import { executedRows, tableRowFromJson } from '../subgraphs/runtime/database.js';
+import { currentConsentsQuery, deniedCategories, isInForce, toConsentRecord, type ConsentRecord } from './consents.js';
+import { grantByTokenQuery, judgeGrant, type Executor, type GrantProblem } from './grants.js';
 import { factsNeededBy, ownResidentIdOf, type DecisionFacts } from './policy.js';
-import { careRelationships, guardianships } from './tables.js';
+import { accessGrants, careRelationships, consentVersions, guardianships, type AccessGrantRow } from './tables.js';
 
 export interface FactsRequest {
   actor: Actor | null;
@@ -50,24 +51,56 @@ export async function gatherFacts(db: Executor, request: FactsRequest): Promise<
   }
 
   if (needed.clinicalRelationship && actor.institutionId) {
-    const [relationship] = await db
-      .select({ since: careRelationships.since })
-      .from(careRelationships)
-      .where(and(eq(careRelationships.residentId, residentId), eq(careRelationships.institutionId, actor.institutionId)));
-    facts.relationship.treatedAtActorInstitution = relationship !== undefined;
+    // Break-glass needs no grant and consumes none; a grant sent along is ignored, not refused.
+    const grantToken = request.grantToken && request.purpose !== 'ETREAT' ? request.grantToken : undefined;
+    const clinical = await clinicalFacts(db, { residentId, institutionId: actor.institutionId, now, ...(grantToken ? { grantToken } : {}) });
+    facts.relationship.treatedAtActorInstitution = clinical.treated;
 
     // The same definition of "this consent applies" as access requests use (consents.ts).
     const recipient = { institutionId: actor.institutionId, practitionerId: actor.practitionerId ?? null };
-    facts.deniedByConsent = [...deniedCategories(await activeConsentsFor(db, residentId, now), recipient, request.purpose, now)];
+    facts.deniedByConsent = [...deniedCategories(clinical.consentsInForce, recipient, request.purpose, now)];
 
-    // Break-glass needs no grant and consumes none; a grant sent along is ignored, not refused.
-    if (request.grantToken && request.purpose !== 'ETREAT') {
-      const check = await checkGrant(db, request.grantToken, { residentId, granteeSub: actor.sub, purpose: request.purpose, now });
+    if (grantToken) {
+      const check = judgeGrant(clinical.grant, { residentId, granteeSub: actor.sub, purpose: request.purpose, now });
       if (!check.ok) return { ok: false, grantProblem: check.problem };
       facts.grant = { id: check.grant.id, categories: check.grant.categories, maxLevel: check.grant.maxLevel as SensitivityLevel };
     }
   }
   return { ok: true, facts };
+}
+
+interface ClinicalFacts {
+  treated: boolean;
+  consentsInForce: ConsentRecord[];
+  grant: AccessGrantRow | undefined;
+}
+
+/**
+ * What a clinician's decision needs, in one round trip: whether the actor's institution treats the
+ * resident, the resident's consents in force, and the presented grant. Each part is the query it is
+ * on its own (currentConsentsQuery, grantByTokenQuery), embedded as a subquery.
+ */
+async function clinicalFacts(db: Executor, request: { residentId: string; institutionId: string; now: Date; grantToken?: string }): Promise<ClinicalFacts> {
+  const care = db
+    .select({ one: sql`1` })
+    .from(careRelationships)
+    .where(and(eq(careRelationships.residentId, request.residentId), eq(careRelationships.institutionId, request.institutionId)));
+  const consents = currentConsentsQuery(db, request.residentId, request.now);
+  const grant = request.grantToken ? sql`(select row_to_json(g) from (${grantByTokenQuery(db, request.grantToken)}) g)` : sql`null::json`;
+  const [row] = executedRows<{ treated: boolean; consents: Array<Record<string, unknown>>; presented_grant: Record<string, unknown> | null }>(
+    await db.execute(sql`select exists(${care}) as treated, (select coalesce(json_agg(c), '[]'::json) from (${consents}) c) as consents, ${grant} as presented_grant`),
+  );
+  if (!row) throw new Error('the facts query returned no row');
+  return {
+    treated: row.treated,
+    consentsInForce: parsedJson(row.consents).map((json) => toConsentRecord(tableRowFromJson(consentVersions, json))).filter((consent) => isInForce(consent, request.now)),
+    grant: row.presented_grant ? tableRowFromJson(accessGrants, parsedJson(row.presented_grant)) : undefined,
+  };
+}
+
+/** A json column's value: parsed by both drivers as configured, parsed here if one hands back text. */
+function parsedJson<Value>(value: Value | string): Value {
+  return typeof value === 'string' ? (JSON.parse(value) as Value) : value;
 }
 
 /** A care relationship a hospital feed starts, with its provenance (DESIGN §8). */

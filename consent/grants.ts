@@ -72,13 +72,23 @@ export type GrantProblem = 'UNKNOWN' | 'REVOKED' | 'EXPIRED' | 'NOT_YET_VALID' |
 
 export type GrantCheck = { ok: true; grant: AccessGrantRow } | { ok: false; problem: GrantProblem; grant?: AccessGrantRow };
 
+/** The grant a presented token names (at most one row): a query to await or to embed in another. */
+export function grantByTokenQuery(db: Executor, token: string) {
+  return db.select().from(accessGrants).where(eq(accessGrants.tokenHash, hashGrantToken(token)));
+}
+
 /** Looks a presented token up and checks it against this use (read-only; consumption comes later). */
 export async function checkGrant(
   db: Executor,
   token: string,
   use: { residentId: string; granteeSub: string; purpose: PurposeOfUse | undefined; now?: Date },
 ): Promise<GrantCheck> {
-  const [grant] = await db.select().from(accessGrants).where(eq(accessGrants.tokenHash, hashGrantToken(token)));
+  const [grant] = await grantByTokenQuery(db, token);
+  return judgeGrant(grant, use);
+}
+
+/** Whether the grant a token named (or none) serves this use, and if not why. */
+export function judgeGrant(grant: AccessGrantRow | undefined, use: { residentId: string; granteeSub: string; purpose: PurposeOfUse | undefined; now?: Date }): GrantCheck {
   if (!grant) return { ok: false, problem: 'UNKNOWN' };
   const now = use.now ?? new Date();
   const fail = (problem: GrantProblem): GrantCheck => ({ ok: false, problem, grant });

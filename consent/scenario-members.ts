@@ -10,6 +10,7 @@ import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { DataCategory } from '../schema/classification.js';
 import type { Actor } from '../schema/context.js';
 import { appendAuditEntries, type AuditSigner } from './audit.js';
+import { executedRows } from '../subgraphs/runtime/database.js';
 import type { Executor } from './grants.js';
 import { researchScenarios, scenarioMembers } from './scenario-tables.js';
 
@@ -19,10 +20,6 @@ export const RESEARCH_PURPOSE = 'HRESCH';
 export interface ScenarioCohortKey {
   id: string;
   categories: readonly DataCategory[];
-}
-
-function rowsOf<Row>(result: unknown): Row[] {
-  return (Array.isArray(result) ? result : (result as { rows: Row[] }).rows) as Row[];
 }
 
 /** The residents whose consents permit research for the scenario now, in id order. */
@@ -43,7 +40,7 @@ export async function researchConsentingResidents(db: Executor, scenario: Scenar
     select resident_id from research where provision = 'PERMIT' group by resident_id having count(distinct category) = ${scenario.categories.length}::int
     except select resident_id from research where provision = 'DENY'
     order by resident_id`);
-  return rowsOf<{ resident_id: string }>(result).map((row) => row.resident_id);
+  return executedRows<{ resident_id: string }>(result).map((row) => row.resident_id);
 }
 
 /** Whether the scenario's mart has been built (and when). */

@@ -33,6 +33,7 @@ import {
   getOperationAST,
   GraphQLError,
   NoSchemaIntrospectionCustomRule,
+  print,
   validate,
   type DocumentNode,
   type ExecutionArgs,
@@ -40,6 +41,7 @@ import {
   type GraphQLSchema,
   type ValidationRule,
 } from 'graphql';
+import { LRUCache } from 'lru-cache';
 import { appendAuditEntries, type AuditSigner } from '../consent/index.js';
 import type { ClassificationMap } from '../schema/classification.js';
 import { CONTEXT_HEADER } from '../schema/context.js';
@@ -146,12 +148,19 @@ function stateOf(context: Partial<LifecycleContext>): GatewayRequestContext {
  * A stage as an Envelop plugin: `before` in onExecute (a GraphQLError it throws becomes the result and
  * stops execution), `after` in that hook's onExecuteDone. The schema stages see has the platform's scalars.
  */
+const TIMING = new Map<string, { n: number; ms: number }>();
+(globalThis as Record<string, unknown>)['__stageTiming'] = TIMING;
+function time(name: string, start: number): void {
+  const t = TIMING.get(name) ?? { n: 0, ms: 0 };
+  t.n++; t.ms += performance.now() - start; TIMING.set(name, t);
+}
 function stagePlugin(stage: Stage, platformSchema: (schema: GraphQLSchema) => GraphQLSchema): Plugin {
   return {
     onExecute: async ({ args, executeFn, setExecuteFn, setResultAndStopExecution }) => {
       const typedArgs = args as Args;
       const state = stateOf(typedArgs.contextValue);
       if (stage.before) {
+        const t0 = performance.now();
         try {
           await stage.before({
             state,
@@ -168,6 +177,7 @@ function stagePlugin(stage: Stage, platformSchema: (schema: GraphQLSchema) => Gr
           setResultAndStopExecution({ errors: [error] });
           return undefined;
         }
+        time(stage.name + ':before', t0);
       }
       const after = stage.after;
       if (!after) return undefined;
@@ -175,7 +185,9 @@ function stagePlugin(stage: Stage, platformSchema: (schema: GraphQLSchema) => Gr
         onExecuteDone: async ({ result, setResult }) => {
           // Subscriptions and incremental delivery are off: a result is always a single one.
           if (Symbol.asyncIterator in result) throw new Error('lifecycle: streamed results are not supported');
+          const t1 = performance.now();
           await after({ state, result, setResult });
+          time(stage.name + ':after', t1);
         },
       };
     },
@@ -383,32 +395,54 @@ function outsideResidentRootsDecider(classifications: ClassificationMap): Coordi
   };
 }
 
-const filter = ({ mode, classifications }: LifecycleDependencies): Stage => ({
-  name: 'filter',
-  before: ({ state, schema, changeExecution, skipPlanning }) => {
-    const analysis = required(state, 'analysis', 'filter');
-    const byRootKey = new Map(required(state, 'subjects', 'filter').map((subject) => [subject.rootKey, subject]));
-    const outsideResidentRoots = outsideResidentRootsDecider(classifications);
-    const filtered = filterOperation(schema, analysis, (rootKey) => byRootKey.get(rootKey)?.decide ?? outsideResidentRoots);
-    const overrides = new Map([...(state.resolvedSubjects ?? [])].map(([rootKey, subject]) => [rootKey, subject.argument]));
-    const rewritten = overrideRootArguments(filtered, overrides);
-    state.filtered = rewritten.filtered;
-    const [firstRemoval] = state.filtered.removed;
-    if (mode === 'reject' && firstRemoval) {
-      throw new GraphQLError(`The operation selects data you may not read: ${state.filtered.removed.map((r) => r.path.join('.')).join(', ')}.`, {
-        extensions: { code: firstRemoval.decision.code, missing: state.filtered.removed.map((r) => r.decision.missing) },
-      });
-    }
-    if (state.filtered.empty) {
-      skipPlanning({ data: {} });
-      return;
-    }
-    // The runtime plans this document under its own text: a plan made for a wider caller is never reused.
-    const document = state.filtered.document;
-    const variables = rewritten.variables;
-    changeExecution((args) => ({ ...args, document, variableValues: { ...args.variableValues, ...variables } }));
-  },
-});
+/** Filtered documents kept by their text: how many different ones (shapes of decision × documents). */
+const FILTERED_DOCUMENTS_KEPT = 1000;
+
+/**
+ * One document object per filtered text. The runtime caches query plans per document object, so the
+ * same filtered text (the same document decided the same way) is planned once, never once per request;
+ * a different decision gives a different text, hence its own plan.
+ */
+function filteredDocumentInterner(): (document: DocumentNode) => DocumentNode {
+  const documents = new LRUCache<string, DocumentNode>({ max: FILTERED_DOCUMENTS_KEPT });
+  return (document) => {
+    const text = print(document);
+    const kept = documents.get(text);
+    if (kept) return kept;
+    documents.set(text, document);
+    return document;
+  };
+}
+
+const filter = ({ mode, classifications }: LifecycleDependencies): Stage => {
+  const intern = filteredDocumentInterner();
+  return {
+    name: 'filter',
+    before: ({ state, schema, changeExecution, skipPlanning }) => {
+      const analysis = required(state, 'analysis', 'filter');
+      const byRootKey = new Map(required(state, 'subjects', 'filter').map((subject) => [subject.rootKey, subject]));
+      const outsideResidentRoots = outsideResidentRootsDecider(classifications);
+      const filtered = filterOperation(schema, analysis, (rootKey) => byRootKey.get(rootKey)?.decide ?? outsideResidentRoots);
+      const overrides = new Map([...(state.resolvedSubjects ?? [])].map(([rootKey, subject]) => [rootKey, subject.argument]));
+      const rewritten = overrideRootArguments(filtered, overrides);
+      state.filtered = rewritten.filtered;
+      const [firstRemoval] = state.filtered.removed;
+      if (mode === 'reject' && firstRemoval) {
+        throw new GraphQLError(`The operation selects data you may not read: ${state.filtered.removed.map((r) => r.path.join('.')).join(', ')}.`, {
+          extensions: { code: firstRemoval.decision.code, missing: state.filtered.removed.map((r) => r.decision.missing) },
+        });
+      }
+      if (state.filtered.empty) {
+        skipPlanning({ data: {} });
+        return;
+      }
+      // The runtime plans this document under its own text: a plan made for a wider caller is never reused.
+      const document = intern(state.filtered.document);
+      const variables = rewritten.variables;
+      changeExecution((args) => ({ ...args, document, variableValues: { ...args.variableValues, ...variables } }));
+    },
+  };
+};
 
 const checkReferences = ({ lookupReferences, declarations }: LifecycleDependencies): Stage => ({
   name: 'check-references',

@@ -2,7 +2,12 @@
  * The one way the gateway calls a subgraph: a POST signed for that subgraph and that exact body,
  * aborted after a timeout (DESIGN §3.6). A stalled subgraph costs a request at most the timeout, and
  * the aborted fetch closes its connection, so nothing piles up while the subgraph stalls.
+ *
+ * The fetch API is @whatwg-node/fetch's, the one Hive Gateway itself uses (node:http underneath):
+ * Node's built-in fetch (undici, its WebAssembly parser and web streams) cost more CPU per subgraph
+ * fetch than planning and executing the whole request (measured with `npm run bench:runtimes`).
  */
+import { fetch, Response } from '@whatwg-node/fetch';
 import { GraphQLError, Kind, parse, type FragmentDefinitionNode, type SelectionSetNode } from 'graphql';
 import { CONTEXT_HEADER, type GatewayContextClaims } from '../schema/context.js';
 import type { FetchSigner } from './stages/sign-context.js';

@@ -9,11 +9,14 @@
  *
  * BENCH_DATABASE_URL: a PostgreSQL admin URL (a database of its own is created and dropped);
  * absent, embedded PGlite. BENCH_CONNECTIONS (10), BENCH_DURATION_SECONDS (10),
- * BENCH_WARMUP_SECONDS (3), BENCH_RESIDENTS (300).
+ * BENCH_WARMUP_SECONDS (3), BENCH_RESIDENTS (300). BENCH_HEALTHMESH_ONLY=1 measures healthmesh alone
+ * (for profiling; the ratios need the full run). BENCH_CPU_PROFILE=<directory> writes a CPU profile of
+ * this process (gateway and subgraphs) during each measured load but the half-denied one.
  */
 import 'reflect-metadata';
 import { isDeepStrictEqual } from 'node:util';
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { Kind, parse } from 'graphql';
@@ -64,13 +67,17 @@ async function measureRuntimes(bench: BenchPlatform, setup: BenchmarkSetup): Pro
   if (!halfDenied.errors?.length) throw new Error('the half-denied caller was denied nothing');
 
   const rows: Row[] = [
-    { scenario: 'healthmesh (full enforcement + audit), fully permitted', result: await generateLoad({ url: healthmeshUrl, body: setup.body, headers: setup.permitted.headers }, settings) },
+    {
+      scenario: 'healthmesh (full enforcement + audit), fully permitted',
+      result: await profiled('healthmesh', () => generateLoad({ url: healthmeshUrl, body: setup.body, headers: setup.permitted.headers }, settings)),
+    },
     {
       scenario: `healthmesh (full enforcement + audit), half denied: ${halfDenied.errors.length} of ${residentFieldCount()} resident fields (results, archive, immunization)`,
       result: await generateLoad({ url: healthmeshUrl, body: setup.body, headers: setup.halfDenied.headers }, settings),
     },
   ];
-  for (const { runtime, scenario } of UNENFORCED) {
+  const unenforced = process.env['BENCH_HEALTHMESH_ONLY'] === '1' ? [] : UNENFORCED;
+  for (const { runtime, scenario } of unenforced) {
     const gateway = await startUnenforcedGateway(runtime, { subgraphs: setup.subgraphs, supergraphSdl: loadSupergraphSdl(), fetchSettings: setup.fetchSettings, claims: setup.widestClaims });
     try {
       // Correctness first: the same data as healthmesh released, or no number at all.
@@ -79,12 +86,34 @@ async function measureRuntimes(bench: BenchPlatform, setup: BenchmarkSetup): Pro
       if (!isDeepStrictEqual(await releasedPart(bench.platform, setup.residentId, answer.data, reference.data), reference.data)) {
         throw new Error(`${runtime} answered the benchmark query with other data than healthmesh`);
       }
-      rows.push({ scenario, result: await generateLoad({ url: gateway.url, body: setup.body, headers: {} }, settings) });
+      rows.push({ scenario, result: await profiled(runtime, () => generateLoad({ url: gateway.url, body: setup.body, headers: {} }, settings)) });
     } finally {
       await gateway.stop();
     }
   }
   return rows;
+}
+
+/** Runs `work` under the V8 profiler when BENCH_CPU_PROFILE names a directory: <dir>/<name>.cpuprofile. */
+async function profiled<T>(name: string, work: () => Promise<T>): Promise<T> {
+  const directory = process.env['BENCH_CPU_PROFILE'];
+  if (!directory) return work();
+  mkdirSync(directory, { recursive: true });
+  const file = join(directory, `${name}.cpuprofile`);
+  const session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.start');
+  try {
+    return await work();
+  } finally {
+    const { profile } = await session.post('Profiler.stop');
+    const timing = (globalThis as Record<string, unknown>)['__stageTiming'] as Map<string, { n: number; ms: number }> | undefined;
+    for (const [name, t] of timing ?? []) process.stderr.write(`${name} n=${t.n} avg=${(t.ms / t.n).toFixed(3)}ms\n`);
+    timing?.clear();
+    writeFileSync(file, JSON.stringify(profile));
+    session.disconnect();
+  }
 }
 
 async function main(): Promise<void> {

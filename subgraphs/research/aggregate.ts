@@ -9,7 +9,7 @@ import { and, eq, gte, sql, type SQL } from 'drizzle-orm';
 import { GraphQLError } from 'graphql';
 import { ERROR_CODES, InvalidInputError } from '../../schema/errors.js';
 import { AGGREGATE_DIMENSIONS, AGGREGATE_MEASURES, NUMERIC_COORDINATES, type AggregateMeasure } from '../../schema/research.js';
-import type { Database } from '../runtime/database.js';
+import { executedRows, type Database } from '../runtime/database.js';
 import { suppressedCells } from './suppression.js';
 import { aggregateAnswers, martBuilds } from './tables.js';
 
@@ -93,12 +93,7 @@ async function groupedRows(db: Database, scenarioId: string, measure: AggregateM
       percentile_cont(0.5) within group (order by v) as median, percentile_cont(0.9) within group (order by v) as p90
     from base group by groups order by groups`);
   const totals = await db.execute<{ total: number }>(sql`with base as (${base}) select count(distinct pseudonym)::int as total from base`);
-  return { rows: rowsOf<GroupRow>(grouped), total: Number(rowsOf<{ total: number }>(totals)[0]?.total ?? 0) };
-}
-
-/** postgres.js returns the rows; PGlite a result with `rows`. */
-function rowsOf<Row>(result: unknown): Row[] {
-  return (Array.isArray(result) ? result : (result as { rows: Row[] }).rows) as Row[];
+  return { rows: executedRows<GroupRow>(grouped), total: Number(executedRows<{ total: number }>(totals)[0]?.total ?? 0) };
 }
 
 function signatureOf(measure: string, itemCode: string | null, dimensions: readonly string[]): string {

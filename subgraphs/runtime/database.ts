@@ -12,11 +12,30 @@ import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
 import { migrate as migratePostgres } from 'drizzle-orm/postgres-js/migrator';
-import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
+import { getTableColumns, type InferSelectModel } from 'drizzle-orm';
+import type { PgDatabase, PgQueryResultHKT, PgTable } from 'drizzle-orm/pg-core';
 import postgres from 'postgres';
 
 /** A drizzle database over either driver: every module's queries are written against this. */
 export type Database = PgDatabase<PgQueryResultHKT, Record<string, never>>;
+
+/** The rows of `db.execute(sql…)`: postgres.js returns them, PGlite a result holding them. */
+export function executedRows<Row>(result: unknown): Row[] {
+  return (Array.isArray(result) ? result : (result as { rows: Row[] }).rows) as Row[];
+}
+
+/**
+ * A table's row from its JSON form (`row_to_json`, `json_agg` in raw SQL): each column read from its
+ * SQL name and mapped as drizzle maps the driver's value (timestamps to Date, and so on).
+ */
+export function tableRowFromJson<Table extends PgTable>(table: Table, json: Record<string, unknown>): InferSelectModel<Table> {
+  const row: Record<string, unknown> = {};
+  for (const [property, column] of Object.entries(getTableColumns(table))) {
+    const value = json[column.name];
+    row[property] = value === null || value === undefined ? null : column.mapFromDriverValue(value);
+  }
+  return row as InferSelectModel<Table>;
+}
 
 export interface DatabaseHandle {
   readonly kind: 'pglite' | 'postgres';
