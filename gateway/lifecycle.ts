@@ -33,7 +33,6 @@ import {
   getOperationAST,
   GraphQLError,
   NoSchemaIntrospectionCustomRule,
-  print,
   validate,
   type DocumentNode,
   type ExecutionArgs,
@@ -41,7 +40,6 @@ import {
   type GraphQLSchema,
   type ValidationRule,
 } from 'graphql';
-import { LRUCache } from 'lru-cache';
 import { appendAuditEntries, type AuditSigner } from '../consent/index.js';
 import type { ClassificationMap } from '../schema/classification.js';
 import { CONTEXT_HEADER } from '../schema/context.js';
@@ -68,7 +66,7 @@ import { commitRefusal, commitUse, GrantUseLostError } from './stages/consume-gr
 import { decideSubjects, grantInvalid, rowScopeOf, subjectRoots } from './stages/decide.js';
 import { decryptAndMask } from './stages/decrypt-and-mask.js';
 import { recordFeedWrites, recordRegistrations } from './stages/feed-writes.js';
-import { filterOperation, overrideRootArguments, type CoordinateDecider } from './stages/filter-operation.js';
+import { filteredDocumentInterner, filterOperation, overrideRootArguments, type CoordinateDecider } from './stages/filter-operation.js';
 import { protectWrites } from './stages/protect-writes.js';
 import { resolvePurpose } from './stages/purpose.js';
 import { looksUpResidents, resolveSubjects, type ResidentIndexLookup } from './stages/resolve-subjects.js';
@@ -148,19 +146,12 @@ function stateOf(context: Partial<LifecycleContext>): GatewayRequestContext {
  * A stage as an Envelop plugin: `before` in onExecute (a GraphQLError it throws becomes the result and
  * stops execution), `after` in that hook's onExecuteDone. The schema stages see has the platform's scalars.
  */
-const TIMING = new Map<string, { n: number; ms: number }>();
-(globalThis as Record<string, unknown>)['__stageTiming'] = TIMING;
-function time(name: string, start: number): void {
-  const t = TIMING.get(name) ?? { n: 0, ms: 0 };
-  t.n++; t.ms += performance.now() - start; TIMING.set(name, t);
-}
 function stagePlugin(stage: Stage, platformSchema: (schema: GraphQLSchema) => GraphQLSchema): Plugin {
   return {
     onExecute: async ({ args, executeFn, setExecuteFn, setResultAndStopExecution }) => {
       const typedArgs = args as Args;
       const state = stateOf(typedArgs.contextValue);
       if (stage.before) {
-        const t0 = performance.now();
         try {
           await stage.before({
             state,
@@ -177,7 +168,6 @@ function stagePlugin(stage: Stage, platformSchema: (schema: GraphQLSchema) => Gr
           setResultAndStopExecution({ errors: [error] });
           return undefined;
         }
-        time(stage.name + ':before', t0);
       }
       const after = stage.after;
       if (!after) return undefined;
@@ -185,9 +175,7 @@ function stagePlugin(stage: Stage, platformSchema: (schema: GraphQLSchema) => Gr
         onExecuteDone: async ({ result, setResult }) => {
           // Subscriptions and incremental delivery are off: a result is always a single one.
           if (Symbol.asyncIterator in result) throw new Error('lifecycle: streamed results are not supported');
-          const t1 = performance.now();
           await after({ state, result, setResult });
-          time(stage.name + ':after', t1);
         },
       };
     },
@@ -392,25 +380,6 @@ function outsideResidentRootsDecider(classifications: ClassificationMap): Coordi
       reason: 'Identifying fields are only released when reading a resident.',
       missing: { category: classification.category, need: 'role' },
     };
-  };
-}
-
-/** Filtered documents kept by their text: how many different ones (shapes of decision × documents). */
-const FILTERED_DOCUMENTS_KEPT = 1000;
-
-/**
- * One document object per filtered text. The runtime caches query plans per document object, so the
- * same filtered text (the same document decided the same way) is planned once, never once per request;
- * a different decision gives a different text, hence its own plan.
- */
-function filteredDocumentInterner(): (document: DocumentNode) => DocumentNode {
-  const documents = new LRUCache<string, DocumentNode>({ max: FILTERED_DOCUMENTS_KEPT });
-  return (document) => {
-    const text = print(document);
-    const kept = documents.get(text);
-    if (kept) return kept;
-    documents.set(text, document);
-    return document;
   };
 }
 

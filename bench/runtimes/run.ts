@@ -108,9 +108,6 @@ async function profiled<T>(name: string, work: () => Promise<T>): Promise<T> {
     return await work();
   } finally {
     const { profile } = await session.post('Profiler.stop');
-    const timing = (globalThis as Record<string, unknown>)['__stageTiming'] as Map<string, { n: number; ms: number }> | undefined;
-    for (const [name, t] of timing ?? []) process.stderr.write(`${name} n=${t.n} avg=${(t.ms / t.n).toFixed(3)}ms\n`);
-    timing?.clear();
     writeFileSync(file, JSON.stringify(profile));
     session.disconnect();
   }

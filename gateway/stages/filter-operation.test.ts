@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { GraphQLError, Kind, buildSchema, parse, print, stripIgnoredCharacters, validate, type OperationDefinitionNode } from 'graphql';
 import type { FieldDecision } from '../../consent/policy.js';
 import { analyseOperation, DEFAULT_LIMITS } from './analyse-operation.js';
-import { filterOperation, type CoordinateDecider, type FilteredOperation } from './filter-operation.js';
+import { filteredDocumentInterner, filterOperation, type CoordinateDecider, type FilteredOperation } from './filter-operation.js';
 
 /** A small schema with what the supergraph lacks: an interface and a union. */
 const schema = buildSchema(/* GraphQL */ `
@@ -260,5 +260,34 @@ describe('filterOperation: operation in, filtered operation and paths out', () =
     expect(analysis.fields).toBe(5);
     expect(() => filterOperation(schema, { ...analysis, limits: { ...DEFAULT_LIMITS, maxFields: 4 } }, deciderFor)).toThrow(GraphQLError);
     expect(filterOperation(schema, { ...analysis, limits: { ...DEFAULT_LIMITS, maxFields: 5 } }, deciderFor).empty).toBe(false);
+  });
+});
+
+describe('filteredDocumentInterner: one document object per filtered text (the runtime plans per object)', () => {
+  const source = '{ resident(id: "r1") { id sex } }';
+  const filterWith = (decider: CoordinateDecider) => {
+    const document = parse(source);
+    const operation = document.definitions[0] as OperationDefinitionNode;
+    return filterOperation(schema, analyseOperation(schema, document, operation, {}), () => decider).document;
+  };
+  const wider: CoordinateDecider = () => ({ effect: 'clear', basis: 'CARE_RELATIONSHIP' });
+  const narrower: CoordinateDecider = (coordinate) => (coordinate === 'Resident.sex' ? denied('DEMOGRAPHICS') : wider(coordinate));
+
+  it('hands back the first document of a text for every later one of that text', () => {
+    const intern = filteredDocumentInterner();
+    const first = filterWith(wider);
+    const again = filterWith(wider);
+    expect(again).not.toBe(first);
+    expect(intern(first)).toBe(first);
+    expect(intern(again)).toBe(first);
+  });
+
+  it('never hands a narrower caller the wider caller\'s document (so never its plan)', () => {
+    const intern = filteredDocumentInterner();
+    const wide = intern(filterWith(wider));
+    const narrow = filterWith(narrower);
+    expect(stripIgnoredCharacters(print(narrow))).toBe('{resident(id:"r1"){id}}');
+    expect(intern(narrow)).toBe(narrow);
+    expect(intern(narrow)).not.toBe(wide);
   });
 });

@@ -18,6 +18,7 @@ import {
   isInterfaceType,
   isNonNullType,
   isObjectType,
+  print,
   type DocumentNode,
   type FieldNode,
   type GraphQLCompositeType,
@@ -28,6 +29,7 @@ import {
   type SelectionNode,
   type SelectionSetNode,
 } from 'graphql';
+import { LRUCache } from 'lru-cache';
 import type { DataCategory, MaskKind } from '../../schema/classification.js';
 import type { FieldDecision } from '../../consent/policy.js';
 import { tooComplex, type OperationAnalysis } from './analyse-operation.js';
@@ -134,6 +136,25 @@ export function filterOperation(
     released: onePerPath(released),
     kept,
     empty: rootSelections.length === 0,
+  };
+}
+
+/** Filtered documents kept by their text: how many different ones (shapes of decision × documents). */
+const FILTERED_DOCUMENTS_KEPT = 1000;
+
+/**
+ * One document object per filtered text. The runtime caches query plans per document object, so the
+ * same filtered text (the same document decided the same way) is planned once, never once per request;
+ * a different decision gives a different text, hence its own plan.
+ */
+export function filteredDocumentInterner(): (document: DocumentNode) => DocumentNode {
+  const documents = new LRUCache<string, DocumentNode>({ max: FILTERED_DOCUMENTS_KEPT });
+  return (document) => {
+    const text = print(document);
+    const kept = documents.get(text);
+    if (kept) return kept;
+    documents.set(text, document);
+    return document;
   };
 }
 
