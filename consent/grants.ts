@@ -4,7 +4,7 @@
  * cannot both succeed; the caller runs it in the same transaction as the audit write.
  */
 import { createHash, createHmac, randomUUID } from 'node:crypto';
-import { and, eq, gt, isNull, sql } from 'drizzle-orm';
+import { and, eq, gt, inArray, isNull, sql } from 'drizzle-orm';
 import type { DataCategory, SensitivityLevel } from '../schema/classification.js';
 import type { PurposeOfUse } from '../schema/context.js';
 import type { Database } from '../subgraphs/runtime/database.js';
@@ -102,6 +102,16 @@ export function judgeGrant(grant: AccessGrantRow | undefined, use: { residentId:
   return { ok: true, grant };
 }
 
+/** A grant that can give a use at `now`: unrevoked, in its window, a use left (checked in the UPDATE itself). */
+function hasUseLeft(now: Date) {
+  return and(
+    gt(accessGrants.usesRemaining, 0),
+    isNull(accessGrants.revokedAt),
+    sql`${accessGrants.validFrom} <= ${now.toISOString()}::timestamptz`,
+    sql`${accessGrants.validUntil} > ${now.toISOString()}::timestamptz`,
+  );
+}
+
 /**
  * Consumes one use atomically: succeeds only if the grant is still unrevoked, in its window and has a
  * use left at the moment of the UPDATE. Returns the remaining uses, or `undefined` if it could not.
@@ -110,17 +120,25 @@ export async function consumeGrantUse(db: Executor, grantId: string, now = new D
   const rows = await db
     .update(accessGrants)
     .set({ usesRemaining: sql`${accessGrants.usesRemaining} - 1` })
-    .where(
-      and(
-        eq(accessGrants.id, grantId),
-        gt(accessGrants.usesRemaining, 0),
-        isNull(accessGrants.revokedAt),
-        sql`${accessGrants.validFrom} <= ${now.toISOString()}::timestamptz`,
-        sql`${accessGrants.validUntil} > ${now.toISOString()}::timestamptz`,
-      ),
-    )
+    .where(and(eq(accessGrants.id, grantId), hasUseLeft(now)))
     .returning({ usesRemaining: accessGrants.usesRemaining });
   return rows[0]?.usesRemaining;
+}
+
+/**
+ * Consumes one use of each of several distinct grants in one UPDATE, on the same conditions as
+ * `consumeGrantUse`; returns the ids that had a use to give. (A grant named twice would be counted
+ * once: callers pass each grant once and consume repeated ones with `consumeGrantUse`.)
+ */
+export async function consumeGrantUses(db: Executor, grantIds: readonly string[], now = new Date()): Promise<Set<string>> {
+  if (new Set(grantIds).size !== grantIds.length) throw new Error('consumeGrantUses: a grant named twice');
+  if (grantIds.length === 0) return new Set();
+  const rows = await db
+    .update(accessGrants)
+    .set({ usesRemaining: sql`${accessGrants.usesRemaining} - 1` })
+    .where(and(inArray(accessGrants.id, [...grantIds]), hasUseLeft(now)))
+    .returning({ id: accessGrants.id });
+  return new Set(rows.map((row) => row.id));
 }
 
 /** Revokes grants (by id, or every grant a consent auto-approved); takes effect on the next request. */

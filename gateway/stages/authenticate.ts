@@ -2,8 +2,14 @@
  * Stage 1, authenticate: the bearer JWT is verified against the configured issuer (a JWKS URL in
  * production, the local issuer key in embedded mode). No token means an anonymous caller, who only
  * reaches public (level 1) data; a bad token is refused outright.
+ *
+ * A verified token is remembered for a minute at most (and never past its `exp` or before its `nbf`):
+ * clients send the same token on every request, and verifying its signature again each time cost
+ * more CPU than deciding the request. A token the issuer's keys stop accepting is refused within that
+ * minute.
  */
 import { GraphQLError } from 'graphql';
+import { LRUCache } from 'lru-cache';
 import { createRemoteJWKSet, jwtVerify, type CryptoKey, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 import { missingClaimOf } from '../../consent/index.js';
 import { isRole, type Actor } from '../../schema/context.js';
@@ -19,15 +25,31 @@ export interface AuthenticationOptions {
 /** Resolves the `Authorization` header to an actor, `null` for no token; throws UNAUTHENTICATED for a bad one. */
 export type Authenticator = (authorizationHeader: string | undefined) => Promise<Actor | null>;
 
+/** How long a verified token is taken on trust without verifying its signature again. */
+const VERIFIED_TOKEN_TTL_MS = 60_000;
+const VERIFIED_TOKENS_KEPT = 10_000;
+
+interface VerifiedToken {
+  actor: Actor;
+  /** Seconds since the epoch, as in the claims. */
+  exp: number;
+  nbf?: number;
+}
+
 export function createAuthenticator(options: AuthenticationOptions): Authenticator {
   const key: CryptoKey | JWTVerifyGetKey = options.keys instanceof URL ? createRemoteJWKSet(options.keys) : options.keys;
+  const verified = new LRUCache<string, VerifiedToken>({ max: VERIFIED_TOKENS_KEPT, ttl: VERIFIED_TOKEN_TTL_MS });
   return async (header) => {
     if (!header) return null;
     const match = /^Bearer\s+(\S+)$/i.exec(header.trim());
     if (!match) throw unauthenticated('The Authorization header must be "Bearer <token>".');
+    const token = match[1]!;
+    const now = Date.now() / 1000;
+    const known = verified.get(token);
+    if (known && now < known.exp && (known.nbf === undefined || now >= known.nbf)) return { ...known.actor };
     let payload: JWTPayload;
     try {
-      ({ payload } = await jwtVerify(match[1]!, key as CryptoKey, {
+      ({ payload } = await jwtVerify(token, key as CryptoKey, {
         issuer: options.issuer,
         audience: options.audience,
         requiredClaims: ['sub', 'exp'],
@@ -35,7 +57,9 @@ export function createAuthenticator(options: AuthenticationOptions): Authenticat
     } catch {
       throw unauthenticated('The bearer token is invalid or expired.');
     }
-    return actorFromClaims(payload);
+    const actor = actorFromClaims(payload);
+    verified.set(token, { actor: { ...actor }, exp: payload.exp!, ...(payload.nbf !== undefined ? { nbf: payload.nbf } : {}) });
+    return actor;
   };
 }
 

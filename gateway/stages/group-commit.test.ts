@@ -94,6 +94,22 @@ describe.each(testBackends())('group commit of grant uses and audit entries on $
     expect(await verifyAuditLog(handle.db, verifier)).toMatchObject({ valid: true, treeSize: before + written.length });
   });
 
+  it('consumes distinct grants of one batch together, refusing exactly the requests whose grant has no use left', async () => {
+    const grants = await Promise.all(Array.from({ length: 12 }, () => grant(1)));
+    // Every third grant is used up before the batch.
+    for (const grantId of grants.filter((_, i) => i % 3 === 0)) await commitUse(handle.db, [use(`before-${grantId}`, grantId)], signers[0]!);
+    const before = (await requestIds()).length;
+    const outcomes = await Promise.allSettled(grants.map((grantId, i) => commitUse(handle.db, [use(`distinct-${i}`, grantId)], signers[0]!)));
+    expect(outcomes).toHaveLength(12);
+    for (const [i, outcome] of outcomes.entries()) {
+      if (i % 3 === 0) expect(outcome).toEqual({ status: 'rejected', reason: new GrantUseLostError(grants[i]!) });
+      else expect(outcome.status).toBe('fulfilled');
+    }
+    for (const grantId of grants) expect(await remaining(grantId)).toBe(0);
+    const written = (await requestIds()).slice(before);
+    expect(written.sort()).toEqual(grants.flatMap((_, i) => (i % 3 === 0 ? [] : [`distinct-${i}`])).sort());
+  });
+
   it('refuses only the request whose text cannot be audited, and consumes nothing for it', async () => {
     const limited = await grant(5);
     const bad = { ...use('bad', limited), operationName: 'x\u0000y' };

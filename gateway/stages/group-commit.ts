@@ -13,6 +13,7 @@
 import {
   appendPreparedAuditEntries,
   consumeGrantUse,
+  consumeGrantUses,
   prepareAuditEntries,
   queueBreakGlassReviews,
   type AuditEvent,
@@ -23,7 +24,7 @@ import {
 import type { Database } from '../../subgraphs/runtime/database.js';
 import type { DecidedRequest } from '../request-context.js';
 import { recordAuditAppend, recordGrantUse } from '../../subgraphs/runtime/metrics.js';
-import { separateProbes, type SecurityLog } from '../security-log/index.js';
+import { separateProbes, type SecurityEvent, type SecurityLog } from '../security-log/index.js';
 
 /** The grant had a use left when checked, but not any more (a concurrent use took it). */
 export class GrantUseLostError extends Error {
@@ -55,15 +56,31 @@ async function consumeAll(executor: Executor, grantIds: readonly string[]): Prom
   }
 }
 
+/** What can refuse a unit, checked while nothing of it is written: its probes and its entries' text. */
+async function checkUnit(tx: Executor, unit: CommitUnit): Promise<{ prepared: PreparedAuditEntry[]; probe: SecurityEvent | undefined }> {
+  const { audited, probe } = unit.routing ? await separateProbes(tx, unit.routing.context, unit.events) : { audited: [...unit.events], probe: undefined };
+  return { prepared: prepareAuditEntries(audited), probe };
+}
+
 /** Runs one unit inside the batch's transaction; what it returns is appended with the batch. */
 export async function stageUnit(tx: Executor & Pick<Database, 'transaction'>, unit: CommitUnit): Promise<PreparedAuditEntry[]> {
   // What can refuse the request, first, while nothing of it is written.
-  const { audited, probe } = unit.routing ? await separateProbes(tx, unit.routing.context, unit.events) : { audited: [...unit.events], probe: undefined };
-  const prepared = prepareAuditEntries(audited);
+  const { prepared, probe } = await checkUnit(tx, unit);
   if (unit.grantIds.length === 1) await consumeAll(tx, unit.grantIds);
   else if (unit.grantIds.length > 1) await tx.transaction((savepoint) => consumeAll(savepoint, unit.grantIds));
   if (probe) await unit.routing!.securityLog.record(tx, probe);
   return prepared;
+}
+
+/**
+ * The units of a batch whose grant use can be consumed together with the others' in one UPDATE: each
+ * relies on exactly one grant that no other unit of the batch relies on (the usual case). The rest
+ * (several grants, or a grant two requests of the batch both use) are staged one by one.
+ */
+function consumableTogether(units: readonly CommitUnit[]): Set<CommitUnit> {
+  const users = new Map<string, number>();
+  for (const unit of units) for (const grantId of unit.grantIds) users.set(grantId, (users.get(grantId) ?? 0) + 1);
+  return new Set(units.filter((unit) => unit.grantIds.length === 1 && users.get(unit.grantIds[0]!) === 1));
 }
 
 interface Waiting {
@@ -103,12 +120,28 @@ class GroupCommit {
     let appended = 0;
     try {
       await this.db.transaction(async (tx) => {
+        const together = consumableTogether(batch.map((waiting) => waiting.unit));
+        const checked: Array<{ waiting: Waiting; prepared: PreparedAuditEntry[]; probe: SecurityEvent | undefined }> = [];
         for (const waiting of batch) {
           try {
-            staged.push({ waiting, prepared: await stageUnit(tx, waiting.unit) });
+            if (together.has(waiting.unit)) checked.push({ waiting, ...(await checkUnit(tx, waiting.unit)) });
+            else staged.push({ waiting, prepared: await stageUnit(tx, waiting.unit) });
           } catch (error) {
             refused.push({ waiting, error });
           }
+        }
+        const consumed = await consumeGrantUses(
+          tx,
+          checked.map(({ waiting }) => waiting.unit.grantIds[0]!),
+        );
+        for (const { waiting, prepared, probe } of checked) {
+          const grantId = waiting.unit.grantIds[0]!;
+          if (!consumed.has(grantId)) {
+            refused.push({ waiting, error: new GrantUseLostError(grantId) });
+            continue;
+          }
+          if (probe) await waiting.unit.routing!.securityLog.record(tx, probe);
+          staged.push({ waiting, prepared });
         }
         const entries = await appendPreparedAuditEntries(
           tx,
