@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { issueToken, loadOrCreateKeyPair } from '../gateway/index.js';
 import { demoActors, generateResident } from '../seed/index.js';
 import { openDatabase } from '../subgraphs/runtime/index.js';
+import { anyFreeSubgraphPorts } from './config.js';
 
 const run = promisify(execFile);
 const RESIDENTS = 60;
@@ -22,7 +23,7 @@ interface RunningProcess {
 }
 
 function environment(dataDir: string): NodeJS.ProcessEnv {
-  const ports = Object.fromEntries(['POPULATION', 'RESOURCES', 'CLINICAL', 'RESULTS', 'ARCHIVE', 'IMMUNIZATION', 'CONSENT'].map((n) => [`HEALTHMESH_${n}_PORT`, '0']));
+  const ports = anyFreeSubgraphPorts();
   const { DATABASE_URL: _ignored, ...rest } = process.env;
   void _ignored;
   return { ...rest, ...ports, PORT: '0', HEALTHMESH_DATA_DIR: dataDir, HEALTHMESH_RESIDENTS: String(RESIDENTS) };

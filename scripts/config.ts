@@ -109,11 +109,19 @@ function read<T>(env: NodeJS.ProcessEnv, name: string, schema: z.ZodType<T, stri
   throw new ConfigError(`${name} ${parsed.error.issues[0]?.message ?? 'is not valid'}, got "${raw}"`);
 }
 
+/** Every subgraph the platform runs, with its port's default. */
+const PLATFORM_SUBGRAPHS = [...DOMAIN_SUBGRAPHS, { name: 'consent', defaultPort: CONSENT_PORT }] as const;
+
+/** `HEALTHMESH_<SUBGRAPH>_PORT=0` for every subgraph: a platform that takes free ports (tests, benchmarks). */
+export function anyFreeSubgraphPorts(): Record<string, string> {
+  return Object.fromEntries(PLATFORM_SUBGRAPHS.map((subgraph) => [`HEALTHMESH_${subgraph.name.toUpperCase()}_PORT`, '0']));
+}
+
 /** The configuration from `env`; throws a `ConfigError` naming the first variable with a bad value. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): PlatformConfig {
   const subgraphPorts: Record<string, number> = {};
   const subgraphUrls: Record<string, string> = {};
-  for (const subgraph of [...DOMAIN_SUBGRAPHS, { name: 'consent', defaultPort: CONSENT_PORT }]) {
+  for (const subgraph of PLATFORM_SUBGRAPHS) {
     const key = subgraph.name.toUpperCase();
     subgraphPorts[subgraph.name] = read(env, `HEALTHMESH_${key}_PORT`, integer(0, 65_535), subgraph.defaultPort);
     const subgraphUrl = read(env, `HEALTHMESH_${key}_URL`, url);

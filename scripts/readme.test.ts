@@ -9,6 +9,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { anyFreeSubgraphPorts } from './config.js';
 
 /** The commands of every ```sh <tag> block, in the order they appear. */
 function blocks(readme: string, tag: string): string {
@@ -37,7 +38,7 @@ let output = '';
 function environment(): NodeJS.ProcessEnv {
   const { DATABASE_URL: _ignored, ...rest } = process.env;
   void _ignored;
-  const subgraphPorts = Object.fromEntries(['POPULATION', 'RESOURCES', 'CLINICAL', 'RESULTS', 'ARCHIVE', 'IMMUNIZATION', 'CONSENT'].map((n) => [`HEALTHMESH_${n}_PORT`, '0']));
+  const subgraphPorts = anyFreeSubgraphPorts();
   return { ...rest, ...subgraphPorts, PORT: String(port), HEALTHMESH_DATA_DIR: dataDir, HEALTHMESH_RESIDENTS: '60', HEALTHMESH_LOG_LEVEL: 'silent' };
 }
 

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { issueToken } from '../gateway/index.js';
 import type { Actor } from '../schema/context.js';
 import { demoActors, type DemoActor } from '../seed/index.js';
-import { loadConfig, type PlatformConfig } from '../scripts/config.js';
+import { anyFreeSubgraphPorts, loadConfig, type PlatformConfig } from '../scripts/config.js';
 import { startPlatform, type RunningPlatform } from '../scripts/platform.js';
 import type { DestinationStream } from '../subgraphs/runtime/logging.js';
 import type { TestBackend } from './databases.js';
@@ -43,8 +43,7 @@ export interface TestPlatformOptions {
 
 export async function startTestPlatform(backend: TestBackend, options: TestPlatformOptions = {}): Promise<TestPlatform> {
   const dataDir = mkdtempSync(join(tmpdir(), 'healthmesh-test-'));
-  const zeroPorts: NodeJS.ProcessEnv = {};
-  for (const name of ['POPULATION', 'RESOURCES', 'CLINICAL', 'RESULTS', 'ARCHIVE', 'IMMUNIZATION', 'RESEARCH', 'CONSENT']) zeroPorts[`HEALTHMESH_${name}_PORT`] = '0';
+  const zeroPorts = anyFreeSubgraphPorts();
   const config = loadConfig({
     HEALTHMESH_DATA_DIR: dataDir,
     PORT: '0',

@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import postgres from 'postgres';
-import { loadConfig, type PlatformConfig } from '../../scripts/config.js';
+import { anyFreeSubgraphPorts, loadConfig, type PlatformConfig } from '../../scripts/config.js';
 import { startPlatform, type RunningPlatform } from '../../scripts/platform.js';
 
 export interface BenchPlatform {
@@ -18,7 +18,6 @@ export interface BenchPlatform {
   stop(): Promise<void>;
 }
 
-const SUBGRAPH_PORT_VARIABLES = ['POPULATION', 'RESOURCES', 'CLINICAL', 'RESULTS', 'ARCHIVE', 'IMMUNIZATION', 'CONSENT'].map((name) => `HEALTHMESH_${name}_PORT`);
 
 export async function startBenchPlatform(options: { residents: number; adminDatabaseUrl?: string; log?: (line: string) => void }): Promise<BenchPlatform> {
   const dataDir = mkdtempSync(join(tmpdir(), 'healthmesh-bench-runtimes-'));
@@ -29,7 +28,7 @@ export async function startBenchPlatform(options: { residents: number; adminData
     HEALTHMESH_RESIDENTS: String(options.residents),
     // The request log would interleave with the report: off unless asked for.
     HEALTHMESH_LOG_LEVEL: process.env['HEALTHMESH_LOG_LEVEL'] ?? 'silent',
-    ...Object.fromEntries(SUBGRAPH_PORT_VARIABLES.map((name) => [name, '0'])),
+    ...anyFreeSubgraphPorts(),
     ...(temporary ? { DATABASE_URL: temporary.url } : {}),
   });
   let platform: RunningPlatform;
