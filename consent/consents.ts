@@ -4,8 +4,8 @@
  * every grant the consent auto-approved). Nothing here ever updates or deletes a consent row.
  */
 import { createHash, randomUUID } from 'node:crypto';
-import { and, desc, eq, gt, lte, notExists, sql } from 'drizzle-orm';
-import { alias, pgSchema, text } from 'drizzle-orm/pg-core';
+import { and, desc, eq, gt, lte, notExists, sql, type Placeholder } from 'drizzle-orm';
+import { alias, pgSchema, text, type AnyPgColumn } from 'drizzle-orm/pg-core';
 import { GraphQLError } from 'graphql';
 import { DATA_CATEGORIES, isDataCategory, type DataCategory } from '../schema/classification.js';
 import { PURPOSES_OF_USE, type Actor, type PurposeOfUse } from '../schema/context.js';
@@ -331,10 +331,13 @@ export async function currentConsents(db: Executor, residentId: string, now?: Da
   return (await currentConsentsQuery(db, residentId, now)).map(toConsentRecord);
 }
 
-/** The query `currentConsents` runs, to await or to embed in another (the gateway's facts). */
-export function currentConsentsQuery(db: Executor, residentId: string, now?: Date) {
+/**
+ * The query `currentConsents` runs, to await or to embed in another (the gateway's facts, prepared
+ * once: there the resident and the time are placeholders).
+ */
+export function currentConsentsQuery(db: Executor, residentId: string | Placeholder, now?: Date | Placeholder) {
   const newer = alias(consentVersions, 'newer');
-  const asOf = (column: typeof consentVersions.recordedAt) => (now ? lte(column, now) : undefined);
+  const asOf = (column: AnyPgColumn) => (now === undefined ? undefined : now instanceof Date ? lte(column, now) : lte(column, sql`${now}::timestamptz`));
   return db
     .select()
     .from(consentVersions)
@@ -346,7 +349,7 @@ export function currentConsentsQuery(db: Executor, residentId: string, now?: Dat
           db
             .select({ one: sql`1` })
             .from(newer)
-            .where(and(eq(newer.consentId, consentVersions.consentId), gt(newer.version, consentVersions.version), now ? lte(newer.recordedAt, now) : undefined)),
+            .where(and(eq(newer.consentId, consentVersions.consentId), gt(newer.version, consentVersions.version), asOf(newer.recordedAt))),
         ),
       ),
     )

@@ -5,9 +5,9 @@
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { SensitivityLevel } from '../schema/classification.js';
 import type { Actor, PurposeOfUse } from '../schema/context.js';
-import { executedRows, tableRowFromJson } from '../subgraphs/runtime/database.js';
+import { tableRowFromJson, type Database } from '../subgraphs/runtime/database.js';
 import { currentConsentsQuery, deniedCategories, isInForce, toConsentRecord, type ConsentRecord } from './consents.js';
-import { grantByTokenQuery, judgeGrant, type Executor, type GrantProblem } from './grants.js';
+import { grantByTokenHashQuery, hashGrantToken, judgeGrant, type Executor, type GrantProblem } from './grants.js';
 import { factsNeededBy, ownResidentIdOf, type DecisionFacts } from './policy.js';
 import { accessGrants, careRelationships, consentVersions, guardianships, type AccessGrantRow } from './tables.js';
 
@@ -23,7 +23,7 @@ export interface FactsRequest {
 
 export type FactsResult = { ok: true; facts: DecisionFacts } | { ok: false; grantProblem: GrantProblem };
 
-export async function gatherFacts(db: Executor, request: FactsRequest): Promise<FactsResult> {
+export async function gatherFacts(db: Database, request: FactsRequest): Promise<FactsResult> {
   const { actor, residentId } = request;
   const now = request.now ?? new Date();
   const facts: DecisionFacts = {
@@ -77,24 +77,46 @@ interface ClinicalFacts {
 
 /**
  * What a clinician's decision needs, in one round trip: whether the actor's institution treats the
- * resident, the resident's consents in force, and the presented grant. Each part is the query it is
- * on its own (currentConsentsQuery, grantByTokenQuery), embedded as a subquery.
+ * resident, the resident's consents as of now, and the presented grant. Each part is the query it is
+ * on its own (currentConsentsQuery, grantByTokenHashQuery), embedded as a subquery; the statement is
+ * built once per database and prepared (building it cost more CPU than the rest of the decision).
  */
-async function clinicalFacts(db: Executor, request: { residentId: string; institutionId: string; now: Date; grantToken?: string }): Promise<ClinicalFacts> {
+function clinicalFactsStatement(db: Database) {
   const care = db
     .select({ one: sql`1` })
     .from(careRelationships)
-    .where(and(eq(careRelationships.residentId, request.residentId), eq(careRelationships.institutionId, request.institutionId)));
-  const consents = currentConsentsQuery(db, request.residentId, request.now);
-  const grant = request.grantToken ? sql`(select row_to_json(g) from (${grantByTokenQuery(db, request.grantToken)}) g)` : sql`null::json`;
-  const [row] = executedRows<{ treated: boolean; consents: Array<Record<string, unknown>>; presented_grant: Record<string, unknown> | null }>(
-    await db.execute(sql`select exists(${care}) as treated, (select coalesce(json_agg(c), '[]'::json) from (${consents}) c) as consents, ${grant} as presented_grant`),
-  );
+    .where(and(eq(careRelationships.residentId, sql.placeholder('residentId')), eq(careRelationships.institutionId, sql.placeholder('institutionId'))));
+  const consents = currentConsentsQuery(db, sql.placeholder('residentId'), sql.placeholder('now'));
+  const grant = grantByTokenHashQuery(db, sql.placeholder('tokenHash'));
+  return db
+    .select({
+      treated: sql<boolean>`exists(${care})`,
+      consents: sql<Array<Record<string, unknown>> | string>`(select coalesce(json_agg(c), '[]'::json) from (${consents}) c)`,
+      grant: sql<Record<string, unknown> | string | null>`(select row_to_json(g) from (${grant}) g)`,
+    })
+    .from(sql`(select 1) as one`)
+    .prepare('healthmesh_clinical_facts');
+}
+
+const clinicalFactsStatements = new WeakMap<Database, ReturnType<typeof clinicalFactsStatement>>();
+
+async function clinicalFacts(db: Database, request: { residentId: string; institutionId: string; now: Date; grantToken?: string }): Promise<ClinicalFacts> {
+  let statement = clinicalFactsStatements.get(db);
+  if (!statement) clinicalFactsStatements.set(db, (statement = clinicalFactsStatement(db)));
+  const [row] = await statement.execute({
+    residentId: request.residentId,
+    institutionId: request.institutionId,
+    now: request.now.toISOString(),
+    // No token: a hash no grant has (token hashes are 64 hex digits).
+    tokenHash: request.grantToken ? hashGrantToken(request.grantToken) : '',
+  });
   if (!row) throw new Error('the facts query returned no row');
   return {
     treated: row.treated,
-    consentsInForce: parsedJson(row.consents).map((json) => toConsentRecord(tableRowFromJson(consentVersions, json))).filter((consent) => isInForce(consent, request.now)),
-    grant: row.presented_grant ? tableRowFromJson(accessGrants, parsedJson(row.presented_grant)) : undefined,
+    consentsInForce: parsedJson(row.consents)
+      .map((json) => toConsentRecord(tableRowFromJson(consentVersions, json)))
+      .filter((consent) => isInForce(consent, request.now)),
+    grant: row.grant ? tableRowFromJson(accessGrants, parsedJson(row.grant)) : undefined,
   };
 }
 

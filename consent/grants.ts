@@ -4,7 +4,7 @@
  * cannot both succeed; the caller runs it in the same transaction as the audit write.
  */
 import { createHash, createHmac, randomUUID } from 'node:crypto';
-import { and, eq, gt, inArray, isNull, sql } from 'drizzle-orm';
+import { and, eq, gt, inArray, isNull, sql, type Placeholder } from 'drizzle-orm';
 import type { DataCategory, SensitivityLevel } from '../schema/classification.js';
 import type { PurposeOfUse } from '../schema/context.js';
 import type { Database } from '../subgraphs/runtime/database.js';
@@ -72,9 +72,9 @@ export type GrantProblem = 'UNKNOWN' | 'REVOKED' | 'EXPIRED' | 'NOT_YET_VALID' |
 
 export type GrantCheck = { ok: true; grant: AccessGrantRow } | { ok: false; problem: GrantProblem; grant?: AccessGrantRow };
 
-/** The grant a presented token names (at most one row): a query to await or to embed in another. */
-export function grantByTokenQuery(db: Executor, token: string) {
-  return db.select().from(accessGrants).where(eq(accessGrants.tokenHash, hashGrantToken(token)));
+/** The grant a token's hash names (at most one row): a query to await or to embed in another. */
+export function grantByTokenHashQuery(db: Executor, tokenHash: string | Placeholder) {
+  return db.select().from(accessGrants).where(eq(accessGrants.tokenHash, tokenHash));
 }
 
 /** Looks a presented token up and checks it against this use (read-only; consumption comes later). */
@@ -83,7 +83,7 @@ export async function checkGrant(
   token: string,
   use: { residentId: string; granteeSub: string; purpose: PurposeOfUse | undefined; now?: Date },
 ): Promise<GrantCheck> {
-  const [grant] = await grantByTokenQuery(db, token);
+  const [grant] = await grantByTokenHashQuery(db, hashGrantToken(token));
   return judgeGrant(grant, use);
 }
 

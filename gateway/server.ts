@@ -3,6 +3,8 @@
  * enforcement lifecycle as its plugins (gateway/lifecycle.ts), behind the platform's HTTP edge.
  */
 import { createGatewayRuntime, type GatewayRuntime } from '@graphql-hive/gateway-runtime';
+// The runtime's own fetch API (node:http underneath): Node's built-in Request (undici, web streams) costs more per request.
+import { Headers, Request } from '@whatwg-node/fetch';
 import { unifiedGraphHandler } from '@graphql-hive/router-runtime';
 import { readClassifications } from '../schema/classification.js';
 import { readEnforcementDeclarations } from '../schema/enforcement.js';

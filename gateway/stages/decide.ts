@@ -14,10 +14,10 @@ import {
   type DecisionFacts,
   type FieldAbility,
   type FieldDecision,
-  type Executor,
   type GrantProblem,
 } from '../../consent/index.js';
 import type { ClassificationMap, DataCategory } from '../../schema/classification.js';
+import type { Database } from '../../subgraphs/runtime/database.js';
 import { rootDeclaration, type EnforcementDeclarations, type RootDeclaration } from '../../schema/enforcement.js';
 import type { Actor, CategoryScope, PurposeOfUse, RowScope } from '../../schema/context.js';
 import { ERROR_CODES } from '../../schema/errors.js';
@@ -90,7 +90,7 @@ export function grantInvalid(problem: GrantProblem): GraphQLError {
 }
 
 export async function decideSubjects(
-  db: Executor,
+  db: Database,
   request: DecideRequest,
   analysis: OperationAnalysis,
   classifications: ClassificationMap,
