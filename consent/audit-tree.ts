@@ -5,7 +5,7 @@
  */
 import { sign, verify } from 'node:crypto';
 import { and, desc, eq, lte, or } from 'drizzle-orm';
-import { appendLeaves, consistencyProof, foldSubtrees, frontierOf, inclusionProof, rootAt, subtreeKey, type SubtreeReader } from './merkle/index.js';
+import { appendLeaves, consistencyProof, foldSubtrees, frontierOf, inclusionProof, rootAt, subtreeKey, type SubtreeNode, type SubtreeReader } from './merkle/index.js';
 import type { Executor } from './grants.js';
 import { auditTreeHeads, auditTreeNodes, type AuditTreeHeadRow } from './tables.js';
 import type { AuditSigner, AuditVerifier } from './audit.js';
@@ -70,25 +70,45 @@ export class MissingSubtreeError extends Error {
 
 const NODE_ROWS_PER_INSERT = 5000;
 
+/** What appending leaves writes: every subtree they complete, the new root and, with a signer, its signed head. */
+export interface TreeAppend {
+  size: number;
+  rootHash: string;
+  nodes: Array<{ level: number; index: number; hash: string }>;
+  head?: SignedTreeHead;
+}
+
+/** Computes an append to a tree of `size` leaves whose frontier (with hashes) is given: nothing read, nothing written. */
+export function planTreeAppend(size: number, frontier: readonly SubtreeNode[], leafHashes: readonly Buffer[], signer?: AuditSigner): TreeAppend {
+  const next = appendLeaves(size, frontier, leafHashes);
+  const nodes = next.created.map((node) => ({ level: node.level, index: node.index, hash: node.hash.toString('hex') }));
+  const rootHash = foldSubtrees(next.frontier.map((node) => node.hash)).toString('hex');
+  return { size: next.size, rootHash, nodes, ...(signer ? { head: signTreeHead(signer, next.size, rootHash) } : {}) };
+}
+
+/** Writes a planned append: its statements are sent together (one round trip on PostgreSQL). */
+export async function writeTreeAppend(tx: Executor, append: TreeAppend): Promise<void> {
+  const writes: Array<Promise<unknown>> = [];
+  for (let i = 0; i < append.nodes.length; i += NODE_ROWS_PER_INSERT) writes.push(tx.insert(auditTreeNodes).values(append.nodes.slice(i, i + NODE_ROWS_PER_INSERT)));
+  if (append.head) writes.push(tx.insert(auditTreeHeads).values(append.head));
+  await Promise.all(writes);
+}
+
 /**
  * Adds leaves at `size`, `size + 1`, … and stores every subtree they complete; with a signer, signs
  * and stores the new head. The caller holds the audit lock and is inside the entries' transaction.
  */
 export async function appendToTree(tx: Executor, size: number, leafHashes: readonly Buffer[], signer?: AuditSigner): Promise<{ size: number; rootHash: string; head?: SignedTreeHead }> {
-  const frontier = frontierOf(size);
-  const hashes = await storedSubtrees(tx)(frontier);
-  const next = appendLeaves(
+  const refs = frontierOf(size);
+  const hashes = await storedSubtrees(tx)(refs);
+  const append = planTreeAppend(
     size,
-    frontier.map((ref, i) => ({ ...ref, hash: hashes[i]! })),
+    refs.map((ref, i) => ({ ...ref, hash: hashes[i]! })),
     leafHashes,
+    signer,
   );
-  const rows = next.created.map((node) => ({ level: node.level, index: node.index, hash: node.hash.toString('hex') }));
-  for (let i = 0; i < rows.length; i += NODE_ROWS_PER_INSERT) await tx.insert(auditTreeNodes).values(rows.slice(i, i + NODE_ROWS_PER_INSERT));
-  const rootHash = foldSubtrees(next.frontier.map((node) => node.hash)).toString('hex');
-  if (!signer) return { size: next.size, rootHash };
-  const head = signTreeHead(signer, next.size, rootHash);
-  await tx.insert(auditTreeHeads).values(head);
-  return { size: next.size, rootHash, head };
+  await writeTreeAppend(tx, append);
+  return { size: append.size, rootHash: append.rootHash, ...(append.head ? { head: append.head } : {}) };
 }
 
 /** The newest signed head, or undefined before the first signed append. */

@@ -9,11 +9,12 @@
  */
 import { createHash, createPublicKey, randomUUID, sign, verify, type KeyObject } from 'node:crypto';
 import { and, asc, desc, eq, gt, isNull, lt, sql } from 'drizzle-orm';
+import { getTableConfig } from 'drizzle-orm/pg-core';
 import { InvalidInputError } from '../schema/errors.js';
 import type { Executor } from './grants.js';
-import type { Database } from '../subgraphs/runtime/database.js';
-import { appendToTree, auditRootAt, signTreeHead } from './audit-tree.js';
-import { leafHash } from './merkle/index.js';
+import { executedRows, type Database } from '../subgraphs/runtime/database.js';
+import { appendToTree, auditRootAt, MissingSubtreeError, planTreeAppend, signTreeHead, writeTreeAppend } from './audit-tree.js';
+import { frontierOf, leafHash, subtreeKey, type SubtreeNode } from './merkle/index.js';
 import { auditChainVerifications, auditCheckpoints, auditEntries, auditTreeHeads, auditTreeNodes, type AuditEntryRow } from './tables.js';
 
 /** Signs checkpoints: the gateway's audit key (Ed25519), never stored in the database. */
@@ -223,36 +224,86 @@ export async function appendPreparedAuditEntries(tx: Executor, prepared: readonl
   if (prepared.length === 0) return [];
   if (signer && !isStorableText(signer.keyId)) throw new Error('the audit signer key id is not storable text');
   await tx.execute(sql`select pg_advisory_xact_lock(${AUDIT_LOCK_KEY})`);
-  let [last] = await tx.select({ hash: auditEntries.hash, leafIndex: auditEntries.leafIndex }).from(auditEntries).orderBy(desc(auditEntries.seq)).limit(1);
-  if (last && last.leafIndex === null) {
+  let state = await readLogState(tx, prepared.length);
+  if (state.unadopted) {
     await adoptUnindexedEntries(tx, signer);
-    [last] = await tx.select({ hash: auditEntries.hash, leafIndex: auditEntries.leafIndex }).from(auditEntries).orderBy(desc(auditEntries.seq)).limit(1);
+    state = await readLogState(tx, prepared.length);
   }
-  const size = last ? last.leafIndex! + 1 : 0;
-  let prevHash = last?.hash ?? GENESIS_HASH;
-  const rows = prepared.map(({ content, canonicalBytes }, i) => {
+  let prevHash = state.lastHash;
+  const rows: AuditEntryRow[] = prepared.map(({ content, canonicalBytes }, i) => {
     const hash = chainHash(prevHash, canonicalBytes);
-    const row = { ...content, prevHash, hash, leafIndex: size + i };
+    const row = { ...content, seq: state.seqs[i]!, prevHash, hash, leafIndex: state.size + i };
     prevHash = hash;
     return row;
   });
-  const written = (await tx.insert(auditEntries).values(rows).returning()).sort((a, b) => a.seq - b.seq);
-  await appendToTree(
-    tx,
-    size,
+  const tree = planTreeAppend(
+    state.size,
+    state.frontier,
     prepared.map(({ canonicalBytes }) => leafHash(canonicalBytes)),
     signer,
   );
-  const head = written.at(-1)!;
-  if (signer) {
-    await tx.insert(auditCheckpoints).values({
-      seq: head.seq,
-      hash: head.hash,
-      keyId: signer.keyId,
-      signature: sign(null, checkpointMessage(head.seq, head.hash), signer.privateKey).toString('base64url'),
-    });
-  }
-  return written;
+  const head = rows.at(-1)!;
+  // Everything is known now: the writes go together (one round trip on PostgreSQL).
+  await Promise.all([
+    tx.insert(auditEntries).values(rows),
+    writeTreeAppend(tx, tree),
+    signer
+      ? tx.insert(auditCheckpoints).values({
+          seq: head.seq,
+          hash: head.hash,
+          keyId: signer.keyId,
+          signature: sign(null, checkpointMessage(head.seq, head.hash), signer.privateKey).toString('base64url'),
+        })
+      : undefined,
+  ]);
+  return rows;
+}
+
+/** The log as the next append finds it (under the audit lock). */
+interface LogState {
+  /** Leaves in the Merkle log. */
+  size: number;
+  /** The last entry's chain hash (the genesis hash before the first). */
+  lastHash: string;
+  /** The Merkle log's frontier (`frontierOf(size)`) with its hashes. */
+  frontier: SubtreeNode[];
+  /** Sequence numbers for the entries about to be appended, in order. */
+  seqs: number[];
+  /** The last entry predates the Merkle log: adopt the old entries first. */
+  unadopted: boolean;
+}
+
+/**
+ * Reads the log's state in one statement: the last entry, the frontier of the tree its leaf index
+ * implies (for each bit `l` set in the size, the subtree at level `l`, index `(size >> (l + 1)) * 2`),
+ * and `count` new sequence numbers. Run after the lock is taken, so it sees the last committed append.
+ */
+async function readLogState(tx: Executor, count: number): Promise<LogState> {
+  const entries = getTableConfig(auditEntries);
+  const sequence = `${entries.schema ?? 'public'}.${entries.name}`;
+  const [row] = executedRows<{ last_hash: string | null; last_leaf_index: number | string | null; has_last: boolean; frontier: unknown; seqs: Array<number | string> }>(
+    await tx.execute(sql`
+      with last as (select ${auditEntries.hash} as hash, ${auditEntries.leafIndex} as leaf_index from ${auditEntries} order by ${auditEntries.seq} desc limit 1),
+      size as (select coalesce((select leaf_index from last) + 1, 0)::bigint as n),
+      wanted as (select b.level, (size.n >> (b.level + 1)) * 2 as idx from size, generate_series(0, 62) as b(level) where (size.n >> b.level) & 1 = 1)
+      select (select hash from last) as last_hash, (select leaf_index from last) as last_leaf_index, exists(select 1 from last) as has_last,
+        (select coalesce(json_agg(json_build_object('level', n.level, 'index', n.idx, 'hash', n.hash)), '[]'::json)
+           from ${auditTreeNodes} n join wanted on n.level = wanted.level and n.idx = wanted.idx) as frontier,
+        array(select nextval(pg_get_serial_sequence(${sequence}, 'seq')) from generate_series(1, ${count}::int)) as seqs`),
+  );
+  if (!row) throw new Error('the audit log state query returned no row');
+  const unadopted = row.has_last && row.last_leaf_index === null;
+  const size = row.last_leaf_index === null ? 0 : Number(row.last_leaf_index) + 1;
+  const nodes = (typeof row.frontier === 'string' ? JSON.parse(row.frontier) : row.frontier) as Array<{ level: number; index: number | string; hash: string }>;
+  const byKey = new Map(nodes.map((node) => [subtreeKey({ level: Number(node.level), index: Number(node.index) }), node.hash]));
+  const frontier = unadopted
+    ? []
+    : frontierOf(size).map((ref) => {
+        const hash = byKey.get(subtreeKey(ref));
+        if (hash === undefined) throw new MissingSubtreeError(ref.level, ref.index);
+        return { ...ref, hash: Buffer.from(hash, 'hex') };
+      });
+  return { size, lastHash: row.last_hash ?? GENESIS_HASH, frontier, seqs: row.seqs.map(Number).sort((a, b) => a - b), unadopted };
 }
 
 const ADOPTION_PAGE = 1000;
