@@ -52,6 +52,13 @@ describe('the enforcement declarations of the supergraph', () => {
       'Mutation.recordLabReports': 'feed',
       'Mutation.submitScenario': 'write',
       'Mutation.reviewScenario': 'write',
+      'Query.recognizableResults': 'subject',
+      'Query.recognitionReport': 'platform',
+      'Query.recognitionCatalogue': 'platform',
+      'Query.recognitionEqaStatuses': 'platform',
+      'Mutation.recordRecognitionDecision': 'write',
+      'Mutation.upsertRecognitionItem': 'write',
+      'Mutation.setRecognitionEqaStatus': 'write',
     });
   });
 
