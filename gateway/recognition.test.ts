@@ -206,6 +206,31 @@ describe.each(testBackends())('mutual recognition of results on $name', (backend
     expect(backwards.body.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'until' });
   });
 
+  it('audits a committed decision as a write in the resident’s access log, and a refused one not at all', async () => {
+    const found = ours(await ask('clinician-c', ['LFT-ALT']));
+    const writes = async () =>
+      stack.platform.database.query<{ request_id: string; fields_by_category: Record<string, string[]>; actor_role: string; institution_id: string; outcome: string }>(
+        "select request_id, fields_by_category, actor_role, institution_id, outcome from consent.audit_entry where resident_id = $1 and fields_by_category::text like '%Mutation.recordRecognitionDecision%' order by seq",
+        [residentId],
+      );
+    const before = await writes();
+    const refused = await stack.query('clinician-c', DECIDE, { c: found.get('day30')!.id, a: false, r: 'NOT_A_REASON' });
+    expect(codes(refused)).toEqual(['BAD_USER_INPUT']);
+    expect(await writes()).toEqual(before);
+    const recorded = await stack.query('clinician-c', DECIDE, { c: found.get('day30')!.id, a: false, r: 'PATIENT_REQUEST' });
+    expect(recorded.body.errors).toBeUndefined();
+    const after = await writes();
+    expect(after.slice(before.length)).toEqual([
+      { request_id: expect.any(String), fields_by_category: { RESULTS: ['Mutation.recordRecognitionDecision'] }, actor_role: 'clinician', institution_id: 'inst-03', outcome: 'ALLOWED' },
+    ]);
+    const log = await stack.query<{ myAccessLog: { edges: Array<{ node: { kind: string; summary: string; categories: string[] } }> } }>(
+      'resident-multi',
+      '{ myAccessLog(first: 100) { edges { node { kind summary categories } } } }',
+    );
+    const decisionEntries = log.body.data!.myAccessLog.edges.map((e) => e.node).filter((n) => n.summary.includes('互认'));
+    expect(decisionEntries[0]).toEqual({ kind: 'WRITE', summary: 'A clinician of inst-03 recorded whether an earlier result of yours stands in for a new test (互认)', categories: ['RESULTS'] });
+  });
+
   it('ships a catalogue of at least 60 items over the seven groups, maintained by stewards only, with validated input', async () => {
     const catalogue = await stack.query<{ recognitionCatalogue: Array<{ code: string; group: string; validityDays: number; priceYuan: number }> }>(
       'clinician-a',

@@ -14,6 +14,7 @@ import { authorize } from '../../consent/policy.js';
 import type { Actor } from '../../schema/context.js';
 import { ERROR_CODES, InvalidInputError } from '../../schema/errors.js';
 import { rootIs } from '../../schema/enforcement.js';
+import { lookupIds } from '../runtime/reference-lookup.js';
 import { residentRowFilter } from '../runtime/row-filter.js';
 import type { SubgraphContext } from '../runtime/server.js';
 import { DECLINE_REASONS, IMAGING_GROUPS, judgeCandidate, localIsoDay, parseDeclineReason, type EqaPeriod } from './recognition.js';
@@ -253,11 +254,30 @@ function declineReasonOf(accepted: boolean, reason: string | null | undefined): 
 
 @Resolver()
 export class RecognitionDecisionResolver {
+  @Query(() => [ID], {
+    nullable: 'items',
+    description:
+      "For each candidate id, its resident's id when it was shown to the caller, else null: the gateway's audit of a committed decision only (not in the API schema).",
+  })
+  @Directive('@inaccessible')
+  @Directive(rootIs.internal)
+  async recognitionCandidateResidentIds(@Arg('ids', () => [ID]) ids: string[], @Ctx() context: SubgraphContext): Promise<Array<string | null>> {
+    const sub = context.request.actor?.sub;
+    const distinct = lookupIds(ids);
+    if (!sub || distinct.length === 0) return ids.map(() => null);
+    const rows = await context.db
+      .select({ id: recognitionCandidates.id, residentId: recognitionCandidates.residentId })
+      .from(recognitionCandidates)
+      .where(and(eq(recognitionCandidates.shownToSub, sub), inArray(recognitionCandidates.id, distinct)));
+    const residentOf = new Map(rows.map((row) => [row.id, row.residentId]));
+    return ids.map((id) => residentOf.get(id) ?? null);
+  }
+
   @Mutation(() => RecognitionDecision, {
     description:
       'The clinician a candidate was shown to accepts it (the test is not repeated) or declines it with a reason: CONDITION_CHANGED, FAST_CHANGING_VALUE, BEFORE_SURGERY_OR_TRANSFUSION, EMERGENCY, FORENSIC, PATIENT_REQUEST or `OTHER: text`. One decision per candidate.',
   })
-  @Directive(rootIs.write())
+  @Directive(rootIs.write({ about: { argument: 'candidateId', kind: 'RECOGNITION_CANDIDATE', category: 'RESULTS' } }))
   async recordRecognitionDecision(
     @Arg('candidateId', () => ID) candidateId: string,
     @Arg('accepted', () => Boolean) accepted: boolean,
