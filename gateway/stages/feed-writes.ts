@@ -119,16 +119,18 @@ export async function recordRegistrations(
       const input = value?.kind === 'Variable' ? context.variableOverrides?.[value.name.value] : undefined;
       const residentId = input !== null && typeof input === 'object' && !Array.isArray(input) ? (input as Record<string, unknown>)[declaration.newResident] : undefined;
       if (typeof residentId !== 'string') continue;
-      events.push({
-        ...baseEvent(context, { residentId }),
-        fieldsByCategory: { DEMOGRAPHICS: [`Mutation.${field.name}`] },
-        rowsReturned: 1,
-        outcome: 'ALLOWED',
-        breakGlassReason: null,
-        at,
-      });
+      events.push(writeEvent(context, residentId, 'DEMOGRAPHICS', field.name, at));
     }
   }
+  await commitWriteEvents(db, events, signer);
+}
+
+/** The entry of one committed write about a resident: the mutation field that wrote, under its category. */
+function writeEvent(context: AuditedRequest, residentId: string, category: string, fieldName: string, at: Date): AuditEvent {
+  return { ...baseEvent(context, { residentId }), fieldsByCategory: { [category]: [`Mutation.${fieldName}`] }, rowsReturned: 1, outcome: 'ALLOWED', breakGlassReason: null, at };
+}
+
+async function commitWriteEvents(db: Database, events: AuditEvent[], signer: AuditSigner): Promise<void> {
   if (events.length === 0) return;
   await db.transaction(async (tx) => {
     await appendAuditEntries(tx, events, signer);
@@ -163,18 +165,7 @@ export async function recordWritesAbout(
     if (id === undefined) continue;
     const residentId = (await lookup(declaration.about.kind, [id], { actor: context.actor, requestId: context.requestId })).get(id);
     if (!residentId) throw new Error(`a committed ${field.name} names a record whose resident the lookup does not know`);
-    events.push({
-      ...baseEvent(context, { residentId }),
-      fieldsByCategory: { [declaration.about.category]: [`Mutation.${field.name}`] },
-      rowsReturned: 1,
-      outcome: 'ALLOWED',
-      breakGlassReason: null,
-      at,
-    });
+    events.push(writeEvent(context, residentId, declaration.about.category, field.name, at));
   }
-  if (events.length === 0) return;
-  await db.transaction(async (tx) => {
-    await appendAuditEntries(tx, events, signer);
-  });
-  recordAuditAppend(events.length);
+  await commitWriteEvents(db, events, signer);
 }
