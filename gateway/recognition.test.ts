@@ -97,6 +97,18 @@ describe.each(testBackends())('mutual recognition of results on $name', (backend
     expect(day30.labReport).toEqual({ id: 'lab-test-day30', panelCode: 'TEST' });
   });
 
+  it('finds a lab item by its LOINC as well, and shows a test named twice (code and LOINC) once', async () => {
+    const byLoinc = ours(await ask('clinician-c', ['1742-6']));
+    expect([...byLoinc.keys()].sort()).toEqual(['day30', 'day31', 'noEqa', 'noHr', 'own']);
+    expect(new Set([...byLoinc.values()].map((c) => c.itemCode))).toEqual(new Set(['LFT-ALT']));
+    const response = await ask('clinician-c', ['LFT-ALT', '1742-6']);
+    const list = response.body.data!.recognizableResults!;
+    const ids = list.map((c) => c.labReport?.id);
+    expect(ids.length).toBeGreaterThan(0);
+    expect(new Set(ids).size).toBe(ids.length);
+    remindersSeen += list.filter((c) => c.recognizable).length;
+  });
+
   it('audits the question like a read of the resident’s RESULTS', async () => {
     const before = await stack.platform.database.query<{ seq: string }>("select seq from consent.audit_entry where actor_sub = 'clinician-c' and resident_id = $1", [residentId]);
     ours(await ask('clinician-c', ['LFT-ALT']));

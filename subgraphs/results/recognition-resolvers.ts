@@ -179,8 +179,16 @@ export class RecognitionResolver {
     const actor = signedIn(context);
     authorize(actor, 'ask', 'RecognitionQuery');
     const askingInstitutionId = actor.institutionId!;
-    const codes = validateItemCodes(itemCodes);
-    const items = await itemsForCodes(context, codes);
+    const requested = validateItemCodes(itemCodes);
+    const items = await itemsForCodes(context, requested);
+    // A code and the LOINC of the same item name one test: its results are shown once.
+    const seen = new Set<string>();
+    const codes = requested.filter((code) => {
+      const key = items.get(code)?.code ?? code;
+      if (seen.has(key)) return false;
+      seen.add(key);
+      return true;
+    });
     const priors = await priorResults(context, residentId, codes, items);
     if (priors.length === 0) return [];
     const eqa = await eqaPeriods(context, priors);
