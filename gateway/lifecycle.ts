@@ -65,7 +65,7 @@ import { checkFeedReferences, type ReferenceLookup } from './stages/check-refere
 import { commitRefusal, commitUse, GrantUseLostError } from './stages/consume-grant.js';
 import { decideSubjects, grantInvalid, rowScopeOf, subjectRoots } from './stages/decide.js';
 import { decryptAndMask } from './stages/decrypt-and-mask.js';
-import { recordFeedWrites, recordRegistrations } from './stages/feed-writes.js';
+import { recordFeedWrites, recordRegistrations, recordWritesAbout, type AboutLookup } from './stages/feed-writes.js';
 import { filteredDocumentInterner, filterOperation, overrideRootArguments, type CoordinateDecider } from './stages/filter-operation.js';
 import { protectWrites } from './stages/protect-writes.js';
 import { resolvePurpose } from './stages/purpose.js';
@@ -85,6 +85,8 @@ export interface LifecycleDependencies {
   lookupResident: ResidentIndexLookup;
   /** What hospital feed records reference: residents, practitioners, encounters. */
   lookupReferences: ReferenceLookup;
+  /** The resident of the record a write is about (`@write(about:)`), for its audit entry. */
+  lookupAbout: AboutLookup;
   db: Database;
   classifications: ClassificationMap;
   /** What each root field is, from the supergraph's declarations (readEnforcementDeclarations). */
@@ -486,7 +488,7 @@ const decryptMask = ({ classifications, keyring }: LifecycleDependencies): Stage
   },
 });
 
-const consumeGrantAndAudit = ({ db, auditSigner, securityLog, classifications, declarations }: LifecycleDependencies): Stage => ({
+const consumeGrantAndAudit = ({ db, auditSigner, securityLog, classifications, declarations, lookupAbout }: LifecycleDependencies): Stage => ({
   name: 'consume-grant-and-audit',
   after: async ({ state, result, setResult }) => {
     const data = (result.data ?? null) as Record<string, unknown> | null;
@@ -505,5 +507,6 @@ const consumeGrantAndAudit = ({ db, auditSigner, securityLog, classifications, d
     }
     await recordFeedWrites(db, state, data, auditSigner, declarations);
     await recordRegistrations(db, state, data, auditSigner, declarations);
+    await recordWritesAbout(db, state, data, auditSigner, declarations, lookupAbout);
   },
 });

@@ -5,6 +5,7 @@
  * from clinical. One fetch per kind per operation.
  */
 import type { LookupCaller, ReferenceLookup } from './stages/check-references.js';
+import type { AboutLookup } from './stages/feed-writes.js';
 import { fetchSubgraph, subgraphFetchCode, subgraphFetchError, type SubgraphFetchSettings } from './subgraph-fetch.js';
 
 export interface ReferenceLookupUrls {
@@ -13,22 +14,26 @@ export interface ReferenceLookupUrls {
   clinical: string;
 }
 
-export function subgraphReferenceLookup(urls: ReferenceLookupUrls, settings: SubgraphFetchSettings): ReferenceLookup {
-  async function query<Data>(subgraph: keyof ReferenceLookupUrls, caller: LookupCaller, document: string, variables: Record<string, unknown>): Promise<Data> {
-    const body = JSON.stringify({ query: document, variables });
-    let answer: { data?: Data; errors?: unknown[] };
-    let ok: boolean;
-    try {
-      const response = await fetchSubgraph(urls[subgraph], { subgraph, body, claims: { requestId: caller.requestId, actor: caller.actor } }, settings);
-      ok = response.ok;
-      answer = (await response.json()) as typeof answer;
-    } catch (error) {
-      throw subgraphFetchError(subgraphFetchCode(error));
-    }
-    // Never a guess: without an answer the batch is not written (the request fails).
-    if (!ok || answer.errors || !answer.data) throw subgraphFetchError('SUBGRAPH_UNAVAILABLE');
-    return answer.data;
+/** One signed lookup query to a subgraph, on behalf of the caller; any failure fails the request (never a guess). */
+async function lookupQuery<Data>(url: string, subgraph: string, caller: LookupCaller, document: string, variables: Record<string, unknown>, settings: SubgraphFetchSettings): Promise<Data> {
+  const body = JSON.stringify({ query: document, variables });
+  let answer: { data?: Data; errors?: unknown[] };
+  let ok: boolean;
+  try {
+    const response = await fetchSubgraph(url, { subgraph, body, claims: { requestId: caller.requestId, actor: caller.actor } }, settings);
+    ok = response.ok;
+    answer = (await response.json()) as typeof answer;
+  } catch (error) {
+    throw subgraphFetchError(subgraphFetchCode(error));
   }
+  // Never a guess: without an answer the batch is not written (the request fails).
+  if (!ok || answer.errors || !answer.data) throw subgraphFetchError('SUBGRAPH_UNAVAILABLE');
+  return answer.data;
+}
+
+export function subgraphReferenceLookup(urls: ReferenceLookupUrls, settings: SubgraphFetchSettings): ReferenceLookup {
+  const query = <Data>(subgraph: keyof ReferenceLookupUrls, caller: LookupCaller, document: string, variables: Record<string, unknown>): Promise<Data> =>
+    lookupQuery<Data>(urls[subgraph], subgraph, caller, document, variables, settings);
 
   return {
     async knownResidents(ids, caller) {
@@ -51,5 +56,20 @@ export function subgraphReferenceLookup(urls: ReferenceLookupUrls, settings: Sub
         return residentId ? [[id, residentId] as const] : [];
       }));
     },
+  };
+}
+
+/** The residents of the records writes are about (`@write(about:)`), from the subgraph that owns each kind. */
+export function subgraphAboutLookup(urls: { results: string }, settings: SubgraphFetchSettings): AboutLookup {
+  return async (kind, ids, caller) => {
+    switch (kind) {
+      case 'recognitionCandidate': {
+        const data = await lookupQuery<{ recognitionCandidateResidentIds: Array<string | null> }>(urls.results, 'results', caller, 'query($ids: [ID!]!) { recognitionCandidateResidentIds(ids: $ids) }', { ids }, settings);
+        return new Map(ids.flatMap((id, index) => {
+          const residentId = data.recognitionCandidateResidentIds[index];
+          return residentId ? [[id, residentId] as const] : [];
+        }));
+      }
+    }
   };
 }

@@ -21,7 +21,7 @@ import { DEFAULT_LIMITS, type OperationLimits } from './stages/analyse-operation
 import { createAuthenticator, type AuthenticationOptions } from './stages/authenticate.js';
 import { createFetchSigner } from './stages/sign-context.js';
 import type { ResidentIndexLookup } from './stages/resolve-subjects.js';
-import { subgraphReferenceLookup } from './reference-lookup.js';
+import { subgraphAboutLookup, subgraphReferenceLookup } from './reference-lookup.js';
 import { MartBuilder } from './research-mart.js';
 import { registeredPersistedQuery } from './persisted-documents.js';
 import { openSecurityLog } from './security-log/index.js';
@@ -120,6 +120,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     securityLog,
     lookupResident: residentIndexLookup(subgraphUrl(urls, POPULATION), fetchSettings),
     lookupReferences: subgraphReferenceLookup({ population: subgraphUrl(urls, POPULATION), resources: subgraphUrl(urls, 'resources'), clinical: subgraphUrl(urls, 'clinical') }, fetchSettings),
+    lookupAbout: subgraphAboutLookup({ results: subgraphUrl(urls, 'results') }, fetchSettings),
     db: options.database,
     classifications,
     declarations,

@@ -17,6 +17,7 @@ describe('the enforcement declarations of the supergraph', () => {
     const table = Object.fromEntries([...declarations.roots].map(([coordinate, declaration]) => [coordinate, declaration.kind]));
     expect(table).toEqual({
       'Query.ownEncounterResidentIds': 'internal',
+      'Query.recognitionCandidateResidentIds': 'internal',
       'Query.me': 'platform',
       'Query.myConsents': 'platform',
       'Query.myConsentsFhir': 'platform',
@@ -52,7 +53,23 @@ describe('the enforcement declarations of the supergraph', () => {
       'Mutation.recordLabReports': 'feed',
       'Mutation.submitScenario': 'write',
       'Mutation.reviewScenario': 'write',
+      'Query.recognizableResults': 'subject',
+      'Query.recognitionReport': 'platform',
+      'Query.recognitionCatalogue': 'platform',
+      'Query.recognitionEqaStatuses': 'platform',
+      'Mutation.recordRecognitionDecision': 'write',
+      'Mutation.upsertRecognitionItem': 'write',
+      'Mutation.setRecognitionEqaStatus': 'write',
     });
+  });
+
+  it('name the record a recognition decision is about, whose resident its audit entry goes to', () => {
+    expect(rootDeclaration(declarations, 'mutation', 'recordRecognitionDecision')).toEqual({
+      kind: 'write',
+      protects: [],
+      about: { argument: 'candidateId', kind: 'recognitionCandidate', category: 'RESULTS' },
+    });
+    expect(rootDeclaration(declarations, 'query', 'recognizableResults')).toEqual({ kind: 'subject', argument: 'residentId' });
   });
 
   it('name the resident of reads, the blind index of lookups, and the identifying fields of a registration', () => {

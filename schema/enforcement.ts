@@ -30,8 +30,8 @@ directive @lookup(argument: String!, kind: String!) on FIELD_DEFINITION
 directive @platform on FIELD_DEFINITION
 "The gateway's own lookup; @inaccessible, never in the API schema."
 directive @internal on FIELD_DEFINITION
-"A write; newResident names the input field that receives the id the gateway mints for a registration."
-directive @write(newResident: String) on FIELD_DEFINITION
+"A write; newResident names the input field that receives the id the gateway mints for a registration; about names the argument whose record (of kind aboutKind) is about a resident, audited as a write of category."
+directive @write(newResident: String, about: String, aboutKind: String, category: String) on FIELD_DEFINITION
 "Reads a research scenario's mart (the scenario named by this argument): only its registered documents, while approved, within its quota."
 directive @research(scenario: String!) on FIELD_DEFINITION
 "A hospital feed writing records of a category from a list argument; its input fields declare their @reference."
@@ -45,6 +45,10 @@ directive @reference(kind: String!) on INPUT_FIELD_DEFINITION
 /** Blind-index kinds: what an identifier is normalised and indexed as. */
 export type BlindIndexKind = 'idCard' | 'phone';
 const BLIND_INDEX_OF: Readonly<Partial<Record<MaskKind, BlindIndexKind>>> = { ID_CARD: 'idCard', PHONE: 'phone' };
+
+/** A record a write is about, whose resident the gateway looks up (through the owning subgraph) to audit the write. */
+export type AboutKind = 'recognitionCandidate';
+const ABOUT_KINDS: Readonly<Record<string, AboutKind>> = { RECOGNITION_CANDIDATE: 'recognitionCandidate' };
 
 /** What a reference field of a feed record points at. */
 export type ReferenceKind = 'resident' | 'practitioner' | 'encounter';
@@ -77,7 +81,13 @@ export type RootDeclaration =
   | { kind: 'internal' }
   /** Reads the mart of the scenario named by `argument` (a registered document of it only). */
   | { kind: 'research'; argument: string }
-  | { kind: 'write'; newResident?: string; protects: readonly ProtectedArgument[] }
+  | {
+      kind: 'write';
+      newResident?: string;
+      protects: readonly ProtectedArgument[];
+      /** The argument naming a record about one resident: the committed write is audited in that resident's log. */
+      about?: { argument: string; kind: AboutKind; category: DataCategory };
+    }
   | {
       kind: 'feed';
       argument: string;
@@ -197,7 +207,8 @@ function declarationOf(coordinate: string, directive: ConstDirectiveNode, args: 
         const input = schema.inputFields(namedType(args.find((a) => a.name.value === argument)!.type));
         if (!input.some((field) => field.name.value === newResident)) throw new Error(`@write on ${coordinate}: ${argument} has no input field ${newResident ?? '?'} for the new resident's id`);
       }
-      return newResident ? { kind: 'write', newResident, protects } : { kind: 'write', protects };
+      const about = aboutOf(coordinate, directive, argumentNamed);
+      return { kind: 'write', ...(newResident ? { newResident } : {}), protects, ...(about ? { about } : {}) };
     }
     case 'feed': {
       const argument = argumentNamed(stringArgument(directive, 'argument'));
@@ -219,6 +230,17 @@ function declarationOf(coordinate: string, directive: ConstDirectiveNode, args: 
     default:
       throw new Error(`unknown root declaration @${directive.name.value}`);
   }
+}
+
+/** A write's `about:` declaration: an argument it has, a kind with a lookup, a data category. */
+function aboutOf(coordinate: string, directive: ConstDirectiveNode, argumentNamed: (name: string | undefined) => string): { argument: string; kind: AboutKind; category: DataCategory } | undefined {
+  const argument = stringArgument(directive, 'about');
+  if (argument === undefined) return undefined;
+  const kind = ABOUT_KINDS[stringArgument(directive, 'aboutKind') ?? ''];
+  if (!kind) throw new Error(`@write on ${coordinate}: about needs an aboutKind with a lookup (${Object.keys(ABOUT_KINDS).join(', ')})`);
+  const category = stringArgument(directive, 'category');
+  if (!category || !isDataCategory(category)) throw new Error(`@write on ${coordinate}: about needs the category it writes, not ${category ?? '?'}`);
+  return { argument: argumentNamed(argument), kind, category };
 }
 
 /** The arguments of a write whose input objects carry identifying fields. */
@@ -312,7 +334,13 @@ export const rootIs = {
   /** Reads the mart of the scenario named by `argument`. */
   research: (argument: string): string => `@research(scenario: "${argument}")`,
   /** A write; a registration names the input field that receives the minted resident id. */
-  write: (options: { newResident?: string } = {}): string => (options.newResident ? `@write(newResident: "${options.newResident}")` : '@write'),
+  write: (options: { newResident?: string; about?: { argument: string; kind: 'RECOGNITION_CANDIDATE'; category: DataCategory } } = {}): string => {
+    const args = [
+      ...(options.newResident ? [`newResident: "${options.newResident}"`] : []),
+      ...(options.about ? [`about: "${options.about.argument}", aboutKind: "${options.about.kind}", category: "${options.about.category}"`] : []),
+    ];
+    return args.length > 0 ? `@write(${args.join(', ')})` : '@write';
+  },
   /** A hospital feed of `category` records in the list argument `argument`. */
   feed: (argument: string, category: DataCategory): string => `@feed(argument: "${argument}", category: "${category}")`,
 };

@@ -14,6 +14,7 @@ describe('HTTP_STATUS_BY_CODE', () => {
       429: ['QUOTA_EXCEEDED'],
       400: ['QUERY_TOO_COMPLEX', 'BAD_USER_INPUT', 'GRAPHQL_PARSE_FAILED', 'GRAPHQL_VALIDATION_FAILED', 'OPERATION_RESOLUTION_FAILURE', 'BAD_REQUEST'],
       404: ['NOT_FOUND'],
+      409: ['CONFLICT'],
       413: ['PAYLOAD_TOO_LARGE'],
       // Apollo's automatic-persisted-query protocol: the client reads the code and retries with the text.
       200: ['PERSISTED_QUERY_NOT_FOUND', 'PERSISTED_QUERY_NOT_SUPPORTED'],

@@ -44,6 +44,8 @@ export const HTTP_STATUS_BY_CODE = {
   OPERATION_RESOLUTION_FAILURE: 400,
   BAD_REQUEST: 400,
   NOT_FOUND: 404,
+  /** A second decision for what allows one (a recognition candidate already decided). */
+  CONFLICT: 409,
   PAYLOAD_TOO_LARGE: 413,
   PERSISTED_QUERY_NOT_FOUND: 200,
   PERSISTED_QUERY_NOT_SUPPORTED: 200,

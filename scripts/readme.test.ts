@@ -129,4 +129,24 @@ describe('the README, run as written', () => {
     expect(json(lines[2]).data!['auditConsistencyProof'].length).toBeGreaterThan(0);
     expect(lines[3]).toMatch(/^audit log intact: \d+ entries/);
   });
+
+  it('journey 4: the catalogue, a fresh result from inst-02 recognised, a decline with a reason, the day’s report', () => {
+    const { status, lines, stderr } = journey('journey-4');
+    expect(stderr).toBe('');
+    expect(status).toBe(0);
+    expect(lines, lines.join('\n')).toHaveLength(8);
+    expect(json(lines[0]).data!['recognitionCatalogue'].length).toBeGreaterThanOrEqual(60);
+    expect(json(lines[1])).toEqual({ data: { approveAccessRequest: { status: 'APPROVED' } } });
+    expect(json(lines[2]).data!['recordLabReports']).toHaveLength(2);
+    const candidates: Array<{ itemCode: string; recognizable: boolean; reasons: string[]; institution: { name: string } }> = json(lines[3]).data!['recognizableResults'];
+    const reasons = new Set(candidates.flatMap((c) => c.reasons));
+    expect(candidates.filter((c) => c.recognizable).map((c) => c.itemCode)).toEqual(['LFT-ALT']);
+    for (const reason of ['NOT_IN_CATALOGUE', 'NO_HR_MARK', 'EXPIRED', 'SAME_INSTITUTION']) expect(reasons).toContain(reason);
+    expect(json(lines[4]).data!['recordRecognitionDecision'].accepted).toBe(true);
+    expect(codes(lines[5])).toEqual(['BAD_USER_INPUT']);
+    expect(json(lines[6]).data!['recordRecognitionDecision']).toMatchObject({ accepted: false, reason: 'OTHER: 外院报告单位不一致' });
+    expect(json(lines[7]).data!['recognitionReport']).toEqual([
+      { institutionId: 'inst-01', day: expect.stringMatching(/^\d{4}-\d{2}-\d{2}$/), remindersShown: 1, accepted: 1, declined: 1, declinedByReason: [{ reason: 'OTHER', count: 1 }], costSavedYuan: 5 },
+    ]);
+  });
 });

@@ -3,6 +3,7 @@ import { drizzle, type PgliteDatabase } from 'drizzle-orm/pglite';
 import { migrate } from 'drizzle-orm/pglite/migrator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_SEED, bundleRowCount, generateResident, type ResidentBundle } from './generator.js';
+import { recognitionCatalogueRows } from './recognition-catalogue.js';
 import { buildRegion } from './region.js';
 import { RegionAlreadySeededError, isRegionSeeded, plaintextProtector, protectBundle, seedRegion, type FieldProtector, type SeedProgress } from './write.js';
 
@@ -63,7 +64,11 @@ describe('seedRegion', () => {
     expect(await actualCounts(Object.keys(expected))).toEqual(expected);
     expect(await count('resources.institution')).toBe(22);
     expect(await count('resources.practitioner')).toBe(region.practitioners.length);
-    const rows = region.institutions.length + region.practitioners.length + bundles.reduce((n, b) => n + bundleRowCount(b), 0);
+    const catalogue = recognitionCatalogueRows().length;
+    expect(await count('results.recognition_item')).toBe(catalogue);
+    // Every institution has an EQA status for every item (passed, lapsed, failed, or without the HR mark).
+    expect(await count('results.recognition_eqa_status')).toBe(catalogue * 22);
+    const rows = region.institutions.length + region.practitioners.length + catalogue * 23 + bundles.reduce((n, b) => n + bundleRowCount(b), 0);
     expect(result).toEqual({ residents: RESIDENTS, rows, elapsedMs: result.elapsedMs });
     expect(progress.map((p) => p.residents)).toEqual([8, 16, 24, 30]);
   });

@@ -12,7 +12,8 @@ import { diagnoses, encounters, prescriptions } from '../subgraphs/clinical/tabl
 import { immunizationRecords } from '../subgraphs/immunization/tables.js';
 import { residents } from '../subgraphs/population/tables.js';
 import { institutions, practitioners } from '../subgraphs/resources/tables.js';
-import { imagingReports, labItems, labReports } from '../subgraphs/results/tables.js';
+import { imagingReports, labItems, labReports, recognitionEqaStatuses, recognitionItems } from '../subgraphs/results/tables.js';
+import { recognitionCatalogueRows, recognitionEqaRows } from './recognition-catalogue.js';
 import { careRelationships, consentVersions, guardianships } from '../consent/tables.js';
 import { DEMO_SCENARIO_ID } from './demo.js';
 import { seedDemoScenario } from './demo-scenario.js';
@@ -294,13 +295,17 @@ export async function seedRegion(db: SeedDatabase, options: SeedOptions): Promis
   }
 
   const region = buildRegion(options.seed);
+  const catalogue = recognitionCatalogueRows();
+  const eqa = recognitionEqaRows(region, catalogue);
   let rows = 0;
   await db.transaction(async (tx) => {
     // Idempotent, so an append (or a retry after a failed first batch) finds them in place.
     await tx.insert(institutions).values(region.institutions.map((i) => i.row)).onConflictDoNothing();
     await tx.insert(practitioners).values([...region.practitioners]).onConflictDoNothing();
+    await tx.insert(recognitionItems).values(catalogue).onConflictDoNothing();
+    await tx.insert(recognitionEqaStatuses).values(eqa).onConflictDoNothing();
   });
-  if (startIndex === 0) rows += region.institutions.length + region.practitioners.length;
+  if (startIndex === 0) rows += region.institutions.length + region.practitioners.length + catalogue.length + eqa.length;
 
   let done = 0;
   const elapsed = () => Math.round(performance.now() - started);

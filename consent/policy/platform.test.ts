@@ -69,6 +69,22 @@ const CELLS: Cell[] = [
   ['resident, own log', resident, 'read', { type: 'AccessLog', attributes: { residentId: 'res-1' } }, allowed('SELF')],
   ['resident, another’s log', resident, 'read', { type: 'AccessLog', attributes: { residentId: 'res-2' } }, denied('Only a resident has an access log.')],
   ['clinician', clinician, 'read', { type: 'AccessLog', attributes: {} }, denied('Only a resident has an access log.')],
+  // Mutual recognition: clinicians ask; the clinician a candidate was shown to decides it; reports by institution; stewards maintain.
+  ['clinician', clinician, 'ask', 'RecognitionQuery', allowed('CLINICIAN')],
+  ['hospital system', hospital, 'ask', 'RecognitionQuery', denied('Only a clinician at an institution asks which prior results can be recognised.')],
+  ['researcher', researcher, 'ask', 'RecognitionQuery', denied('Only a clinician at an institution asks which prior results can be recognised.')],
+  ['clinician, shown to them', clinician, 'record', { type: 'RecognitionDecision', attributes: { shownToSub: 'dr-wang' } }, allowed('SHOWN_TO_ME')],
+  ['clinician, shown to a colleague', clinician, 'record', { type: 'RecognitionDecision', attributes: { shownToSub: 'dr-li' } }, denied('Only the clinician a recognition candidate was shown to records its decision.')],
+  ['clinician, no candidate', clinician, 'record', { type: 'RecognitionDecision', attributes: {} }, denied('Only the clinician a recognition candidate was shown to records its decision.')],
+  ['steward', steward, 'record', { type: 'RecognitionDecision', attributes: { shownToSub: 'steward-zhao' } }, denied('Only the clinician a recognition candidate was shown to records its decision.')],
+  ['steward, any institution', steward, 'read', { type: 'RecognitionReport', attributes: { institutionId: 'inst-b' } }, allowed('STEWARD')],
+  ['clinician, own institution', clinician, 'read', { type: 'RecognitionReport', attributes: { institutionId: 'inst-a' } }, allowed('OWN_INSTITUTION')],
+  ['clinician, another institution', clinician, 'read', { type: 'RecognitionReport', attributes: { institutionId: 'inst-b' } }, denied('Only a data steward, or an institution’s own clinicians for its rows, read the recognition report.')],
+  ['hospital system', hospital, 'read', { type: 'RecognitionReport', attributes: { institutionId: 'inst-a' } }, denied('Only a data steward, or an institution’s own clinicians for its rows, read the recognition report.')],
+  ['steward', steward, 'maintain', 'RecognitionCatalogue', allowed('STEWARD')],
+  ['clinician', clinician, 'maintain', 'RecognitionCatalogue', denied('Only a data steward maintains the recognition catalogue and EQA statuses.')],
+  ['hospital system', hospital, 'read', 'RecognitionCatalogue', allowed('HOSPITAL_SYSTEM')],
+  ['auditor', auditor, 'read', 'RecognitionCatalogue', denied('Only clinicians, hospital systems and data stewards read the recognition catalogue.')],
 ];
 
 describe('the platform rules', () => {

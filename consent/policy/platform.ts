@@ -40,9 +40,17 @@ export interface PlatformSubjects {
   AuditTree: Record<string, never>;
   /** A resident's own access log. */
   AccessLog: { residentId?: string };
+  /** Asking which prior results can be recognised (互认) for tests about to be ordered (the resident's RESULTS basis is the gateway's decision). */
+  RecognitionQuery: Record<string, never>;
+  /** A clinician's accept or decline of a recognition candidate, by the clinician it was shown to. */
+  RecognitionDecision: { shownToSub?: string };
+  /** The recognition report's rows of one institution. */
+  RecognitionReport: { institutionId?: string };
+  /** The catalogue of recognised items and each institution's EQA status per item. */
+  RecognitionCatalogue: Record<string, never>;
 }
 export type PlatformSubjectType = keyof PlatformSubjects;
-export type PlatformAction = 'request' | 'approve' | 'deny' | 'list' | 'grant' | 'revoke' | 'read' | 'submit' | 'review' | 'write' | 'register' | 'lookup' | 'verify';
+export type PlatformAction = 'request' | 'approve' | 'deny' | 'list' | 'grant' | 'revoke' | 'read' | 'submit' | 'review' | 'write' | 'register' | 'lookup' | 'verify' | 'ask' | 'record' | 'maintain';
 
 type TaggedSubject = { [Type in PlatformSubjectType]: PlatformSubjects[Type] & { kind: Type } }[PlatformSubjectType];
 export type PlatformAbility = MongoAbility<[PlatformAction, PlatformSubjectType | TaggedSubject]>;
@@ -87,6 +95,11 @@ function baseline({ cannot }: Builder): void {
   cannot('read', 'AuditTree').because('Only a resident, an auditor or a steward reads the audit log’s signed head.');
   cannot('verify', 'AuditTree').because('Only an auditor asks for consistency proofs of the audit log.');
   cannot('read', 'AccessLog').because('Only a resident has an access log.');
+  cannot('ask', 'RecognitionQuery').because('Only a clinician at an institution asks which prior results can be recognised.');
+  cannot('record', 'RecognitionDecision').because('Only the clinician a recognition candidate was shown to records its decision.');
+  cannot('read', 'RecognitionReport').because('Only a data steward, or an institution’s own clinicians for its rows, read the recognition report.');
+  cannot('read', 'RecognitionCatalogue').because('Only clinicians, hospital systems and data stewards read the recognition catalogue.');
+  cannot('maintain', 'RecognitionCatalogue').because('Only a data steward maintains the recognition catalogue and EQA statuses.');
 }
 
 /** The permissions per role. No `manage all` anywhere; a role without an entry has only the baseline. */
@@ -111,6 +124,11 @@ const PLATFORM_RULES: Record<Role, DefineRules> = {
     cannot(DECIDE, 'AccessRequest', { requesterSub: actor.sub }).because('A requester cannot decide their own access request.');
     can('list', 'AccessRequest').because('MY_REQUESTS');
     can('lookup', 'ResidentIndex').because('CLINICIAN');
+    can('ask', 'RecognitionQuery').because('CLINICIAN');
+    // The clinician who saw the candidate decides it (not a colleague: the decision is theirs to justify).
+    can('record', 'RecognitionDecision', { shownToSub: actor.sub }).because('SHOWN_TO_ME');
+    can('read', 'RecognitionReport', { institutionId: actor.institutionId }).because('OWN_INSTITUTION');
+    can('read', 'RecognitionCatalogue').because('CLINICIAN');
   },
   steward(actor, { can, cannot }) {
     can(DECIDE, 'AccessRequest').because('STEWARD');
@@ -118,6 +136,8 @@ const PLATFORM_RULES: Record<Role, DefineRules> = {
     can(['list', 'review'], 'BreakGlassReview').because('STEWARD');
     can('verify', 'AuditChain').because('STEWARD');
     can('read', 'AuditTree').because('STEWARD');
+    can('read', 'RecognitionReport').because('STEWARD');
+    can(['read', 'maintain'], 'RecognitionCatalogue').because('STEWARD');
     can('review', 'Scenario').because('STEWARD');
     can('list', 'Scenario').because('REVIEW_QUEUE');
     cannot('review', 'Scenario', { submitterSub: actor.sub }).because('Nobody reviews their own research scenario.');
@@ -138,6 +158,7 @@ const PLATFORM_RULES: Record<Role, DefineRules> = {
     // The institution is a condition on the subject: a feed writes only its own institution's records.
     can('write', 'Feed', { institutionId: actor.institutionId }).because('OWN_INSTITUTION');
     can('register', 'Resident').because('HOSPITAL_SYSTEM');
+    can('read', 'RecognitionCatalogue').because('HOSPITAL_SYSTEM');
   },
 };
 

@@ -20,6 +20,7 @@ const WRITTEN_RECORDS: Readonly<Record<string, readonly [one: string, many: stri
   recordLabReports: ['a lab report', 'lab reports'],
   recordImmunizations: ['an immunisation', 'immunisations'],
   recordFollowUps: ['a follow-up visit', 'follow-up visits'],
+  recordRecognitionDecision: ['whether an earlier result of yours stands in for a new test (互认)', 'recognition decisions'],
 };
 
 function writtenFields(row: AuditEntryRow): string[] {

@@ -8,11 +8,12 @@
  * those residents' access logs gets one entry for the write, both in one transaction.
  */
 import { appendAuditEntries, feedInstitutionOf, recordCareRelationships, type AuditEvent, type AuditSigner, type Executor, type FedCareRelationship } from '../../consent/index.js';
-import { rootDeclaration, type EnforcementDeclarations, type RootDeclaration } from '../../schema/enforcement.js';
+import { rootDeclaration, type AboutKind, type EnforcementDeclarations, type RootDeclaration } from '../../schema/enforcement.js';
 import type { Database } from '../../subgraphs/runtime/database.js';
 import type { AuditedRequest, GatewayRequestContext } from '../request-context.js';
 import { recordAuditAppend } from '../../subgraphs/runtime/metrics.js';
 import type { OperationAnalysis, RootFieldCall } from './analyse-operation.js';
+import type { LookupCaller } from './check-references.js';
 import { baseEvent } from './audit.js';
 
 export type { ReferenceKind } from '../../schema/enforcement.js';
@@ -118,19 +119,53 @@ export async function recordRegistrations(
       const input = value?.kind === 'Variable' ? context.variableOverrides?.[value.name.value] : undefined;
       const residentId = input !== null && typeof input === 'object' && !Array.isArray(input) ? (input as Record<string, unknown>)[declaration.newResident] : undefined;
       if (typeof residentId !== 'string') continue;
-      events.push({
-        ...baseEvent(context, { residentId }),
-        fieldsByCategory: { DEMOGRAPHICS: [`Mutation.${field.name}`] },
-        rowsReturned: 1,
-        outcome: 'ALLOWED',
-        breakGlassReason: null,
-        at,
-      });
+      events.push(writeEvent(context, residentId, 'DEMOGRAPHICS', field.name, at));
     }
   }
+  await commitWriteEvents(db, events, signer);
+}
+
+/** The entry of one committed write about a resident: the mutation field that wrote, under its category. */
+function writeEvent(context: AuditedRequest, residentId: string, category: string, fieldName: string, at: Date): AuditEvent {
+  return { ...baseEvent(context, { residentId }), fieldsByCategory: { [category]: [`Mutation.${fieldName}`] }, rowsReturned: 1, outcome: 'ALLOWED', breakGlassReason: null, at };
+}
+
+async function commitWriteEvents(db: Database, events: AuditEvent[], signer: AuditSigner): Promise<void> {
   if (events.length === 0) return;
   await db.transaction(async (tx) => {
     await appendAuditEntries(tx, events, signer);
   });
   recordAuditAppend(events.length);
+}
+
+/** Record id → its resident, for the records of one kind the caller may name (others are left out). */
+export type AboutLookup = (kind: AboutKind, ids: readonly string[], caller: LookupCaller) => Promise<ReadonlyMap<string, string>>;
+
+/**
+ * Audits the writes that committed about a record of one resident (`@write(about:)`, e.g. a
+ * recognition decision about a candidate): one entry in that resident's log, filed under the write's
+ * category, a `WRITE` in their access log. The resident comes from the subgraph owning the record, after
+ * the write, so it is the record's own and never the client's word. Failing here fails the response.
+ */
+export async function recordWritesAbout(
+  db: Database,
+  context: AuditedRequest,
+  data: Record<string, unknown> | null,
+  signer: AuditSigner,
+  declarations: EnforcementDeclarations,
+  lookup: AboutLookup,
+): Promise<void> {
+  if (!context.analysis || context.analysis.operationType !== 'mutation' || !data || !context.actor) return;
+  const at = new Date();
+  const events: AuditEvent[] = [];
+  for (const field of context.analysis.rootFields) {
+    const declaration = rootDeclaration(declarations, 'mutation', field.name);
+    if (declaration?.kind !== 'write' || !declaration.about || data[field.responseKey] == null) continue;
+    const id = referenceOf(field.arguments, declaration.about.argument);
+    if (id === undefined) continue;
+    const residentId = (await lookup(declaration.about.kind, [id], { actor: context.actor, requestId: context.requestId })).get(id);
+    if (!residentId) throw new Error(`a committed ${field.name} names a record whose resident the lookup does not know`);
+    events.push(writeEvent(context, residentId, declaration.about.category, field.name, at));
+  }
+  await commitWriteEvents(db, events, signer);
 }

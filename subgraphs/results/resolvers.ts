@@ -20,9 +20,9 @@ const ITEM_INSERT_CHUNK = 1_000;
 const CLOCK_SKEW_MS = 5 * 60_000;
 
 /** LabReport as resolved here: keeps the resident id so its items apply the same row filter. */
-type LabReportNode = LabReport & { residentId: string };
+export type LabReportNode = LabReport & { residentId: string };
 
-function toLabReport(row: LabReportRow): LabReportNode {
+export function toLabReport(row: LabReportRow): LabReportNode {
   return {
     id: row.id,
     residentId: row.residentId,
@@ -50,7 +50,7 @@ function toLabItem(row: LabItemRow): LabItem {
   };
 }
 
-function toImagingReport(row: ImagingReportRow): ImagingReport {
+export function toImagingReport(row: ImagingReportRow): ImagingReport {
   return {
     id: row.id,
     modality: row.modality,

@@ -1,7 +1,9 @@
-import { boolean, index, pgSchema, text, timestamp } from 'drizzle-orm/pg-core';
+import { boolean, index, text, timestamp } from 'drizzle-orm/pg-core';
 import { residentIdColumn, sensitivityColumns } from '../runtime/columns.js';
+import { resultsSchema } from './results-schema.js';
 
-export const resultsSchema = pgSchema('results');
+export { resultsSchema };
+export * from './recognition-tables.js';
 
 /** A laboratory report (检验报告): one panel, several items. */
 export const labReports = resultsSchema.table(
