@@ -69,6 +69,10 @@ const CELLS: Cell[] = [
   ['resident, own log', resident, 'read', { type: 'AccessLog', attributes: { residentId: 'res-1' } }, allowed('SELF')],
   ['resident, another’s log', resident, 'read', { type: 'AccessLog', attributes: { residentId: 'res-2' } }, denied('Only a resident has an access log.')],
   ['clinician', clinician, 'read', { type: 'AccessLog', attributes: {} }, denied('Only a resident has an access log.')],
+  ['resident, own log named, under guardianship', resident, 'read', { type: 'AccessLog', attributes: { residentId: 'res-1', standing: 'WARD_SELF' } }, allowed('SELF')],
+  ['guardian, the ward’s log', resident, 'read', { type: 'AccessLog', attributes: { residentId: 'res-2', standing: 'GUARDIAN' } }, allowed('GUARDIAN')],
+  ['resident, a stranger’s log', resident, 'read', { type: 'AccessLog', attributes: { residentId: 'res-2', standing: 'NONE' } }, denied('You can read only your own access log, or that of a resident you are the guardian of.')],
+  ['clinician, a resident’s log', clinician, 'read', { type: 'AccessLog', attributes: { residentId: 'res-2', standing: 'NONE' } }, denied('Only a resident has an access log.')],
 ];
 
 describe('the platform rules', () => {
