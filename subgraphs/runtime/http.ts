@@ -123,12 +123,14 @@ export async function serveHttp(handleGraphQL: GraphQLHandler, options: HttpServ
     response.setHeader(REQUEST_ID_HEADER, requestId);
     const line = new RequestLine(requestId, logger);
     const method = (request.method ?? 'GET').toUpperCase();
-    // A no-op unless tracing is started (tracing.ts); a caller's `traceparent` is continued.
-    const span = startServerSpan(request.headers, { service, method, path: withoutDigitRuns(pathOf(request)), requestId });
+    // A no-op unless tracing is started (tracing.ts), which asks for neither description; a caller's `traceparent` is continued.
+    const span = startServerSpan(request.headers, () => ({ service, method, path: withoutDigitRuns(pathOf(request)), requestId }));
     response.once('close', () => {
       line.write({ method, path: pathOf(request), status: response.statusCode, durationMs: performance.now() - started });
-      const { actorRole, operationName, operationType, gatewayRequestId } = line.annotations;
-      span.end({ status: response.statusCode, actorRole, operationName: operationName && withoutDigitRuns(operationName), operationType, gatewayRequestId, errorCodes: line.errorCodes });
+      span.end(() => {
+        const { actorRole, operationName, operationType, gatewayRequestId } = line.annotations;
+        return { status: response.statusCode, actorRole, operationName: operationName && withoutDigitRuns(operationName), operationType, gatewayRequestId, errorCodes: line.errorCodes };
+      });
     });
     whenAnswered(response, { service, started, line, method, path: pathOf(request) });
     void span.run(() => line.run(async () => {

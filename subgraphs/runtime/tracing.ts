@@ -73,8 +73,8 @@ export async function startTracing(options: TracingOptions): Promise<RunningTrac
 export interface ServerSpan {
   /** Runs the request's handling with this span active (so stages and fetches are its children). */
   run<T>(handle: () => T): T;
-  /** Ends the span with what the request's log line knows. */
-  end(outcome: ServerSpanOutcome): void;
+  /** Ends the span with what the request's log line knows (asked only when tracing). */
+  end(outcome: () => ServerSpanOutcome): void;
 }
 
 export interface ServerSpanOutcome {
@@ -89,9 +89,18 @@ export interface ServerSpanOutcome {
 
 const UNTRACED: ServerSpan = { run: (handle) => handle(), end: () => {} };
 
-/** The server span of one HTTP request (a no-op when tracing is off). `path` must hold no identifier. */
-export function startServerSpan(headers: IncomingHttpHeaders, request: { service: string; method: string; path: string; requestId: string }): ServerSpan {
+/** What a server span says of its request; `path` must hold no identifier. */
+export interface ServerSpanRequest {
+  service: string;
+  method: string;
+  path: string;
+  requestId: string;
+}
+
+/** The server span of one HTTP request: a no-op when tracing is off, which never asks for `describe`. */
+export function startServerSpan(headers: IncomingHttpHeaders, describe: () => ServerSpanRequest): ServerSpan {
   if (!tracer) return UNTRACED;
+  const request = describe();
   const parent = propagation.extract(context.active(), headers);
   const span = tracer.startSpan(
     `${request.method} ${request.path}`,
@@ -109,7 +118,8 @@ export function startServerSpan(headers: IncomingHttpHeaders, request: { service
   const active = trace.setSpan(parent, span);
   return {
     run: (handle) => context.with(active, handle),
-    end: (outcome) => {
+    end: (describeOutcome) => {
+      const outcome = describeOutcome();
       span.setAttributes(outcomeAttributes(outcome));
       if (outcome.status >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
       span.end();
