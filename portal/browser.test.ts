@@ -224,7 +224,8 @@ describe(`the resident portal in chromium (${backend!.name})`, () => {
     await page.locator('main .badge').filter({ hasText: '被监护人的访问记录' }).waitFor();
     const grantEntry = page.locator('[data-basis="GRANT"]').first();
     await grantEntry.waitFor();
-    expect(await grantEntry.textContent()).toContain('公共卫生');
+    // In words about the ward, not "your" data.
+    expect(await grantEntry.textContent()).toContain(`查看了${ward.displayName}的公共卫生数据`);
     // The entries shown are exactly the ward's (as the ward sees them), none of the guardian's own.
     type Ids = { myAccessLog: { edges: Array<{ node: { id: string } }> } };
     const wardIds = (await stack.query<Ids>('resident-child', '{ myAccessLog(first: 100) { edges { node { id } } } }')).body.data!.myAccessLog.edges.map((e) => e.node.id);

@@ -105,18 +105,21 @@ function Marks({ entry }: { entry: LogEntry }) {
   );
 }
 
-/** The entry in one sentence in the page's language (the API's summary is English). */
-function sentenceOf(entry: LogEntry, actor: string): string {
+/** The entry in one sentence in the page's language (the API's summary is English), about the subject: "your" data, or the ward's. */
+function sentenceOf(entry: LogEntry, actor: string, subject: Subject): string {
   const t = words();
+  const ward = subject.name ?? subject.id;
+  const whose = subject.self ? t.whoseSelf : fill(t.whoseWard, { name: ward });
+  const whom = subject.self ? t.whomSelf : ward;
   if (entry.kind === 'WRITE') {
     if (lang.value === 'en') return entry.summary;
     const action = entry.action ? t.writeActions[entry.action] : undefined;
     const categories = categoryList(entry.categories);
-    return action ? `${actor} ${action}` : fill(categories ? t.logWrite : t.logWriteAny, { actor, categories });
+    return action ? `${actor} ${action}` : fill(categories ? t.logWrite : t.logWriteAny, { actor, categories, whom });
   }
-  if (entry.outcome === 'DENIED') return fill(t.logRefused, { actor, categories: categoryList(entry.deniedCategories) });
-  const read = fill(t.logRead, { actor, categories: categoryList(entry.categories) });
-  return entry.deniedCategories.length ? `${read}${fill(t.logPartly, { categories: categoryList(entry.deniedCategories) })}` : read;
+  if (entry.outcome === 'DENIED') return fill(t.logRefused, { actor, whose, categories: categoryList(entry.deniedCategories) });
+  const read = fill(t.logRead, { actor, whose, categories: categoryList(entry.categories) });
+  return entry.deniedCategories.length ? `${read}${fill(t.logPartly, { whose, categories: categoryList(entry.deniedCategories) })}` : read;
 }
 
 /** One entry; its withdrawals act for the subject (a guardian withdraws a ward's grants and consents). */
@@ -139,7 +142,7 @@ function Entry({ entry, subject, onChange }: { entry: LogEntry; subject: Subject
       <p id={titleId} class="row">
         <strong>{formatDateTime(entry.at)}</strong> <Marks entry={entry} />
       </p>
-      <p>{sentenceOf(entry, actor)}</p>
+      <p>{sentenceOf(entry, actor, subject)}</p>
       <p class="muted">
         {purposeName(entry.purpose)}
         {entry.categories.length > 0 ? ` · ${categoryList(entry.categories)}` : ''}
