@@ -49,6 +49,7 @@ import { withPlatformScalars } from '../schema/scalars.js';
 import type { Database } from '../subgraphs/runtime/database.js';
 import { SafeStringLiteralsRule } from '../subgraphs/runtime/input-hygiene.js';
 import { annotateActor, annotateRequest } from '../subgraphs/runtime/logging.js';
+import { inStageSpan } from '../subgraphs/runtime/tracing.js';
 import type { Keyring } from './keyring/index.js';
 import { codedValidationError } from './responses.js';
 import { authenticateRequest, type EnforcementMode } from './request-headers.js';
@@ -155,7 +156,8 @@ function stagePlugin(stage: Stage, platformSchema: (schema: GraphQLSchema) => Gr
       const state = stateOf(typedArgs.contextValue);
       if (stage.before) {
         try {
-          await stage.before({
+          const before = stage.before;
+          await inStageSpan(stage.name, () => before({
             state,
             schema: platformSchema(args.schema),
             document: args.document,
@@ -163,7 +165,7 @@ function stagePlugin(stage: Stage, platformSchema: (schema: GraphQLSchema) => Gr
             variables: (args.variableValues ?? {}) as Record<string, unknown>,
             changeExecution: (change) => setExecuteFn((executionArgs) => executeFn(change(executionArgs))),
             skipPlanning: (result) => setExecuteFn(() => result),
-          });
+          }));
         } catch (error) {
           if (!(error instanceof GraphQLError)) throw error;
           state.refusal = error;
@@ -177,7 +179,7 @@ function stagePlugin(stage: Stage, platformSchema: (schema: GraphQLSchema) => Gr
         onExecuteDone: async ({ result, setResult }) => {
           // Subscriptions and incremental delivery are off: a result is always a single one.
           if (Symbol.asyncIterator in result) throw new Error('lifecycle: streamed results are not supported');
-          await after({ state, result, setResult });
+          await inStageSpan(stage.name, () => after({ state, result, setResult }));
         },
       };
     },
@@ -286,7 +288,7 @@ const checkOperationStage: Stage = {
     const operation = getOperationAST(document, operationName) ?? undefined;
     state.operation = checkOperation(schema, operation, operationName, variables);
     const name = state.operation.name?.value;
-    if (name) annotateRequest({ operationName: name });
+    annotateRequest({ ...(name ? { operationName: name } : {}), operationType: state.operation.operation });
   },
 };
 

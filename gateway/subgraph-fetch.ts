@@ -12,6 +12,7 @@ import { GraphQLError, Kind, parse, type FragmentDefinitionNode, type SelectionS
 import { CONTEXT_HEADER, type GatewayContextClaims } from '../schema/context.js';
 import type { FetchSigner } from './stages/sign-context.js';
 import { recordSubgraphFetchError } from '../subgraphs/runtime/metrics.js';
+import { tracedFetch } from '../subgraphs/runtime/tracing.js';
 
 /** How long one subgraph fetch may take, body included, unless configured otherwise. */
 export const DEFAULT_SUBGRAPH_TIMEOUT_MS = 5_000;
@@ -46,12 +47,16 @@ export interface SubgraphRequest {
 export async function fetchSubgraph(url: string, request: SubgraphRequest, { signFetch, timeoutMs }: SubgraphFetchSettings): Promise<Response> {
   const signal = AbortSignal.timeout(timeoutMs);
   const context = await signFetch({ subgraph: request.subgraph, body: request.body, claims: request.claims });
-  return fetch(url, {
-    method: 'POST',
-    headers: { ...request.headers, 'content-type': 'application/json', [CONTEXT_HEADER]: context },
-    body: request.body,
-    signal,
-  });
+  // The signed context covers the body (its digest) and the claims, not the other headers: adding the
+  // span's `traceparent` leaves the signature valid. With tracing off nothing is added.
+  return tracedFetch({ subgraph: request.subgraph, url }, (propagationHeaders) =>
+    fetch(url, {
+      method: 'POST',
+      headers: { ...request.headers, ...propagationHeaders, 'content-type': 'application/json', [CONTEXT_HEADER]: context },
+      body: request.body,
+      signal,
+    }),
+  );
 }
 
 /** The code for a fetch that failed: its own timeout, or anything else that kept the answer from arriving. */

@@ -199,6 +199,47 @@ describe(`the resident portal in chromium (${backend!.name})`, () => {
     await page.locator('[data-consent]').filter({ hasText: '公共卫生' }).first().waitFor();
     const consents = await stack.query<{ myConsents: Array<{ residentId: string; guardianId: string | null; categories: string[] }> }>('resident-multi', '{ myConsents { residentId guardianId categories } }');
     expect(consents.body.data!.myConsents.find((c) => c.categories.join() === 'PUBLIC_HEALTH')).toEqual({ residentId: ward.residentId, guardianId: residentId(), categories: ['PUBLIC_HEALTH'] });
+  });
+
+  it("shows the ward's access log to the guardian, and revokes a grant for the ward from its entry", async () => {
+    const ward = stack.actor('resident-child');
+    // A clinician asks for the ward's data; the guardian approves (API); the clinician reads with the grant.
+    const requested = await stack.query<{ requestAccess: { id: string } }>(
+      'clinician-c',
+      'mutation($input: AccessRequestInput!) { requestAccess(input: $input) { id } }',
+      { input: { residentId: ward.residentId, categories: ['PUBLIC_HEALTH'], purpose: 'TREAT', reason: '儿科会诊：疫苗接种史', uses: 3 } },
+    );
+    const wardRequest = requested.body.data!.requestAccess.id;
+    const approved = await stack.query<{ approveAccessRequest: { status: string } }>('resident-multi', 'mutation($id: ID!) { approveAccessRequest(id: $id) { status } }', { id: wardRequest });
+    expect(approved.body.data!.approveAccessRequest.status).toBe('APPROVED');
+    // The token is the requester's to fetch.
+    const mine = await stack.query<{ myAccessRequests: Array<{ id: string; grantToken: string | null }> }>('clinician-c', '{ myAccessRequests { id grantToken } }');
+    const wardGrant = mine.body.data!.myAccessRequests.find((r) => r.id === wardRequest)!.grantToken!;
+    const query = `{ resident(id: "${ward.residentId}") { immunizations(first: 3) { vaccineCode } } }`;
+    const read = await stack.query('clinician-c', query, {}, { 'x-purpose-of-use': 'TREAT', 'x-access-grant': wardGrant });
+    expect(read.body.errors, JSON.stringify(read.body)).toBeUndefined();
+
+    // Still acting for the ward: the log is the ward's, newest first.
+    await page.locator('nav a[href="/log"]').click();
+    await page.locator('main .badge').filter({ hasText: '被监护人的访问记录' }).waitFor();
+    const grantEntry = page.locator('[data-basis="GRANT"]').first();
+    await grantEntry.waitFor();
+    // In words about the ward, not "your" data.
+    expect(await grantEntry.textContent()).toContain(`查看了${ward.displayName}的公共卫生数据`);
+    // The entries shown are exactly the ward's (as the ward sees them), none of the guardian's own.
+    type Ids = { myAccessLog: { edges: Array<{ node: { id: string } }> } };
+    const wardIds = (await stack.query<Ids>('resident-child', '{ myAccessLog(first: 100) { edges { node { id } } } }')).body.data!.myAccessLog.edges.map((e) => e.node.id);
+    const ownIds = (await stack.query<Ids>('resident-multi', '{ myAccessLog(first: 100) { edges { node { id } } } }')).body.data!.myAccessLog.edges.map((e) => e.node.id);
+    const shown = await page.locator('[data-entry]').evaluateAll((items) => items.map((item) => item.getAttribute('data-entry')!));
+    expect(shown.length).toBeGreaterThan(1);
+    expect(wardIds).toEqual(expect.arrayContaining(shown));
+    expect(shown.filter((id) => ownIds.includes(id))).toEqual([]);
+    await accessible('06b-ward-log-zh');
+
+    await grantEntry.getByRole('button', { name: '撤回此授权' }).click();
+    await expect.poll(async () => (await page.locator('[data-basis="GRANT"]').first().textContent()) ?? '').toContain('已撤回');
+    const again = await stack.query('clinician-c', query, {}, { 'x-purpose-of-use': 'TREAT', 'x-access-grant': wardGrant });
+    expect(again.body.errors?.[0]?.extensions?.['code']).toBe('GRANT_INVALID');
     await page.locator('header select').selectOption(residentId());
   });
 

@@ -21,7 +21,7 @@ describe('the enforcement declarations of the supergraph', () => {
       'Query.me': 'platform',
       'Query.myConsents': 'platform',
       'Query.myConsentsFhir': 'platform',
-      'Query.myAccessLog': 'platform',
+      'Query.myAccessLog': 'subject',
       'Query.breakGlassReviews': 'platform',
       'Query.myAccessRequests': 'platform',
       'Query.verifyAuditChain': 'platform',

@@ -47,3 +47,29 @@ describe('the configuration from the environment', () => {
     expect(() => loadConfig({ HEALTHMESH_CORS_ORIGINS: 'https://app.example.org/path' })).toThrow(/^HEALTHMESH_CORS_ORIGINS /);
   });
 });
+
+describe('the tracing configuration (the standard OTEL_* variables)', () => {
+  it('is off unless an OTLP endpoint is set', () => {
+    expect(loadConfig({}).tracing).toBeUndefined();
+    expect(loadConfig({ OTEL_SERVICE_NAME: 'healthmesh' }).tracing).toBeUndefined();
+  });
+
+  it('exports to OTEL_EXPORTER_OTLP_TRACES_ENDPOINT as is, or to /v1/traces under OTEL_EXPORTER_OTLP_ENDPOINT', () => {
+    expect(loadConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318/' }).tracing).toEqual({ tracesUrl: 'http://collector:4318/v1/traces' });
+    expect(loadConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318', OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'https://traces.example.org/in', OTEL_SERVICE_NAME: 'gw-1' }).tracing).toEqual({
+      tracesUrl: 'https://traces.example.org/in',
+      serviceName: 'gw-1',
+    });
+  });
+
+  it('stays off with OTEL_SDK_DISABLED=true or OTEL_TRACES_EXPORTER=none, and refuses what it cannot honour, naming the variable', () => {
+    const endpoint = { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318' };
+    expect(loadConfig({ ...endpoint, OTEL_SDK_DISABLED: 'true' }).tracing).toBeUndefined();
+    expect(loadConfig({ ...endpoint, OTEL_TRACES_EXPORTER: 'none' }).tracing).toBeUndefined();
+    expect(loadConfig({ ...endpoint, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json' }).tracing).toEqual({ tracesUrl: 'http://collector:4318/v1/traces' });
+    expect(() => loadConfig({ ...endpoint, OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc' })).toThrow(/^OTEL_EXPORTER_OTLP_PROTOCOL must be http\/json/);
+    expect(() => loadConfig({ ...endpoint, OTEL_TRACES_EXPORTER: 'zipkin' })).toThrow(/^OTEL_TRACES_EXPORTER must be otlp or none/);
+    expect(() => loadConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: 'collector:4318' })).toThrow(/^OTEL_EXPORTER_OTLP_ENDPOINT must be an http\(s\) URL/);
+    expect(() => loadConfig({ ...endpoint, OTEL_SDK_DISABLED: 'maybe' })).toThrow(/^OTEL_SDK_DISABLED must be true, false/);
+  });
+});

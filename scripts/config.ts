@@ -47,10 +47,16 @@ export interface PlatformConfig {
   logLevel: LogLevel;
   /** Browser origins allowed to call the HTTP services cross-origin (none by default). */
   corsOrigins: string[];
-  /** OTLP/HTTP traces endpoint; absent means tracing is off. */
-  otelExporterUrl?: string;
+  /** OpenTelemetry tracing from the standard OTEL_* variables; absent means tracing is off. */
+  tracing?: TracingConfig;
   /** The gateway's address as clients reach it (the CRL distribution point of issued certificates). */
   publicUrl: string;
+}
+
+/** Where traces are exported (OTLP/HTTP with JSON) and the service name they carry, when set. */
+export interface TracingConfig {
+  tracesUrl: string;
+  serviceName?: string;
 }
 
 /** A configuration variable with a value it cannot take; the message names the variable. */
@@ -117,6 +123,24 @@ export function anyFreeSubgraphPorts(): Record<string, string> {
   return Object.fromEntries(PLATFORM_SUBGRAPHS.map((subgraph) => [`HEALTHMESH_${subgraph.name.toUpperCase()}_PORT`, '0']));
 }
 
+/**
+ * Tracing is on when an OTLP endpoint is configured the standard way (the SDK's own variables, as
+ * operators expect): `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT` (used as is) or `OTEL_EXPORTER_OTLP_ENDPOINT`
+ * (`/v1/traces` appended), unless `OTEL_SDK_DISABLED=true` or `OTEL_TRACES_EXPORTER=none`. The exporter
+ * speaks OTLP/HTTP with JSON only, so another protocol is refused rather than ignored.
+ */
+function tracingConfig(env: NodeJS.ProcessEnv): TracingConfig | undefined {
+  const disabled = read(env, 'OTEL_SDK_DISABLED', boolean, false);
+  const exporter = read(env, 'OTEL_TRACES_EXPORTER', z.enum(['otlp', 'none'], 'must be otlp or none (the only exporter here is OTLP/HTTP)'), 'otlp');
+  for (const name of ['OTEL_EXPORTER_OTLP_TRACES_PROTOCOL', 'OTEL_EXPORTER_OTLP_PROTOCOL']) read(env, name, z.enum(['http/json'], 'must be http/json (the exporter sends OTLP/HTTP with JSON)'));
+  const tracesEndpoint = read(env, 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT', url);
+  const baseEndpoint = read(env, 'OTEL_EXPORTER_OTLP_ENDPOINT', url);
+  const serviceName = read(env, 'OTEL_SERVICE_NAME', z.string());
+  const tracesUrl = tracesEndpoint ?? (baseEndpoint === undefined ? undefined : `${baseEndpoint.replace(/\/+$/, '')}/v1/traces`);
+  if (disabled || exporter === 'none' || tracesUrl === undefined) return undefined;
+  return { tracesUrl, ...(serviceName === undefined ? {} : { serviceName }) };
+}
+
 /** The configuration from `env`; throws a `ConfigError` naming the first variable with a bad value. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): PlatformConfig {
   const subgraphPorts: Record<string, number> = {};
@@ -135,7 +159,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): PlatformConfig
     jwtIssuer: read(env, 'HEALTHMESH_JWT_ISSUER', text),
     jwtAudience: read(env, 'HEALTHMESH_JWT_AUDIENCE', text),
     jwksUrl: read(env, 'HEALTHMESH_JWKS_URL', url),
-    otelExporterUrl: read(env, 'HEALTHMESH_OTEL_EXPORTER_URL', url),
+    tracing: tracingConfig(env),
     oidcIssuer: read(env, 'HEALTHMESH_OIDC_ISSUER', url.transform((issuer) => issuer.replace(/\/$/, ''))),
     oidcClientId: read(env, 'HEALTHMESH_OIDC_CLIENT_ID', text),
   };

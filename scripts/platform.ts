@@ -39,6 +39,7 @@ import {
   type RunningSubgraph,
 } from '../subgraphs/runtime/index.js';
 import { createLogger, type DestinationStream, type Logger } from '../subgraphs/runtime/logging.js';
+import { startTracing, type RunningTracing } from '../subgraphs/runtime/tracing.js';
 import type { PlatformConfig } from './config.js';
 import { portalRoutesFor } from './portal.js';
 import { servedSubgraphs } from './subgraphs.js';
@@ -55,6 +56,8 @@ export interface RunningPlatform {
   readonly keyring: Keyring;
   /** Seeded this start (false when the data was already there). */
   readonly seeded: boolean;
+  /** Set when tracing is configured (OTEL_EXPORTER_OTLP_*); stopped with the platform. */
+  readonly tracing?: RunningTracing;
   stop(): Promise<void>;
 }
 
@@ -121,6 +124,8 @@ export async function startPlatform(config: PlatformConfig, options: StartOption
     options.database ??
     (await openDatabase(config.databaseUrl ? { url: config.databaseUrl } : { dataDir: join(config.dataDir, 'pglite') }));
   const started: RunningSubgraph[] = [];
+  // Before any server starts, so every request is traced; the SDK is not even loaded otherwise.
+  const tracing = config.tracing ? await startTracing({ tracesUrl: config.tracing.tracesUrl, serviceName: config.tracing.serviceName ?? 'healthmesh' }) : undefined;
   try {
     await migrateAll(database);
     // Field keys live with the gateway only; seeding encrypts before anything reaches a subgraph table.
@@ -175,12 +180,14 @@ export async function startPlatform(config: PlatformConfig, options: StartOption
       researchSecret,
       keyring,
       seeded,
+      ...(tracing ? { tracing } : {}),
       stop: () => {
         stopping ??= (async () => {
           await gateway.stop();
           await Promise.all(started.map((s) => s.stop()));
           await shredSubscription?.close();
           if (!options.database) await database.close();
+          await tracing?.shutdown();
         })();
         return stopping;
       },
@@ -188,6 +195,7 @@ export async function startPlatform(config: PlatformConfig, options: StartOption
   } catch (error) {
     await Promise.all(started.map((s) => s.stop()));
     if (!options.database) await database.close();
+    await tracing?.shutdown();
     throw error;
   }
 }

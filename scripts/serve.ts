@@ -31,6 +31,7 @@ import { DOMAIN_SUBGRAPHS } from '../subgraphs/index.js';
 import type { CryptoKey } from 'jose';
 import { configureCors, migrateAll, openDatabase, startSubgraph, type RunningHttpService } from '../subgraphs/runtime/index.js';
 import { createLogger } from '../subgraphs/runtime/logging.js';
+import { startTracing } from '../subgraphs/runtime/tracing.js';
 import { gatewayOptionsFrom } from './platform.js';
 import { CONFIG_HELP, configOrExit, exitWith, parseCommandLine, UsageError } from './cli.js';
 
@@ -138,8 +139,10 @@ async function subgraphToServe(name: string): Promise<ServedSubgraph> {
   return servedSubgraphs(grantSecret, audit).find((s) => s.name === 'consent')!;
 }
 
+// Only for a service that answers requests; the SDK is not loaded unless an OTLP endpoint is configured.
+const tracing = config.tracing && !['keys', 'migrate'].includes(service) ? await startTracing({ tracesUrl: config.tracing.tracesUrl, serviceName: config.tracing.serviceName ?? `healthmesh-${service}` }) : undefined;
 const running = await run();
 if (running) {
   log(`listening on ${running.url}`);
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void running.stop().then(() => process.exit(0)));
-}
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void running.stop().then(() => tracing?.shutdown()).then(() => process.exit(0)));
+} else await tracing?.shutdown();

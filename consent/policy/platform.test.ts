@@ -85,6 +85,10 @@ const CELLS: Cell[] = [
   ['clinician', clinician, 'maintain', 'RecognitionCatalogue', denied('Only a data steward maintains the recognition catalogue and EQA statuses.')],
   ['hospital system', hospital, 'read', 'RecognitionCatalogue', allowed('HOSPITAL_SYSTEM')],
   ['auditor', auditor, 'read', 'RecognitionCatalogue', denied('Only clinicians, hospital systems and data stewards read the recognition catalogue.')],
+  ['resident, own log named, under guardianship', resident, 'read', { type: 'AccessLog', attributes: { residentId: 'res-1', standing: 'WARD_SELF' } }, allowed('SELF')],
+  ['guardian, the ward’s log', resident, 'read', { type: 'AccessLog', attributes: { residentId: 'res-2', standing: 'GUARDIAN' } }, allowed('GUARDIAN')],
+  ['resident, a stranger’s log', resident, 'read', { type: 'AccessLog', attributes: { residentId: 'res-2', standing: 'NONE' } }, denied('You can read only your own access log, or that of a resident you are the guardian of.')],
+  ['clinician, a resident’s log', clinician, 'read', { type: 'AccessLog', attributes: { residentId: 'res-2', standing: 'NONE' } }, denied('Only a resident has an access log.')],
 ];
 
 describe('the platform rules', () => {

@@ -38,8 +38,8 @@ export interface PlatformSubjects {
   AuditChain: Record<string, never>;
   /** The Merkle audit log: its signed head (`read`) and consistency proofs between heads (`verify`). */
   AuditTree: Record<string, never>;
-  /** A resident's own access log. */
-  AccessLog: { residentId?: string };
+  /** A resident's access log; `standing` is the reader's towards that resident (a guardian reads a ward's). */
+  AccessLog: { residentId?: string; standing?: Standing };
   /** Asking which prior results can be recognised (互认) for tests about to be ordered (the resident's RESULTS basis is the gateway's decision). */
   RecognitionQuery: Record<string, never>;
   /** A clinician's accept or decline of a recognition candidate, by the clinician it was shown to. */
@@ -114,6 +114,9 @@ const PLATFORM_RULES: Record<Role, DefineRules> = {
     cannot(CHANGE_CONSENT, 'Consent', { standing: 'NONE' }).because('You can give consent only for yourself or for a resident you are the guardian of.');
     can('read', 'Consent', { standing: { $in: ['SELF', 'GUARDIAN', 'WARD_SELF'] } }).because('SELF_OR_GUARDIAN');
     can('read', 'AccessLog', { residentId: actor.residentId }).because('SELF');
+    // A guardian acts for the ward (DESIGN §9), so sees who used the ward's data; nobody else's log.
+    can('read', 'AccessLog', { standing: 'GUARDIAN' }).because('GUARDIAN');
+    cannot('read', 'AccessLog', { standing: 'NONE' }).because('You can read only your own access log, or that of a resident you are the guardian of.');
     // The head a resident checks their entries' inclusion proofs against.
     can('read', 'AuditTree').because('RESIDENT');
   },

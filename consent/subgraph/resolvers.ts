@@ -305,17 +305,23 @@ export function createAccessRequestResolver(grantSecret: Uint8Array, auditSigner
 
 @Resolver(() => AccessLogEntry)
 export class AccessLogResolver {
-  @Query(() => AccessLogConnection, { description: 'Resident: who read what of your data and why, newest first (20 per page by default, at most 100).' })
-  @Directive(rootIs.platform)
+  @Query(() => AccessLogConnection, {
+    description:
+      'Resident: who read what of your data and why, newest first (20 per page by default, at most 100). A guardian passes a ward’s residentId to read the ward’s log (a read of the ward’s data, audited as such).',
+  })
+  @Directive(rootIs.subject('residentId'))
+  // Arguments are declared last-first: type-graphql lists them in decorator evaluation order.
   async myAccessLog(
     @Ctx() context: SubgraphContext,
+    @Arg('residentId', () => ID, { nullable: true, description: 'Whose log: yours when absent, else a ward’s (guardian only).' }) requested?: string | null,
     @Arg('after', () => String, { nullable: true }) after?: string | null,
     @Arg('first', () => Int, { nullable: true }) first?: number | null,
   ): Promise<AccessLogConnection> {
     const actor = signedIn(context);
-    const residentId = ownResidentIdOf(actor);
-    authorize(actor, 'read', { type: 'AccessLog', attributes: residentId ? { residentId } : {} });
-    if (!residentId) throw new Error('the policy opens an access log only to its resident');
+    const residentId = requested ?? ownResidentIdOf(actor);
+    const standing = requested ? await standingFor(context.db, actor, requested) : undefined;
+    authorize(actor, 'read', { type: 'AccessLog', attributes: residentId ? { residentId, ...(standing ? { standing } : {}) } : {} });
+    if (!residentId) throw new Error('the policy opens an access log only to its resident or their guardian');
     const pageSize = boundedPageSize(first);
     const beforeSeq = after ? decodeLogCursor(after) : undefined;
     const rows = await auditEntriesForResident(context.db, residentId, beforeSeq === undefined ? { first: pageSize + 1 } : { first: pageSize + 1, beforeSeq });

@@ -426,6 +426,92 @@ describe('the access log', () => {
   });
 });
 
+describe('a ward’s access log, read by their guardian', () => {
+  const read = (residentId: string, n: number): AuditEvent => ({
+    requestId: `req-ward-${residentId}-${n}`,
+    actorSub: 'dr-li',
+    actorRole: 'clinician',
+    institutionId: 'inst-b',
+    practitionerId: 'pr-li',
+    residentId,
+    purpose: 'TREAT',
+    grantId: null,
+    operationHash: 'sha256:op',
+    fieldsByCategory: { CLINICAL: ['Encounter.diagnoses'] },
+    deniedByCategory: {},
+    rowsReturned: 1,
+    outcome: 'ALLOWED',
+    at: new Date(Date.UTC(2026, 3, 1, 9, n)),
+  });
+  const WARD_LOG = `query ($residentId: ID) {
+    auditTreeHead { treeSize rootHash }
+    myAccessLog(residentId: $residentId) { edges { node { id leafIndex leafData inclusionProof { leafIndex treeSize hashes } } } }
+  }`;
+  type WardLog = {
+    auditTreeHead: { treeSize: number; rootHash: string };
+    myAccessLog: { edges: Array<{ node: { id: string; leafIndex: number; leafData: string; inclusionProof: { leafIndex: number; treeSize: number; hashes: string[] } } }> };
+  };
+  const ids = async (actor: Actor, residentId?: string) => {
+    const result = await run<WardLog>(actor, WARD_LOG, residentId === undefined ? {} : { residentId });
+    expect(result.errors).toBeUndefined();
+    return result.data!.myAccessLog.edges.map((edge) => JSON.parse(Buffer.from(edge.node.leafData, 'base64').toString('utf8'))[0] as string);
+  };
+  const wardEntries: string[] = [];
+
+  beforeAll(async () => {
+    await handle.db.insert(guardianships).values([
+      { residentId: 'res-wl-kid', guardianId: 'res-wl-mum' },
+      { residentId: 'res-wl-other-kid', guardianId: 'res-wl-other-dad' },
+    ]);
+    await handle.db.transaction(async (tx) => {
+      await appendAuditEntries(tx as unknown as Executor, [read('res-wl-kid', 1), read('res-wl-mum', 2), read('res-wl-kid', 3), read('res-wl-other-kid', 4)], AUDIT_SIGNER);
+    });
+    const rows = await handle.query<{ id: string }>("select id from consent.audit_entry where resident_id = 'res-wl-kid' order by seq desc");
+    wardEntries.push(...rows.map((row) => row.id));
+  });
+
+  it('shows the guardian the ward’s entries, with leaf data and inclusion proofs against the signed head', async () => {
+    expect(wardEntries).toHaveLength(2);
+    expect(await ids(resident('res-wl-mum'), 'res-wl-kid')).toEqual(wardEntries);
+    const result = await run<WardLog>(resident('res-wl-mum'), WARD_LOG, { residentId: 'res-wl-kid' });
+    const head = result.data!.auditTreeHead;
+    expect(result.data!.myAccessLog.edges.length).toBe(2);
+    for (const { node } of result.data!.myAccessLog.edges) {
+      expect(node.inclusionProof).toMatchObject({ leafIndex: node.leafIndex, treeSize: head.treeSize });
+      expect(verifyInclusion(node.leafIndex, head.treeSize, leafHash(Buffer.from(node.leafData, 'base64')), node.inclusionProof.hashes, Buffer.from(head.rootHash, 'hex'))).toBe(true);
+    }
+  });
+
+  it('keeps the guardian’s own log without the argument, and gives the ward their own with or without it', async () => {
+    const own = await ids(resident('res-wl-mum'));
+    expect(own).toHaveLength(1);
+    expect(own).not.toContain(wardEntries[0]);
+    expect(await ids(resident('res-wl-mum'), 'res-wl-mum')).toEqual(own);
+    // A ward may see their own log (WARD_SELF), as they may see their consents.
+    expect(await ids(resident('res-wl-kid'))).toEqual(wardEntries);
+    expect(await ids(resident('res-wl-kid'), 'res-wl-kid')).toEqual(wardEntries);
+  });
+
+  it('refuses a stranger, another guardian’s ward, the ward reading their guardian’s log and a clinician, with FORBIDDEN and the rule’s reason', async () => {
+    const NOT_YOURS = 'FORBIDDEN: You can read only your own access log, or that of a resident you are the guardian of.';
+    const cases: Array<[Actor, string, string]> = [
+      [resident('res-wl-stranger'), 'res-wl-kid', NOT_YOURS],
+      [resident('res-wl-mum'), 'res-wl-other-kid', NOT_YOURS],
+      [resident('res-wl-other-dad'), 'res-wl-kid', NOT_YOURS],
+      [resident('res-wl-kid'), 'res-wl-mum', NOT_YOURS],
+      // No such resident: the same answer, so the refusal says nothing about who exists.
+      [resident('res-wl-mum'), 'res-wl-nobody', NOT_YOURS],
+      [drLi, 'res-wl-kid', 'FORBIDDEN: Only a resident has an access log.'],
+    ];
+    expect(cases.length).toBeGreaterThan(0);
+    for (const [actor, residentId, refusal] of cases) {
+      const result = await run(actor, 'query ($residentId: ID) { myAccessLog(residentId: $residentId) { edges { node { id } } } }', { residentId });
+      expect(refusalOf(result), `${actor.sub} → ${residentId}`).toBe(refusal);
+      expect(result.data?.myAccessLog ?? null).toBeNull();
+    }
+  });
+});
+
 describe('the access log: reads and feed writes in plain words', () => {
   const at = (minute: number) => new Date(Date.UTC(2026, 3, 1, 9, minute));
   const entry = (requestId: string, minute: number, change: Partial<AuditEvent>): AuditEvent => ({

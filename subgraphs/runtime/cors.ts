@@ -7,7 +7,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import cors from 'cors';
 
-/** What a browser client may send: the bearer token, JSON, purpose of use, grant, break-glass, correlation, and the CSRF guard's preflight headers. */
+/** What a browser client may send: the bearer token, JSON, purpose of use, grant, break-glass, correlation (request id, W3C trace context), and the CSRF guard's preflight headers. */
 export const CORS_ALLOWED_HEADERS = [
   'authorization',
   'content-type',
@@ -15,6 +15,8 @@ export const CORS_ALLOWED_HEADERS = [
   'x-access-grant',
   'x-break-glass-reason',
   'x-request-id',
+  'traceparent',
+  'tracestate',
   'apollo-require-preflight',
   'x-apollo-operation-name',
 ] as const;

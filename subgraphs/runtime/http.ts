@@ -12,8 +12,9 @@ import { performance } from 'node:perf_hooks';
 import { HeaderMap, type ApolloServer, type BaseContext } from '@apollo/server';
 import { httpStatusOf } from '../../schema/errors.js';
 import { findUnsafeInput, unsafeInputMessage, type UnsafeInput } from './input-hygiene.js';
-import { describeError, recordErrorCode, requestLogger, RequestLine, SILENT_LOGGER, type Logger } from './logging.js';
+import { describeError, recordErrorCode, requestLogger, RequestLine, SILENT_LOGGER, withoutDigitRuns, type Logger } from './logging.js';
 import { operationalRoute, serviceNameOf, whenAnswered } from './operations.js';
+import { startServerSpan } from './tracing.js';
 
 /** Returned on every response; a well-formed incoming one (a UUID) is kept, so callers can correlate. */
 export const REQUEST_ID_HEADER = 'x-request-id';
@@ -122,9 +123,17 @@ export async function serveHttp(handleGraphQL: GraphQLHandler, options: HttpServ
     response.setHeader(REQUEST_ID_HEADER, requestId);
     const line = new RequestLine(requestId, logger);
     const method = (request.method ?? 'GET').toUpperCase();
-    response.once('close', () => line.write({ method, path: pathOf(request), status: response.statusCode, durationMs: performance.now() - started }));
+    // A no-op unless tracing is started (tracing.ts), which asks for neither description; a caller's `traceparent` is continued.
+    const span = startServerSpan(request.headers, () => ({ service, method, path: withoutDigitRuns(pathOf(request)), requestId }));
+    response.once('close', () => {
+      line.write({ method, path: pathOf(request), status: response.statusCode, durationMs: performance.now() - started });
+      span.end(() => {
+        const { actorRole, operationName, operationType, gatewayRequestId } = line.annotations;
+        return { status: response.statusCode, actorRole, operationName: operationName && withoutDigitRuns(operationName), operationType, gatewayRequestId, errorCodes: line.errorCodes };
+      });
+    });
     whenAnswered(response, { service, started, line, method, path: pathOf(request) });
-    void line.run(async () => {
+    void span.run(() => line.run(async () => {
       try {
         await handle(request, response, requestId, method);
       } catch (error) {
@@ -132,7 +141,7 @@ export async function serveHttp(handleGraphQL: GraphQLHandler, options: HttpServ
         if (!response.headersSent) replyWithError(response, 'INTERNAL_SERVER_ERROR', 'Internal error; the request was not completed.');
         else response.end();
       }
-    });
+    }));
   });
   server.keepAliveTimeout = 65_000;
   // What Node's HTTP parser refuses (a NUL in a header, a malformed request line) gets JSON too.

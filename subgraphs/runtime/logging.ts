@@ -44,6 +44,8 @@ export interface RequestAnnotations {
   /** The actor's institution (a clinician's, a hospital system's); never a resident's identity. */
   institutionId?: string;
   operationName?: string;
+  /** `query`, `mutation` (traces only; the log line has the name). */
+  operationType?: string;
   /** On a subgraph: the gateway request this fetch belongs to (from the verified signed context). */
   gatewayRequestId?: string;
 }
@@ -94,6 +96,12 @@ export class RequestLine {
   /** The distinct error codes recorded on this request so far. */
   get errorCodes(): readonly string[] {
     return [...this.record.errorCodes];
+  }
+
+  /** What the GraphQL layer added to this request so far (for its trace span). */
+  get annotations(): Readonly<RequestAnnotations> {
+    const { actorRole, institutionId, operationName, operationType, gatewayRequestId } = this.record;
+    return { ...(actorRole ? { actorRole } : {}), ...(institutionId ? { institutionId } : {}), ...(operationName ? { operationName } : {}), ...(operationType ? { operationType } : {}), ...(gatewayRequestId ? { gatewayRequestId } : {}) };
   }
 
   run<T>(handle: () => T): T {
@@ -175,8 +183,8 @@ export function requestLoggingPlugin<Context extends BaseContext>(): ApolloServe
     },
     async requestDidStart() {
       return {
-        async didResolveOperation({ operationName }) {
-          if (operationName) annotateRequest({ operationName });
+        async didResolveOperation({ operationName, operation }) {
+          annotateRequest({ ...(operationName ? { operationName } : {}), ...(operation ? { operationType: operation.operation } : {}) });
         },
         async didEncounterErrors({ errors }) {
           for (const error of errors) logUnexpected(error);
@@ -190,7 +198,7 @@ export function requestLoggingPlugin<Context extends BaseContext>(): ApolloServe
   };
 }
 
-/** Six or more digits in a row could be an ID-card number or a phone: never in a log line. */
-function withoutDigitRuns(text: string): string {
+/** Six or more digits in a row could be an ID-card number or a phone: never in a log line or a span. */
+export function withoutDigitRuns(text: string): string {
   return text.replace(/\d{6,}/g, '…');
 }

@@ -30,7 +30,8 @@ interface LogEntry {
   allowedBy: { kind: string; accessRequestId: string | null; consentId: string | null; institution: { id: string; name: string } | null; active: boolean };
 }
 
-const LOG = `query PortalLog($after: String) { myAccessLog(first: 30, after: $after) {
+/** The subject's log: one's own (no residentId), or a ward's, which only their guardian may read. */
+const LOG = `query PortalLog($after: String, $residentId: ID) { myAccessLog(first: 30, after: $after, residentId: $residentId) {
   edges { node {
     id kind summary action at actorRole purpose categories deniedCategories outcome breakGlass breakGlassReason startedCare
     actorInstitution { id name } actorPractitioner { name department }
@@ -44,20 +45,24 @@ const CARE_CATEGORIES = ['HEALTH_STATUS', 'CLINICAL', 'RESULTS', 'PUBLIC_HEALTH'
 
 export function LogPage({ subject }: { subject: Subject }) {
   const t = words();
-  const [pages, setPages] = useState<string[]>([]);
+  // The pages shown, per subject: switching to a ward starts at the ward's newest entries.
+  const [paging, setPaging] = useState<{ subjectId: string; pages: string[] }>({ subjectId: subject.id, pages: [] });
+  const pages = paging.subjectId === subject.id ? paging.pages : [];
+  const setPages = (next: string[]) => setPaging({ subjectId: subject.id, pages: next });
+  const residentId = subject.self ? null : subject.id;
   const log = useLoad(async () => {
     const entries: LogEntry[] = [];
     let after: string | null = null;
     let hasNextPage = false;
     for (const _ of [undefined, ...pages]) {
-      const answer: { myAccessLog: { edges: Array<{ node: LogEntry }>; pageInfo: { hasNextPage: boolean; endCursor: string | null } } } = await gql(LOG, { after });
+      const answer: { myAccessLog: { edges: Array<{ node: LogEntry }>; pageInfo: { hasNextPage: boolean; endCursor: string | null } } } = await gql(LOG, { after, residentId });
       entries.push(...answer.myAccessLog.edges.map((e) => e.node));
       ({ hasNextPage } = answer.myAccessLog.pageInfo);
       after = answer.myAccessLog.pageInfo.endCursor;
       if (!hasNextPage) break;
     }
     return { entries, hasNextPage, endCursor: after };
-  }, [pages.length]);
+  }, [subject.id, pages.length]);
   return (
     <>
       <h1>{t.logTitle}</h1>
@@ -71,7 +76,7 @@ export function LogPage({ subject }: { subject: Subject }) {
             ) : (
               <ol class="list">
                 {entries.map((entry) => (
-                  <Entry key={entry.id} entry={entry} onChange={log.reload} />
+                  <Entry key={entry.id} entry={entry} subject={subject} onChange={log.reload} />
                 ))}
               </ol>
             )}
@@ -100,21 +105,25 @@ function Marks({ entry }: { entry: LogEntry }) {
   );
 }
 
-/** The entry in one sentence in the page's language (the API's summary is English). */
-function sentenceOf(entry: LogEntry, actor: string): string {
+/** The entry in one sentence in the page's language (the API's summary is English), about the subject: "your" data, or the ward's. */
+function sentenceOf(entry: LogEntry, actor: string, subject: Subject): string {
   const t = words();
+  const ward = subject.name ?? subject.id;
+  const whose = subject.self ? t.whoseSelf : fill(t.whoseWard, { name: ward });
+  const whom = subject.self ? t.whomSelf : ward;
   if (entry.kind === 'WRITE') {
     if (lang.value === 'en') return entry.summary;
     const action = entry.action ? t.writeActions[entry.action] : undefined;
     const categories = categoryList(entry.categories);
-    return action ? `${actor} ${action}` : fill(categories ? t.logWrite : t.logWriteAny, { actor, categories });
+    return action ? `${actor} ${action}` : fill(categories ? t.logWrite : t.logWriteAny, { actor, categories, whom });
   }
-  if (entry.outcome === 'DENIED') return fill(t.logRefused, { actor, categories: categoryList(entry.deniedCategories) });
-  const read = fill(t.logRead, { actor, categories: categoryList(entry.categories) });
-  return entry.deniedCategories.length ? `${read}${fill(t.logPartly, { categories: categoryList(entry.deniedCategories) })}` : read;
+  if (entry.outcome === 'DENIED') return fill(t.logRefused, { actor, whose, categories: categoryList(entry.deniedCategories) });
+  const read = fill(t.logRead, { actor, whose, categories: categoryList(entry.categories) });
+  return entry.deniedCategories.length ? `${read}${fill(t.logPartly, { whose, categories: categoryList(entry.deniedCategories) })}` : read;
 }
 
-function Entry({ entry, onChange }: { entry: LogEntry; onChange(): void }) {
+/** One entry; its withdrawals act for the subject (a guardian withdraws a ward's grants and consents). */
+function Entry({ entry, subject, onChange }: { entry: LogEntry; subject: Subject; onChange(): void }) {
   const t = words();
   const [confirming, setConfirming] = useState(false);
   const [error, setError] = useState<string | undefined>(undefined);
@@ -133,7 +142,7 @@ function Entry({ entry, onChange }: { entry: LogEntry; onChange(): void }) {
       <p id={titleId} class="row">
         <strong>{formatDateTime(entry.at)}</strong> <Marks entry={entry} />
       </p>
-      <p>{sentenceOf(entry, actor)}</p>
+      <p>{sentenceOf(entry, actor, subject)}</p>
       <p class="muted">
         {purposeName(entry.purpose)}
         {entry.categories.length > 0 ? ` · ${categoryList(entry.categories)}` : ''}
@@ -168,7 +177,7 @@ function Entry({ entry, onChange }: { entry: LogEntry; onChange(): void }) {
             onClick={() =>
               run(() =>
                 grantConsent(
-                  { id: '', name: null, self: true },
+                  subject,
                   { provision: 'DENY', recipient: { kind: 'INSTITUTION', id: basis.institution!.id }, categories: CARE_CATEGORIES, purposes: ['TREAT', 'HOPERAT'], autoApprove: false },
                 ),
               )
