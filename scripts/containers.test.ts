@@ -3,7 +3,7 @@
  * files are checked as data and the services' key handling is run as the processes the image starts):
  * the image builds from a clean checkout, and every service holds only the keys its role needs.
  */
-import { execFile, spawn } from 'node:child_process';
+import { execFile, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -64,7 +64,25 @@ describe('docker-compose.yml', () => {
     }
     expect(Object.keys(compose.volumes).sort()).toEqual(['consent-keys', 'gateway-keys', 'pgdata', 'public-keys']);
   });
+
+  // Compose validates the file offline (no engine needed); .ci/run installs Debian's docker-compose.
+  it.skipIf(!composeCommand())('is valid for Compose itself (`docker-compose config`), every service and volume resolved', async () => {
+    const [command, ...args] = composeCommand()!;
+    const { stdout } = await run(command!, [...args, '-f', 'docker-compose.yml', 'config'], { env: { ...process.env, OTEL_EXPORTER_OTLP_ENDPOINT: '' } });
+    const resolved = parse(stdout) as { services: Record<string, unknown>; volumes: Record<string, unknown> };
+    expect(Object.keys(resolved.services).sort()).toEqual(Object.keys(compose.services).sort());
+    expect(Object.keys(resolved.volumes).sort()).toEqual(Object.keys(compose.volumes).sort());
+  });
 });
+
+/** `docker-compose` (Compose v1, Debian's package) or `docker compose` (the v2 plugin), if this machine has one. */
+function composeCommand(): string[] | undefined {
+  for (const candidate of [['docker-compose'], ['docker', 'compose']]) {
+    const probe = spawnSync(candidate[0]!, [...candidate.slice(1), 'version'], { stdio: 'ignore' });
+    if (probe.status === 0) return candidate;
+  }
+  return undefined;
+}
 
 describe('the keys job and a subgraph service, as the image runs them', () => {
   const root = mkdtempSync(join(tmpdir(), 'healthmesh-containers-'));
