@@ -1,6 +1,7 @@
 /**
  * The container image and docker-compose.yml as an operator uses them (no Docker engine here, so the
- * files are checked as data and the services' key handling is run as the processes the image starts):
+ * files are checked as data, Compose validates the file offline, and the services' key handling is run
+ * as the processes the image starts):
  * the image builds from a clean checkout, and every service holds only the keys its role needs.
  */
 import { execFile, spawn, spawnSync } from 'node:child_process';
