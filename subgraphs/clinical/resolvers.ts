@@ -9,6 +9,7 @@ import { looksLikeFieldCiphertext } from '../../schema/protected-value.js';
 import { recordSensitivity } from '../../schema/sensitivity.js';
 import { inputIs, rootIs } from '../../schema/enforcement.js';
 import { lookupIds } from '../runtime/reference-lookup.js';
+import { historyPage } from '../runtime/history.js';
 import { boundedPageSize, residentRowFilter } from '../runtime/row-filter.js';
 import type { SubgraphContext } from '../runtime/server.js';
 import { diagnoses, encounters, prescriptions, type DiagnosisRow, type EncounterRow, type PrescriptionRow } from './tables.js';
@@ -71,56 +72,53 @@ function withBefore(filter: SQL, column: Parameters<typeof lt>[0], before: Date 
 @Resolver(() => Resident)
 export class ResidentClinicalResolver {
   @Directive(classified('CLINICAL', 3))
-  @FieldResolver(() => [Encounter], { nullable: true, description: 'Newest first; at most 100 per page; page with `before`.' })
+  @FieldResolver(() => [Encounter], { nullable: true, description: 'Newest first; at most 100 per page; filter by period and institution; page with `after` (no total).' })
   async encounters(
     @Root() resident: Resident,
     @Ctx() context: SubgraphContext,
     @Arg('first', () => Int, { nullable: true }) first?: number,
     @Arg('before', () => Date, { nullable: true, description: 'Only encounters that started before this time.' }) before?: Date,
+    @Arg('from', () => Date, { nullable: true, description: 'Only records at or after this time.' }) from?: Date,
+    @Arg('until', () => Date, { nullable: true, description: 'Only records at or before this time.' }) until?: Date,
+    @Arg('institutionId', () => ID, { nullable: true, description: 'Only records of this institution.' }) institutionId?: string,
+    @Arg('after', () => String, { nullable: true, description: 'Cursor: the id of the last record of the previous page.' }) after?: string,
   ): Promise<EncounterNode[]> {
-    const filter = residentRowFilter(context.request, 'CLINICAL', encounters, resident.id);
-    const rows = await context.db
-      .select()
-      .from(encounters)
-      .where(withBefore(filter, encounters.startedAt, before))
-      .orderBy(desc(encounters.startedAt), desc(encounters.id))
-      .limit(boundedPageSize(first));
+    const filter = withBefore(residentRowFilter(context.request, 'CLINICAL', encounters, resident.id), encounters.startedAt, before);
+    const rows = await historyPage(context, encounters, { id: encounters.id, institutionId: encounters.institutionId, order: [encounters.startedAt] }, filter, { from, until, institutionId, after }, boundedPageSize(first));
     return rows.map(toEncounter);
   }
 
   @Directive(classified('CLINICAL', 3))
-  @FieldResolver(() => [Diagnosis], { nullable: true, description: 'Newest first; at most 100 per page.' })
+  @FieldResolver(() => [Diagnosis], { nullable: true, description: 'Newest first; at most 100 per page; filter by period and institution; page with `after` (no total).' })
   async diagnoses(
     @Root() resident: Resident,
     @Ctx() context: SubgraphContext,
     @Arg('first', () => Int, { nullable: true }) first?: number,
     @Arg('before', () => Date, { nullable: true }) before?: Date,
+    @Arg('from', () => Date, { nullable: true, description: 'Only records at or after this time.' }) from?: Date,
+    @Arg('until', () => Date, { nullable: true, description: 'Only records at or before this time.' }) until?: Date,
+    @Arg('institutionId', () => ID, { nullable: true, description: 'Only records of this institution.' }) institutionId?: string,
+    @Arg('after', () => String, { nullable: true, description: 'Cursor: the id of the last record of the previous page.' }) after?: string,
   ): Promise<Diagnosis[]> {
-    const filter = residentRowFilter(context.request, 'CLINICAL', diagnoses, resident.id);
-    const rows = await context.db
-      .select()
-      .from(diagnoses)
-      .where(withBefore(filter, diagnoses.recordedAt, before))
-      .orderBy(desc(diagnoses.recordedAt), desc(diagnoses.id))
-      .limit(boundedPageSize(first));
+    const filter = withBefore(residentRowFilter(context.request, 'CLINICAL', diagnoses, resident.id), diagnoses.recordedAt, before);
+    const rows = await historyPage(context, diagnoses, { id: diagnoses.id, institutionId: diagnoses.institutionId, order: [diagnoses.recordedAt] }, filter, { from, until, institutionId, after }, boundedPageSize(first));
     return rows.map(toDiagnosis);
   }
 
   @Directive(classified('CLINICAL', 3))
-  @FieldResolver(() => [Prescription], { nullable: true, description: 'Newest first; at most 100 per page.' })
+  @FieldResolver(() => [Prescription], { nullable: true, description: 'Newest first; at most 100 per page; filter by period and institution; page with `after` (no total).' })
   async prescriptions(
     @Root() resident: Resident,
     @Ctx() context: SubgraphContext,
     @Arg('first', () => Int, { nullable: true }) first?: number,
     @Arg('before', () => Date, { nullable: true }) before?: Date,
+    @Arg('from', () => Date, { nullable: true, description: 'Only records at or after this time.' }) from?: Date,
+    @Arg('until', () => Date, { nullable: true, description: 'Only records at or before this time.' }) until?: Date,
+    @Arg('institutionId', () => ID, { nullable: true, description: 'Only records of this institution.' }) institutionId?: string,
+    @Arg('after', () => String, { nullable: true, description: 'Cursor: the id of the last record of the previous page.' }) after?: string,
   ): Promise<Prescription[]> {
-    const filter = residentRowFilter(context.request, 'CLINICAL', prescriptions, resident.id);
-    const rows = await context.db
-      .select()
-      .from(prescriptions)
-      .where(withBefore(filter, prescriptions.prescribedAt, before))
-      .orderBy(desc(prescriptions.prescribedAt), desc(prescriptions.id))
-      .limit(boundedPageSize(first));
+    const filter = withBefore(residentRowFilter(context.request, 'CLINICAL', prescriptions, resident.id), prescriptions.prescribedAt, before);
+    const rows = await historyPage(context, prescriptions, { id: prescriptions.id, institutionId: prescriptions.institutionId, order: [prescriptions.prescribedAt] }, filter, { from, until, institutionId, after }, boundedPageSize(first));
     return rows.map(toPrescription);
   }
 }
