@@ -191,6 +191,8 @@ export class PrescriptionInput {
 export class EncounterInput {
   @Directive(inputIs.reference('RESIDENT'))
   @Field(() => ID) residentId!: string;
+  @Field(() => ID, { nullable: true, description: "The record's institution, when the sender names it: it must be the sender's own (else OWN_INSTITUTION)." })
+  institutionId?: string;
   @Field(() => String, { description: 'OUTPATIENT, INPATIENT or EMERGENCY.' }) encounterClass!: string;
   @Field(() => String) department!: string;
   @Field(() => Date) startedAt!: Date;
@@ -234,7 +236,7 @@ export class ClinicalFeedResolver {
     @Arg('input', () => [EncounterInput]) input: EncounterInput[],
     @Ctx() context: SubgraphContext,
   ): Promise<string[]> {
-    const institutionId = authorizeFeedWrite(context.request.actor);
+    const institutionId = authorizeFeedWrite(context.request.actor, input.map((record) => record.institutionId));
     if (input.length === 0 || input.length > 500) throw new InvalidInputError('Push between 1 and 500 encounters at a time.', { field: 'input' });
     input.forEach(validateEncounter);
     return context.db.transaction(async (tx) => {

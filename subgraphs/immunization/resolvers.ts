@@ -59,6 +59,8 @@ export class ResidentImmunizationResolver {
 export class ImmunizationInput {
   @Directive(inputIs.reference('RESIDENT'))
   @Field(() => ID) residentId!: string;
+  @Field(() => ID, { nullable: true, description: "The record's institution, when the sender names it: it must be the sender's own (else OWN_INSTITUTION)." })
+  institutionId?: string;
   @Field(() => String, { description: 'NIP-VACCINE 2021 code.' }) vaccineCode!: string;
   @Field(() => String) vaccineName!: string;
   @Field(() => Int, { description: '1 to 10.' }) doseNumber!: number;
@@ -77,7 +79,7 @@ export class ImmunizationFeedResolver {
     @Arg('input', () => [ImmunizationInput]) input: ImmunizationInput[],
     @Ctx() context: SubgraphContext,
   ): Promise<string[]> {
-    const institutionId = authorizeFeedWrite(context.request.actor);
+    const institutionId = authorizeFeedWrite(context.request.actor, input.map((record) => record.institutionId));
     if (input.length === 0 || input.length > 500) throw new InvalidInputError('Push between 1 and 500 immunisation records at a time.', { field: 'input' });
     const today = todayInChina();
     input.forEach((dose, index) => validateImmunization(dose, index, today));

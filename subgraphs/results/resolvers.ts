@@ -149,6 +149,8 @@ export class LabItemInput {
 export class LabReportInput {
   @Directive(inputIs.reference('RESIDENT'))
   @Field(() => ID) residentId!: string;
+  @Field(() => ID, { nullable: true, description: "The record's institution, when the sender names it: it must be the sender's own (else OWN_INSTITUTION)." })
+  institutionId?: string;
   @Directive(inputIs.reference('ENCOUNTER'))
   @Field(() => String, { nullable: true }) encounterId?: string;
   @Field(() => String) panelCode!: string;
@@ -167,7 +169,7 @@ export class ResultsFeedResolver {
     @Arg('input', () => [LabReportInput]) input: LabReportInput[],
     @Ctx() context: SubgraphContext,
   ): Promise<string[]> {
-    const institutionId = authorizeFeedWrite(context.request.actor);
+    const institutionId = authorizeFeedWrite(context.request.actor, input.map((record) => record.institutionId));
     if (input.length === 0 || input.length > 200) throw new InvalidInputError('Push between 1 and 200 lab reports at a time.', { field: 'input' });
     const now = Date.now();
     input.forEach((report, index) => validateLabReport(report, index, now));
