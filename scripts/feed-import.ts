@@ -50,6 +50,8 @@ export interface ImportOptions {
   /** Records per request, at most each mutation's maximum. */
   batchSize: number;
   onProgress?: (done: number, total: number) => void;
+  /** Called with the ids of each batch written. */
+  onStored?: (ids: readonly string[]) => void;
   now?: Date;
 }
 
@@ -121,8 +123,9 @@ export async function importFeed(text: string, options: ImportOptions): Promise<
     let pending = batch;
     // A refused batch wrote nothing: drop the records it names and send the rest again (accept-valid only).
     while (pending.length > 0) {
-      const refusal = await sendBatch(pending, options);
+      const { refusal, ids } = await sendBatch(pending, options);
       if (!refusal) {
+        options.onStored?.(ids);
         report.stored += pending.length;
         report.storedByKind[pending[0]!.kind] += pending.length;
         break;
@@ -154,10 +157,15 @@ function messageOf(rule: string): string {
   }
 }
 
-/** Consecutive records of one kind, at most `size` (and the mutation's maximum) each, in file order. */
+/**
+ * Batches of one kind, at most `size` (and the mutation's maximum) each: encounters first (a lab report
+ * may reference an encounter of the same file), then lab reports, then doses, each kind in file order.
+ */
 function* batches(records: readonly ParsedLine[], size: number): Generator<ParsedLine[]> {
+  const order: readonly FeedRecordKind[] = ['encounter', 'labReport', 'immunization'];
+  const sorted = order.flatMap((kind) => records.filter((record) => record.kind === kind));
   let current: ParsedLine[] = [];
-  for (const record of records) {
+  for (const record of sorted) {
     const limit = Math.min(size, MAX_BATCH[MUTATION_OF[record.kind]]);
     if (current.length > 0 && (current[0]!.kind !== record.kind || current.length >= limit)) {
       yield current;
@@ -168,8 +176,8 @@ function* batches(records: readonly ParsedLine[], size: number): Generator<Parse
   if (current.length > 0) yield current;
 }
 
-/** A refusal's breaches, by position in the batch; undefined when the batch was written. */
-async function sendBatch(batch: readonly ParsedLine[], options: ImportOptions): Promise<Array<{ index: number; field: string; rule: string }> | undefined> {
+/** The ids written, or the refusal's breaches by position in the batch. */
+async function sendBatch(batch: readonly ParsedLine[], options: ImportOptions): Promise<{ ids: string[]; refusal?: Array<{ index: number; field: string; rule: string }> }> {
   const mutation = MUTATION_OF[batch[0]!.kind];
   const response = await fetch(options.url, {
     method: 'POST',
@@ -178,13 +186,14 @@ async function sendBatch(batch: readonly ParsedLine[], options: ImportOptions): 
   });
   const body = (await response.json().catch(() => ({}))) as { data?: Record<string, unknown> | null; errors?: Array<{ message: string; extensions?: Record<string, unknown> }> };
   const ids = body.data?.[mutation];
-  if (!body.errors && Array.isArray(ids) && ids.length === batch.length) return undefined;
+  if (!body.errors && Array.isArray(ids) && ids.length === batch.length) return { ids: ids.map(String) };
   const [error] = body.errors ?? [];
   const code = error?.extensions?.['code'];
   if (code !== 'BAD_USER_INPUT') throw new Error(`the gateway refused the batch: ${String(code ?? response.status)} ${error?.message ?? ''}`.trim());
   const violations = (error!.extensions!['violations'] as Array<{ field: string; rule: string }> | undefined) ?? [{ field: String(error!.extensions!['field'] ?? ''), rule: String(error!.extensions!['rule'] ?? 'REFUSED') }];
-  return violations.flatMap(({ field, rule }) => {
+  const refusal = violations.flatMap(({ field, rule }) => {
     const match = /^input\[(\d+)\]\.?(.*)$/.exec(field);
     return match ? [{ index: Number(match[1]), field: match[2]!, rule }] : [];
   });
+  return { ids: [], refusal };
 }
