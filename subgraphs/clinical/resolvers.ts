@@ -205,6 +205,8 @@ export class EncounterInput {
   @Field(() => [PrescriptionInput], { nullable: true }) prescriptions?: PrescriptionInput[];
 }
 
+/** Rows per INSERT statement (about a dozen parameters each). */
+const INSERT_CHUNK = 1_000;
 const ENCOUNTER_CLASSES = new Set(['OUTPATIENT', 'INPATIENT', 'EMERGENCY']);
 const DIAGNOSIS_RANKS = new Set(['PRIMARY', 'SECONDARY']);
 
@@ -239,55 +241,61 @@ export class ClinicalFeedResolver {
     const institutionId = authorizeFeedWrite(context.request.actor, input.map((record) => record.institutionId));
     if (input.length === 0 || input.length > 500) throw new InvalidInputError('Push between 1 and 500 encounters at a time.', { field: 'input' });
     input.forEach(validateEncounter);
-    return context.db.transaction(async (tx) => {
-      const ids: string[] = [];
-      for (const item of input) {
-        const encounterId = `enc-${randomUUID()}`;
-        // The visit is level 5 by any of its diagnoses or by its department; its parts reveal it, so they take its label.
-        const encounterSensitivity = recordSensitivity({ diagnosisCodes: item.diagnoses.map((d) => d.code), department: item.department });
-        const diagnosisRows = item.diagnoses.map((d) => {
-          const sensitivity = recordSensitivity({ diagnosisCodes: [d.code], within: [encounterSensitivity.sensitivity] });
-          return {
-            id: `dx-${randomUUID()}`,
-            residentId: item.residentId,
-            encounterId,
-            institutionId,
-            code: d.code.toUpperCase(),
-            codeSystem: d.codeSystem,
-            codeSystemVersion: d.codeSystemVersion,
-            display: d.display,
-            rank: d.rank,
-            recordedAt: item.startedAt,
-            ...sensitivity,
-          };
-        });
-        await tx.insert(encounters).values({
-          id: encounterId,
-          residentId: item.residentId,
-          institutionId,
-          encounterClass: item.encounterClass,
-          department: item.department,
-          startedAt: item.startedAt,
-          endedAt: item.endedAt ?? null,
-          attendingPractitionerId: item.attendingPractitionerId ?? null,
-          chiefComplaint: item.chiefComplaint ?? null,
-          ...encounterSensitivity,
-        });
-        if (diagnosisRows.length) await tx.insert(diagnoses).values(diagnosisRows);
-        const prescriptionRows = (item.prescriptions ?? []).map((p) => ({
-          id: `rx-${randomUUID()}`,
+    // Rows are built first and written in one statement per table: one round trip each, not two per encounter.
+    const encounterRows: Array<typeof encounters.$inferInsert> = [];
+    const diagnosisRows: Array<typeof diagnoses.$inferInsert> = [];
+    const prescriptionRows: Array<typeof prescriptions.$inferInsert> = [];
+    for (const item of input) {
+      const encounterId = `enc-${randomUUID()}`;
+      // The visit is level 5 by any of its diagnoses or by its department; its parts reveal it, so they take its label.
+      const encounterSensitivity = recordSensitivity({ diagnosisCodes: item.diagnoses.map((d) => d.code), department: item.department });
+      const itemDiagnoses = item.diagnoses.map((d) => {
+        const sensitivity = recordSensitivity({ diagnosisCodes: [d.code], within: [encounterSensitivity.sensitivity] });
+        return {
+          id: `dx-${randomUUID()}`,
           residentId: item.residentId,
           encounterId,
           institutionId,
-          ...p,
-          prescribedAt: item.startedAt,
-          ...recordSensitivity({ within: [encounterSensitivity.sensitivity] }),
-        }));
-        if (prescriptionRows.length) await tx.insert(prescriptions).values(prescriptionRows);
-        ids.push(encounterId);
-      }
-      return ids;
+          code: d.code.toUpperCase(),
+          codeSystem: d.codeSystem,
+          codeSystemVersion: d.codeSystemVersion,
+          display: d.display,
+          rank: d.rank,
+          recordedAt: item.startedAt,
+          ...sensitivity,
+        };
+      });
+      encounterRows.push({
+        id: encounterId,
+        residentId: item.residentId,
+        institutionId,
+        encounterClass: item.encounterClass,
+        department: item.department,
+        startedAt: item.startedAt,
+        endedAt: item.endedAt ?? null,
+        attendingPractitionerId: item.attendingPractitionerId ?? null,
+        chiefComplaint: item.chiefComplaint ?? null,
+        ...encounterSensitivity,
+      });
+      diagnosisRows.push(...itemDiagnoses);
+      const itemPrescriptions = (item.prescriptions ?? []).map((p) => ({
+        id: `rx-${randomUUID()}`,
+        residentId: item.residentId,
+        encounterId,
+        institutionId,
+        ...p,
+        prescribedAt: item.startedAt,
+        ...recordSensitivity({ within: [encounterSensitivity.sensitivity] }),
+      }));
+      prescriptionRows.push(...itemPrescriptions);
+    }
+    await context.db.transaction(async (tx) => {
+      // Chunked: a statement binds at most 65,535 parameters.
+      for (let i = 0; i < encounterRows.length; i += INSERT_CHUNK) await tx.insert(encounters).values(encounterRows.slice(i, i + INSERT_CHUNK));
+      for (let i = 0; i < diagnosisRows.length; i += INSERT_CHUNK) await tx.insert(diagnoses).values(diagnosisRows.slice(i, i + INSERT_CHUNK));
+      for (let i = 0; i < prescriptionRows.length; i += INSERT_CHUNK) await tx.insert(prescriptions).values(prescriptionRows.slice(i, i + INSERT_CHUNK));
     });
+    return encounterRows.map((row) => row.id);
   }
 }
 
