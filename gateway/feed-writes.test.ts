@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startExtraGateway, startRecordingProxy, startTestPlatform, testBackends, type GraphQLResponse, type TestPlatform } from '../testkit/index.js';
+import { feedRefusal, startExtraGateway, startRecordingProxy, startTestPlatform, testBackends, type TestPlatform } from '../testkit/index.js';
 
 const TREAT = { 'x-purpose-of-use': 'TREAT' };
 const RECORD_ENCOUNTERS = 'mutation($input: [EncounterInput!]!) { recordEncounters(input: $input) }';
@@ -50,13 +50,7 @@ function followUp(residentId: string): Record<string, unknown> {
   return { residentId, programme: 'HYPERTENSION', visitDate: '2026-01-10', mode: 'CLINIC', systolic: 138, diastolic: 86, assessment: 'CONTROLLED' };
 }
 
-/** The single error of a refused operation: its code, field, rule and HTTP status. */
-function refusal(response: GraphQLResponse): { status: number; code: unknown; field: unknown; rule: unknown } {
-  expect(response.body.data ?? null).toBeNull();
-  expect(response.body.errors).toHaveLength(1);
-  const extensions = response.body.errors![0]!.extensions ?? {};
-  return { status: response.status, code: extensions['code'], field: extensions['field'], rule: extensions['rule'] };
-}
+const refusal = feedRefusal;
 
 describe.each(testBackends())('hospital feeds on $name', (backend) => {
   let stack: TestPlatform;
@@ -238,7 +232,7 @@ describe.each(testBackends())('hospital feeds on $name', (backend) => {
     const withInst03Practitioner = await stack.query('his-inst-05', RECORD_ENCOUNTERS, { input: [encounter(resident, { attendingPractitionerId: await practitionerOf('inst-03') })] });
     expect(refusal(withInst03Practitioner)).toMatchObject({ status: 400, code: 'BAD_USER_INPUT', field: 'input[0].attendingPractitionerId' });
     const claimingInst03 = await stack.query('his-inst-05', RECORD_ENCOUNTERS, { input: [encounter(resident, { institutionId: 'inst-03' })] });
-    // An input that names an institution does not even coerce: there is no such field.
+    // A record naming another institution breaks OWN_INSTITUTION (the policy's condition on feed writes).
     expect(refusal(claimingInst03).code).toBe('BAD_USER_INPUT');
     expect(await encountersOf(resident)).toEqual([]);
 

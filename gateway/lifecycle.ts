@@ -62,6 +62,7 @@ import { refuseUndeclaredRoots } from './stages/check-declared.js';
 import { checkOperation } from './stages/check-operation.js';
 import { checkRegisteredDocument, researchQueryAuditEvent, type ResearchRun } from './stages/check-registered.js';
 import type { MartBuilder } from './research-mart.js';
+import { checkFeedQuality } from './stages/check-quality.js';
 import { checkFeedReferences, type ReferenceLookup } from './stages/check-references.js';
 import { commitRefusal, commitUse, GrantUseLostError } from './stages/consume-grant.js';
 import { decideSubjects, grantInvalid, rowScopeOf, subjectRoots } from './stages/decide.js';
@@ -207,6 +208,7 @@ export function enforcementLifecycle(dependencies: LifecycleDependencies): Plugi
     resolve(dependencies),
     decide(dependencies),
     filter(dependencies),
+    checkQuality(dependencies),
     checkReferences(dependencies),
     protect(dependencies),
     signContext,
@@ -416,6 +418,11 @@ const filter = ({ mode, classifications }: LifecycleDependencies): Stage => {
     },
   };
 };
+
+const checkQuality = ({ declarations }: LifecycleDependencies): Stage => ({
+  name: 'check-quality',
+  before: ({ state }) => checkFeedQuality(required(state, 'analysis', 'check-quality'), state.actor, declarations),
+});
 
 const checkReferences = ({ lookupReferences, declarations }: LifecycleDependencies): Stage => ({
   name: 'check-references',

@@ -22,7 +22,7 @@ export type DataCategory = (typeof DATA_CATEGORIES)[number];
 export type SensitivityLevel = 1 | 2 | 3 | 4 | 5;
 
 /** How a field is shown when policy allows it only masked (姓名 张*, 身份证 first 6 + last 4, 手机 138****1234). */
-export const MASK_KINDS = ['NAME', 'ID_CARD', 'PHONE', 'ADDRESS', 'TEXT'] as const;
+export const MASK_KINDS = ['NAME', 'ID_CARD', 'HEALTH_CARD', 'PHONE', 'ADDRESS', 'TEXT'] as const;
 export type MaskKind = (typeof MASK_KINDS)[number];
 
 export interface Classification {

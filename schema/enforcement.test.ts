@@ -34,6 +34,7 @@ describe('the enforcement declarations of the supergraph', () => {
       'Mutation.forgetMartSubjects': 'internal',
       'Query.resident': 'subject',
       'Query.findResident': 'lookup',
+      'Query.findResidentByHealthCard': 'lookup',
       'Query.residentIdByIdCardIndex': 'internal',
       'Query.knownResidentIds': 'internal',
       'Query.myArchive': 'ownRecord',
@@ -76,6 +77,7 @@ describe('the enforcement declarations of the supergraph', () => {
     expect(rootDeclaration(declarations, 'query', 'resident')).toEqual({ kind: 'subject', argument: 'id' });
     expect(rootDeclaration(declarations, 'query', 'myArchive')).toEqual({ kind: 'ownRecord' });
     expect(rootDeclaration(declarations, 'query', 'findResident')).toEqual({ kind: 'lookup', argument: 'idCardNumber', index: 'idCard' });
+    expect(rootDeclaration(declarations, 'query', 'findResidentByHealthCard')).toEqual({ kind: 'lookup', argument: 'healthCardNumber', index: 'healthCard' });
     expect(rootDeclaration(declarations, 'mutation', 'registerResident')).toEqual({
       kind: 'write',
       newResident: 'id',
@@ -85,6 +87,7 @@ describe('the enforcement declarations of the supergraph', () => {
           fields: [
             { field: 'name', kind: 'NAME', required: true, storedAs: 'Resident.name' },
             { field: 'idCardNumber', kind: 'ID_CARD', required: true, storedAs: 'Resident.idCardNumber', index: { into: 'idCardIndex', kind: 'idCard' } },
+            { field: 'healthCardNumber', kind: 'HEALTH_CARD', required: false, storedAs: 'Resident.healthCardNumber', index: { into: 'healthCardIndex', kind: 'healthCard' } },
             { field: 'phone', kind: 'PHONE', required: false, storedAs: 'Resident.phone', index: { into: 'phoneIndex', kind: 'phone' } },
             { field: 'address', kind: 'ADDRESS', required: false, storedAs: 'Resident.address' },
           ],

@@ -24,7 +24,7 @@ export const ENFORCEMENT_DIRECTIVES_SDL = `
 directive @subject(argument: String!) on FIELD_DEFINITION
 "Reads the calling resident's own record."
 directive @ownRecord on FIELD_DEFINITION
-"Reads one resident, found through the master patient index: the blind index (kind: ID_CARD) of this argument."
+"Reads one resident, found through the master patient index: the blind index (kind: ID_CARD or HEALTH_CARD) of this argument."
 directive @lookup(argument: String!, kind: String!) on FIELD_DEFINITION
 "Reads no resident's data: platform data, scoped to the caller by its resolver."
 directive @platform on FIELD_DEFINITION
@@ -43,8 +43,11 @@ directive @reference(kind: String!) on INPUT_FIELD_DEFINITION
 `;
 
 /** Blind-index kinds: what an identifier is normalised and indexed as. */
-export type BlindIndexKind = 'idCard' | 'phone';
-const BLIND_INDEX_OF: Readonly<Partial<Record<MaskKind, BlindIndexKind>>> = { ID_CARD: 'idCard', PHONE: 'phone' };
+export type BlindIndexKind = 'idCard' | 'healthCard' | 'phone';
+const BLIND_INDEX_OF: Readonly<Partial<Record<MaskKind, BlindIndexKind>>> = { ID_CARD: 'idCard', HEALTH_CARD: 'healthCard', PHONE: 'phone' };
+/** The identifiers the master patient index finds a resident by, and the blind index each is looked up as. */
+const LOOKUP_INDEX_OF: Readonly<Record<string, LookupIndexKind>> = { ID_CARD: 'idCard', HEALTH_CARD: 'healthCard' };
+export type LookupIndexKind = 'idCard' | 'healthCard';
 
 /** A record a write is about, whose resident the gateway looks up (through the owning subgraph) to audit the write. */
 export type AboutKind = 'recognitionCandidate';
@@ -75,8 +78,8 @@ export interface ProtectedArgument {
 export type RootDeclaration =
   | { kind: 'subject'; argument: string }
   | { kind: 'ownRecord' }
-  /** The master patient index is by ID-card number. */
-  | { kind: 'lookup'; argument: string; index: 'idCard' }
+  /** The master patient index is by ID-card number or by electronic health card number. */
+  | { kind: 'lookup'; argument: string; index: LookupIndexKind }
   | { kind: 'platform' }
   | { kind: 'internal' }
   /** Reads the mart of the scenario named by `argument` (a registered document of it only). */
@@ -196,8 +199,9 @@ function declarationOf(coordinate: string, directive: ConstDirectiveNode, args: 
       return { kind: 'research', argument: argumentNamed(stringArgument(directive, 'scenario')) };
     case 'lookup': {
       const kind = stringArgument(directive, 'kind');
-      if (kind !== 'ID_CARD') throw new Error(`@lookup on ${coordinate} has a kind with no master patient index: ${kind ?? '?'}`);
-      return { kind: 'lookup', argument: argumentNamed(stringArgument(directive, 'argument')), index: 'idCard' };
+      const index = LOOKUP_INDEX_OF[kind ?? ''];
+      if (!index) throw new Error(`@lookup on ${coordinate} has a kind with no master patient index: ${kind ?? '?'}`);
+      return { kind: 'lookup', argument: argumentNamed(stringArgument(directive, 'argument')), index };
     }
     case 'write': {
       const protects = protectedArguments(coordinate, args, schema);
@@ -326,7 +330,7 @@ export const rootIs = {
   /** Reads the calling resident's own record. */
   ownRecord: '@ownRecord',
   /** Reads the resident found through the blind index of `argument`. */
-  lookup: (argument: string, kind: 'ID_CARD'): string => `@lookup(argument: "${argument}", kind: "${kind}")`,
+  lookup: (argument: string, kind: 'ID_CARD' | 'HEALTH_CARD'): string => `@lookup(argument: "${argument}", kind: "${kind}")`,
   /** Reads no resident's data. */
   platform: '@platform',
   /** The gateway's own lookup (also `@inaccessible`). */

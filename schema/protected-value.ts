@@ -11,6 +11,6 @@ export function looksLikeFieldCiphertext(value: unknown): value is string {
   return typeof value === 'string' && FIELD_CIPHERTEXT.test(value);
 }
 
-export function looksLikeBlindIndex(value: unknown, kind?: 'idCard' | 'phone'): value is string {
+export function looksLikeBlindIndex(value: unknown, kind?: 'idCard' | 'healthCard' | 'phone'): value is string {
   return typeof value === 'string' && BLIND_INDEX.test(value) && (kind === undefined || value.startsWith(`bi1.${kind}.`));
 }

@@ -44,6 +44,7 @@ const COMMANDS: Array<[string, string]> = [
   ['token', 'dist/scripts/token.js'],
   ['keys', 'dist/scripts/keys.js'],
   ['audit:verify', 'dist/scripts/audit-verify.js'],
+  ['import', 'dist/scripts/import.js'],
   ['seed', 'dist/scripts/seed.js'],
   ['compose', 'dist/scripts/compose.js'],
   ['bench', 'dist/bench/run.js'],
@@ -52,7 +53,7 @@ const COMMANDS: Array<[string, string]> = [
 describe('every command line', () => {
   it('lists each package.json script it covers', async () => {
     const scripts = (await import('../package.json', { with: { type: 'json' } })).default.scripts as Record<string, string>;
-    expect(COMMANDS.length).toBe(8);
+    expect(COMMANDS.length).toBe(9);
     for (const [name, file] of COMMANDS) expect(scripts[name], name).toContain(file);
   });
 

@@ -130,8 +130,48 @@ describe('the README, run as written', () => {
     expect(lines[3]).toMatch(/^audit log intact: \d+ entries/);
   });
 
-  it('journey 4: the catalogue, a fresh result from inst-02 recognised, a decline with a reason, the day’s report', () => {
+  it('journey 4: the patient found by health card (masked, then GRANT_REQUIRED), a grant, the history newest first, the next page, a filter', () => {
     const { status, lines, stderr } = journey('journey-4');
+    expect(stderr).toBe('');
+    expect(status).toBe(0);
+    expect(lines, lines.join('\n')).toHaveLength(6);
+    const found = json(lines[0]).data!['findResidentByHealthCard'];
+    expect(found).toMatchObject({ id: 'res-000000', name: '王**', idCardNumber: '330106********1214' });
+    expect(found.healthCardNumber).toMatch(/^[0-9A-F]{4}\*{56}[0-9A-F]{4}$/);
+    expect(json(lines[1])).toMatchObject({ data: { findResidentByHealthCard: null } });
+    expect(codes(lines[1])).toEqual(['GRANT_REQUIRED']);
+    expect(json(lines[2])).toEqual({ data: { approveAccessRequest: { status: 'APPROVED' } } });
+    const history = json(lines[3]);
+    expect(history.errors).toBeUndefined();
+    const encounters = history.data!['resident'].encounters as Array<{ id: string; startedAt: string; institution: { name: string; grade: string } }>;
+    expect(encounters).toHaveLength(3);
+    expect(encounters.map((e) => e.startedAt)).toEqual(encounters.map((e) => e.startedAt).sort().reverse());
+    for (const e of encounters) expect(e.institution.grade.length).toBeGreaterThan(0);
+    const next = json(lines[4]).data!['resident'].encounters as Array<{ id: string; startedAt: string }>;
+    expect(next.length).toBeGreaterThan(0);
+    expect(next.map((e) => e.id)).not.toContain(encounters[2]!.id);
+    expect(next[0]!.startedAt <= encounters[2]!.startedAt).toBe(true);
+    const filtered = json(lines[5]);
+    expect(filtered.errors).toBeUndefined();
+    for (const e of filtered.data!['resident'].encounters as Array<{ institution: { id: string } }>) expect(e.institution.id).toBe('inst-01');
+  });
+
+  it('journey 5: an import with one bad record writes nothing, with --accept-valid stores the good ones; the report names the line and rule', () => {
+    const { status, lines, stderr } = journey('journey-5');
+    expect(stderr).toBe('');
+    expect(status).toBe(0);
+    expect(lines, lines.join('\n')).toHaveLength(7);
+    expect(lines[0]).toMatch(/^stored 0 of 4 records/);
+    expect(lines[1]).toMatch(/^rejected 1 records; stopped at line 4: .*; report: feed\.ndjson\.report\.json$/);
+    expect(lines[2]).toBe('exit code 1');
+    expect(lines[3]).toMatch(/^stored 3 of 4 records \(1 encounters, 1 lab reports, 1 immunisations\) in \d+\.\d\d s: \d+ records\/s$/);
+    expect(lines[4]).toMatch(/^rejected 1 records; report: feed\.ndjson\.report\.json$/);
+    expect(lines[5]).toBe('exit code 1');
+    expect(lines[6]).toMatch(/^line 4: items\[0\]\.unit UNIT \(/);
+  });
+
+  it('journey 6: the catalogue, a fresh result from inst-02 recognised, a decline with a reason, the day’s report', () => {
+    const { status, lines, stderr } = journey('journey-6');
     expect(stderr).toBe('');
     expect(status).toBe(0);
     expect(lines, lines.join('\n')).toHaveLength(8);
@@ -150,3 +190,4 @@ describe('the README, run as written', () => {
     ]);
   });
 });
+

@@ -13,6 +13,8 @@ export interface DemoActor {
   displayName: string;
   residentId?: string;
   idCardNumber?: string;
+  /** 电子健康卡 number. */
+  healthCardNumber?: string;
   institutionId?: string;
   practitionerId?: string;
   scenarioId?: string;
@@ -28,7 +30,7 @@ export function demoActors(seed: string): DemoActor[] {
   const region = buildRegion(seed);
   const actors: DemoActor[] = DEMO_PROFILES.map((profile, index) => {
     const { resident } = generateResident(seed, index);
-    return { actor: profile.actor, role: 'resident', displayName: resident.name, residentId: resident.id, idCardNumber: resident.idCardNumber };
+    return { actor: profile.actor, role: 'resident', displayName: resident.name, residentId: resident.id, idCardNumber: resident.idCardNumber, healthCardNumber: resident.healthCardNumber };
   });
   for (const [actor, { institutionId, department }] of Object.entries(DEMO_CLINICIANS)) {
     const practitioner = region.practitionersIn(institutionId, department)[0]!;

@@ -4,6 +4,7 @@
  */
 import { ELSEWHERE_COUNTY_CODES, REGION_DISTRICTS, areaFullName, issuingCodesForDistrict } from '../schema/districts.js';
 import { makeIdCardNumber, normaliseIdCardNumber } from '../schema/id-card.js';
+import { syntheticHealthCardNumber } from '../schema/health-card.js';
 import { ICD10_CN, VACCINES, abnormalFlag, diagnosisByCode, imagingProcedure, labPanel, referenceRangeText, vaccine } from '../schema/codes.js';
 import { labTestCodes, recordSensitivity } from '../schema/sensitivity.js';
 import { normalisePhone } from '../schema/phone.js';
@@ -36,7 +37,7 @@ export type ImmunizationInsert = typeof immunizationRecords.$inferInsert;
 /** Everything one resident contributes to every domain, as rows ready to insert (identifiers in plaintext). */
 export interface ResidentBundle {
   index: number;
-  resident: ResidentInsert & { id: string; name: string; idCardNumber: string; sex: string; birthDate: string; districtCode: string };
+  resident: ResidentInsert & { id: string; name: string; idCardNumber: string; healthCardNumber: string; sex: string; birthDate: string; districtCode: string };
   encounters: EncounterInsert[];
   diagnoses: DiagnosisInsert[];
   prescriptions: PrescriptionInsert[];
@@ -273,6 +274,8 @@ export function generateResident(seed: string, index: number, options: GenerateO
     resident: {
       id, name, sex, birthDate, idCardNumber,
       idCardIndex: normaliseIdCardNumber(idCardNumber),
+      healthCardNumber: syntheticHealthCardNumber(seed, id),
+      healthCardIndex: syntheticHealthCardNumber(seed, id),
       phone, phoneIndex: phone === null ? null : normalisePhone(phone),
       address, districtCode, ethnicity,
       guardianId: demo?.guardianIndex === undefined ? null : residentId(demo.guardianIndex),

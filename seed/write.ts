@@ -6,6 +6,7 @@ import { createHash } from 'node:crypto';
 import { eq, getTableColumns, sql } from 'drizzle-orm';
 import type { PgDatabase, PgQueryResultHKT, PgTable } from 'drizzle-orm/pg-core';
 import { normaliseIdCardNumber } from '../schema/id-card.js';
+import { normaliseHealthCardNumber } from '../schema/health-card.js';
 import { normalisePhone } from '../schema/phone.js';
 import { followUps, healthArchives, physicalExams } from '../subgraphs/archive/tables.js';
 import { diagnoses, encounters, prescriptions } from '../subgraphs/clinical/tables.js';
@@ -30,13 +31,13 @@ export interface FieldProtector {
   /** What to store for `plaintext` of field `coordinate` (e.g. 'Resident.name') of a resident. */
   protect(residentId: string, coordinate: string, plaintext: string): string;
   /** The blind index of an identifier, computed over its normalised form. */
-  blindIndex(kind: 'idCard' | 'phone', value: string): string;
+  blindIndex(kind: 'idCard' | 'healthCard' | 'phone', value: string): string;
 }
 
 /** Stores plaintext and uses the normalised value as its own index (until the keyring exists). */
 export const plaintextProtector: FieldProtector = {
   protect: (_residentId, _coordinate, plaintext) => plaintext,
-  blindIndex: (kind, value) => (kind === 'idCard' ? normaliseIdCardNumber(value) : normalisePhone(value)),
+  blindIndex: (kind, value) => (kind === 'idCard' ? normaliseIdCardNumber(value) : kind === 'healthCard' ? normaliseHealthCardNumber(value) : normalisePhone(value)),
 };
 
 export interface SeedProgress {
@@ -123,6 +124,8 @@ export function protectBundle(bundle: ResidentBundle, protector: FieldProtector)
       name: protector.protect(id, 'Resident.name', resident.name),
       idCardNumber: protector.protect(id, 'Resident.idCardNumber', resident.idCardNumber),
       idCardIndex: protector.blindIndex('idCard', resident.idCardNumber),
+      healthCardNumber: protector.protect(id, 'Resident.healthCardNumber', resident.healthCardNumber),
+      healthCardIndex: protector.blindIndex('healthCard', resident.healthCardNumber),
       phone: resident.phone == null ? null : protector.protect(id, 'Resident.phone', resident.phone),
       phoneIndex: resident.phone == null ? null : protector.blindIndex('phone', resident.phone),
       address: resident.address == null ? null : protector.protect(id, 'Resident.address', resident.address),

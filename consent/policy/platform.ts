@@ -227,6 +227,11 @@ export function feedInstitutionOf(actor: Actor | null | undefined): string | und
   return institutionId && isAllowed(actor, 'write', { type: 'Feed', attributes: { institutionId } }) ? institutionId : undefined;
 }
 
+/** Whether the policy lets this actor write feed records of `institutionId` (its own institution only). */
+export function mayFeedFor(actor: Actor | null | undefined, institutionId: string): boolean {
+  return isAllowed(actor, 'write', { type: 'Feed', attributes: { institutionId } });
+}
+
 // ---------------------------------------------------------------------------------------------------
 // What a role is, beyond permissions: the claims its token needs, whether it is a person's own view.
 
@@ -267,10 +272,15 @@ export function isInstitutionSystemRole(role: string): boolean {
 }
 
 
-/** The institution a feed write is for; FORBIDDEN (the rule's reason) unless the policy lets this actor write its feed. */
-export function authorizeFeedWrite(actor: Actor | null | undefined): string {
+/**
+ * The institution a feed write is for; FORBIDDEN (the rule's reason) unless the policy lets this actor
+ * write its feed, and for every institution its records name (`claimed`).
+ */
+export function authorizeFeedWrite(actor: Actor | null | undefined, claimed: ReadonlyArray<string | null | undefined> = []): string {
   const institutionId = feedInstitutionOf(actor);
-  if (institutionId) return institutionId;
+  const foreign = claimed.find((id) => id != null && !mayFeedFor(actor, id));
+  if (institutionId && foreign === undefined) return institutionId;
+  if (institutionId) throw forbiddenBy(FEED_DENIAL);
   const decision = actor?.institutionId ? decidePlatform(actor, 'write', { type: 'Feed', attributes: { institutionId: actor.institutionId } }) : undefined;
   throw forbiddenBy(decision && !decision.allowed ? decision.reason : FEED_DENIAL);
 }

@@ -7,11 +7,12 @@
  */
 import { createHmac, randomBytes } from 'node:crypto';
 import { normaliseIdCardNumber } from '../../schema/id-card.js';
+import { normaliseHealthCardNumber } from '../../schema/health-card.js';
 import { normalisePhone } from '../../schema/phone.js';
 import { loadOrCreateSecret } from '../keys.js';
 
 export const BLIND_INDEX_VERSION = 'bi1';
-export const BLIND_INDEX_KINDS = ['idCard', 'phone'] as const;
+export const BLIND_INDEX_KINDS = ['idCard', 'healthCard', 'phone'] as const;
 export type BlindIndexKind = (typeof BLIND_INDEX_KINDS)[number];
 
 const MIN_KEY_BYTES = 32;
@@ -21,6 +22,8 @@ export function normaliseForIndex(kind: BlindIndexKind, value: string): string {
   switch (kind) {
     case 'idCard':
       return normaliseIdCardNumber(value.replace(/\s+/g, ''));
+    case 'healthCard':
+      return normaliseHealthCardNumber(value);
     case 'phone':
       return normalisePhone(value);
   }
@@ -35,7 +38,7 @@ export function computeBlindIndex(key: Uint8Array, kind: BlindIndexKind, value: 
 
 /** Whether a stored value has the shape of a blind index. */
 export function isBlindIndex(value: unknown): value is string {
-  return typeof value === 'string' && /^bi1\.(idCard|phone)\.[A-Za-z0-9_-]{43}$/.test(value);
+  return typeof value === 'string' && /^bi1\.(idCard|healthCard|phone)\.[A-Za-z0-9_-]{43}$/.test(value);
 }
 
 function decode(base64: string, what: string): Uint8Array {

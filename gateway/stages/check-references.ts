@@ -4,10 +4,12 @@
  * domains (population, resources, clinical), and a subgraph never reads another's tables, so they are
  * checked here, before anything is written or a data key is made: one lookup per kind for the whole
  * operation, never one per record. A bad reference refuses the batch with BAD_USER_INPUT naming the
- * record's position and the rule.
+ * record's position and the rule (the reference rules of the quality catalogue, schema/feed-quality.ts),
+ * and `violations` listing every breach.
  */
 import { GraphQLError } from 'graphql';
 import { feedInstitutionOf } from '../../consent/index.js';
+import { qualityRule, type QualityRule } from '../../schema/feed-quality.js';
 import type { Actor } from '../../schema/context.js';
 import { sensitivityOfDepartment } from '../../schema/sensitivity.js';
 import type { EnforcementDeclarations } from '../../schema/enforcement.js';
@@ -39,26 +41,22 @@ export interface PractitionerFacts {
 }
 
 /**
- * A record attended by a practitioner of a sensitive department (psychiatry, STD/HIV, reproductive
- * medicine, genetics) must be recorded in a sensitive department too: otherwise the record would be
- * stored below level 5 while its practitioner's department, shown with it, reveals what level 5 hides.
+ * The catalogue rule each kind of reference must meet. A record attended by a practitioner of a
+ * sensitive department (psychiatry, STD/HIV, reproductive medicine, genetics) must be recorded in a
+ * sensitive department too (SENSITIVE_PRACTITIONER_DEPARTMENT): otherwise the record would be stored
+ * below level 5 while its practitioner's department, shown with it, reveals what level 5 hides.
  */
-const SENSITIVE_PRACTITIONER = {
-  rule: 'SENSITIVE_PRACTITIONER_DEPARTMENT',
-  breach: "is a practitioner of a sensitive department; record the encounter in that department's name (it is then level 5)",
+const REFERENCE_RULES: Readonly<Record<ReferenceKind | 'practitionerDepartment', QualityRule>> = {
+  resident: qualityRule('KNOWN_RESIDENT'),
+  practitioner: qualityRule('OWN_PRACTITIONER'),
+  encounter: qualityRule('OWN_ENCOUNTER'),
+  practitionerDepartment: qualityRule('SENSITIVE_PRACTITIONER_DEPARTMENT'),
 };
 
-/** The rule each kind of reference must meet: a stable name (`extensions.rule`) and what it means. */
-const RULES: Readonly<Record<ReferenceKind, { rule: string; breach: string }>> = {
-  resident: { rule: 'KNOWN_RESIDENT', breach: 'is not a resident the platform knows (register the resident first)' },
-  practitioner: { rule: 'OWN_PRACTITIONER', breach: 'is not a practitioner of your institution' },
-  encounter: { rule: 'OWN_ENCOUNTER', breach: "is not an encounter of your institution for this record's resident" },
-};
+/** At most this many breaches are listed in `extensions.violations` (a whole batch's); the first is in the message. */
+export const MAX_REPORTED_VIOLATIONS = 2_000;
 
-/** At most this many breaches are listed in `extensions.violations`; the first is in the message. */
-const MAX_REPORTED = 50;
-
-function badInput(message: string, extensions: Record<string, unknown> = {}): GraphQLError {
+export function badInput(message: string, extensions: Record<string, unknown> = {}): GraphQLError {
   return new GraphQLError(message, { extensions: { code: ERROR_CODES.BAD_USER_INPUT, ...extensions, http: { status: 400 } } });
 }
 
@@ -108,9 +106,12 @@ export async function checkFeedReferences(
       for (const [field, kind] of Object.entries(write.references)) {
         const value = referenceOf(record, field);
         if (value === undefined) continue;
-        const at = `${write.argument}[${index}].${field}`;
-        if (!holds[kind](value, record, write)) violations.push({ field: at, ...RULES[kind] });
-        else if (kind === 'practitioner' && revealsSensitiveDepartment(practitioners.get(value)!, record)) violations.push({ field: at, ...SENSITIVE_PRACTITIONER });
+        const rule = !holds[kind](value, record, write)
+          ? REFERENCE_RULES[kind]
+          : kind === 'practitioner' && revealsSensitiveDepartment(practitioners.get(value)!, record)
+            ? REFERENCE_RULES.practitionerDepartment
+            : undefined;
+        if (rule) violations.push({ field: `${write.argument}[${index}].${field}`, rule: rule.id, breach: rule.message });
       }
     });
   }
@@ -120,7 +121,7 @@ export async function checkFeedReferences(
   throw badInput(`${first.field} ${first.breach}${others}; nothing was written.`, {
     field: first.field,
     rule: first.rule,
-    violations: violations.slice(0, MAX_REPORTED).map(({ field, rule }) => ({ field, rule })),
+    violations: violations.slice(0, MAX_REPORTED_VIOLATIONS).map(({ field, rule }) => ({ field, rule })),
   });
 }
 

@@ -14,6 +14,7 @@ import { isKnownAreaCode } from '../../schema/districts.js';
 import { rootDeclaration, type EnforcementDeclarations, type IdentifyingField, type ProtectedArgument, type RootDeclaration } from '../../schema/enforcement.js';
 import { ERROR_CODES, InvalidInputError } from '../../schema/errors.js';
 import { assertSexMatchesIdCard, normaliseIdCardNumber, parseIdCardNumber, type ParsedIdCard } from '../../schema/id-card.js';
+import { parseHealthCardNumber } from '../../schema/health-card.js';
 import { isMobilePhone, normalisePhone } from '../../schema/phone.js';
 import type { Keyring } from '../keyring/index.js';
 
@@ -43,6 +44,7 @@ const KINDS: Readonly<Record<MaskKind, (value: unknown, field: string, validated
     validated.idCard = parseIdCardNumber(number);
     return number;
   },
+  HEALTH_CARD: (value, field) => parseHealthCardNumber(String(value ?? ''), field),
   PHONE: (value, field) => {
     if (!isMobilePhone(String(value ?? ''))) throw new InvalidInputError('A phone number is 11 digits starting with 1[3-9].', { field });
     return normalisePhone(String(value));

@@ -6,14 +6,15 @@
  * the caller may not see.
  */
 import { createHash } from 'node:crypto';
+import { parseHealthCardNumber } from '../../schema/health-card.js';
 import { parseIdCardNumber } from '../../schema/id-card.js';
 import type { Actor } from '../../schema/context.js';
 import { rootDeclaration, type BlindIndexKind, type EnforcementDeclarations } from '../../schema/enforcement.js';
 
 import type { OperationAnalysis } from './analyse-operation.js';
 
-/** Looks a blind index up in the master patient index, on behalf of `actor`. */
-export type ResidentIndexLookup = (idCardIndex: string, actor: Actor, requestId: string) => Promise<string | null>;
+/** Looks a blind index (of an ID-card or a health card number) up in the master patient index, on behalf of `actor`. */
+export type ResidentIndexLookup = (blindIndex: string, actor: Actor, requestId: string) => Promise<string | null>;
 
 export interface ResolvedSubject {
   residentId: string;
@@ -41,7 +42,8 @@ export async function resolveSubjects(
     const argumentName = declaration.argument;
     const value = String(field.arguments[argumentName] ?? '');
     // A bad number is the caller's mistake, reported before any lookup.
-    parseIdCardNumber(value);
+    if (declaration.index === 'healthCard') parseHealthCardNumber(value, argumentName);
+    else parseIdCardNumber(value);
     const index = blindIndex(declaration.index, value);
     const found = actor ? await lookup(index, actor, requestId) : null;
     resolved.set(field.responseKey, { residentId: found ?? unknownResident(index), argument: { name: argumentName, value: index } });

@@ -111,7 +111,7 @@ describe('clinical subgraph schema', () => {
   it('extends Resident by key with bounded, classified encounters, diagnoses and prescriptions', () => {
     expect(built.sdl).toMatch(/type Resident @key\(fields: "id"\)/);
     for (const field of ['encounters', 'diagnoses', 'prescriptions']) {
-      expect(signature(built.sdl, 'Resident', field)?.args, field).toEqual(['before: DateTimeISO', 'first: Int']);
+      expect(signature(built.sdl, 'Resident', field)?.args, field).toEqual(['after: String', 'before: DateTimeISO', 'first: Int', 'from: DateTimeISO', 'institutionId: ID', 'until: DateTimeISO']);
     }
     expect(signature(built.sdl, 'Resident', 'encounters')?.type).toBe('[Encounter!]');
     expect(signature(built.sdl, 'Encounter', 'diagnoses')).toEqual({ args: [], type: '[Diagnosis!]' });

@@ -9,6 +9,7 @@ import { looksLikeFieldCiphertext } from '../../schema/protected-value.js';
 import { recordSensitivity } from '../../schema/sensitivity.js';
 import { inputIs, rootIs } from '../../schema/enforcement.js';
 import { lookupIds } from '../runtime/reference-lookup.js';
+import { historyPage } from '../runtime/history.js';
 import { boundedPageSize, residentRowFilter } from '../runtime/row-filter.js';
 import type { SubgraphContext } from '../runtime/server.js';
 import { diagnoses, encounters, prescriptions, type DiagnosisRow, type EncounterRow, type PrescriptionRow } from './tables.js';
@@ -71,56 +72,53 @@ function withBefore(filter: SQL, column: Parameters<typeof lt>[0], before: Date 
 @Resolver(() => Resident)
 export class ResidentClinicalResolver {
   @Directive(classified('CLINICAL', 3))
-  @FieldResolver(() => [Encounter], { nullable: true, description: 'Newest first; at most 100 per page; page with `before`.' })
+  @FieldResolver(() => [Encounter], { nullable: true, description: 'Newest first; at most 100 per page; filter by period and institution; page with `after` (no total).' })
   async encounters(
     @Root() resident: Resident,
     @Ctx() context: SubgraphContext,
     @Arg('first', () => Int, { nullable: true }) first?: number,
     @Arg('before', () => Date, { nullable: true, description: 'Only encounters that started before this time.' }) before?: Date,
+    @Arg('from', () => Date, { nullable: true, description: 'Only records at or after this time.' }) from?: Date,
+    @Arg('until', () => Date, { nullable: true, description: 'Only records at or before this time.' }) until?: Date,
+    @Arg('institutionId', () => ID, { nullable: true, description: 'Only records of this institution.' }) institutionId?: string,
+    @Arg('after', () => String, { nullable: true, description: 'Cursor: the id of the last record of the previous page.' }) after?: string,
   ): Promise<EncounterNode[]> {
-    const filter = residentRowFilter(context.request, 'CLINICAL', encounters, resident.id);
-    const rows = await context.db
-      .select()
-      .from(encounters)
-      .where(withBefore(filter, encounters.startedAt, before))
-      .orderBy(desc(encounters.startedAt), desc(encounters.id))
-      .limit(boundedPageSize(first));
+    const filter = withBefore(residentRowFilter(context.request, 'CLINICAL', encounters, resident.id), encounters.startedAt, before);
+    const rows = await historyPage(context, encounters, { id: encounters.id, institutionId: encounters.institutionId, order: [encounters.startedAt] }, filter, { from, until, institutionId, after }, boundedPageSize(first));
     return rows.map(toEncounter);
   }
 
   @Directive(classified('CLINICAL', 3))
-  @FieldResolver(() => [Diagnosis], { nullable: true, description: 'Newest first; at most 100 per page.' })
+  @FieldResolver(() => [Diagnosis], { nullable: true, description: 'Newest first; at most 100 per page; filter by period and institution; page with `after` (no total).' })
   async diagnoses(
     @Root() resident: Resident,
     @Ctx() context: SubgraphContext,
     @Arg('first', () => Int, { nullable: true }) first?: number,
     @Arg('before', () => Date, { nullable: true }) before?: Date,
+    @Arg('from', () => Date, { nullable: true, description: 'Only records at or after this time.' }) from?: Date,
+    @Arg('until', () => Date, { nullable: true, description: 'Only records at or before this time.' }) until?: Date,
+    @Arg('institutionId', () => ID, { nullable: true, description: 'Only records of this institution.' }) institutionId?: string,
+    @Arg('after', () => String, { nullable: true, description: 'Cursor: the id of the last record of the previous page.' }) after?: string,
   ): Promise<Diagnosis[]> {
-    const filter = residentRowFilter(context.request, 'CLINICAL', diagnoses, resident.id);
-    const rows = await context.db
-      .select()
-      .from(diagnoses)
-      .where(withBefore(filter, diagnoses.recordedAt, before))
-      .orderBy(desc(diagnoses.recordedAt), desc(diagnoses.id))
-      .limit(boundedPageSize(first));
+    const filter = withBefore(residentRowFilter(context.request, 'CLINICAL', diagnoses, resident.id), diagnoses.recordedAt, before);
+    const rows = await historyPage(context, diagnoses, { id: diagnoses.id, institutionId: diagnoses.institutionId, order: [diagnoses.recordedAt] }, filter, { from, until, institutionId, after }, boundedPageSize(first));
     return rows.map(toDiagnosis);
   }
 
   @Directive(classified('CLINICAL', 3))
-  @FieldResolver(() => [Prescription], { nullable: true, description: 'Newest first; at most 100 per page.' })
+  @FieldResolver(() => [Prescription], { nullable: true, description: 'Newest first; at most 100 per page; filter by period and institution; page with `after` (no total).' })
   async prescriptions(
     @Root() resident: Resident,
     @Ctx() context: SubgraphContext,
     @Arg('first', () => Int, { nullable: true }) first?: number,
     @Arg('before', () => Date, { nullable: true }) before?: Date,
+    @Arg('from', () => Date, { nullable: true, description: 'Only records at or after this time.' }) from?: Date,
+    @Arg('until', () => Date, { nullable: true, description: 'Only records at or before this time.' }) until?: Date,
+    @Arg('institutionId', () => ID, { nullable: true, description: 'Only records of this institution.' }) institutionId?: string,
+    @Arg('after', () => String, { nullable: true, description: 'Cursor: the id of the last record of the previous page.' }) after?: string,
   ): Promise<Prescription[]> {
-    const filter = residentRowFilter(context.request, 'CLINICAL', prescriptions, resident.id);
-    const rows = await context.db
-      .select()
-      .from(prescriptions)
-      .where(withBefore(filter, prescriptions.prescribedAt, before))
-      .orderBy(desc(prescriptions.prescribedAt), desc(prescriptions.id))
-      .limit(boundedPageSize(first));
+    const filter = withBefore(residentRowFilter(context.request, 'CLINICAL', prescriptions, resident.id), prescriptions.prescribedAt, before);
+    const rows = await historyPage(context, prescriptions, { id: prescriptions.id, institutionId: prescriptions.institutionId, order: [prescriptions.prescribedAt] }, filter, { from, until, institutionId, after }, boundedPageSize(first));
     return rows.map(toPrescription);
   }
 }
@@ -193,6 +191,8 @@ export class PrescriptionInput {
 export class EncounterInput {
   @Directive(inputIs.reference('RESIDENT'))
   @Field(() => ID) residentId!: string;
+  @Field(() => ID, { nullable: true, description: "The record's institution, when the sender names it: it must be the sender's own (else OWN_INSTITUTION)." })
+  institutionId?: string;
   @Field(() => String, { description: 'OUTPATIENT, INPATIENT or EMERGENCY.' }) encounterClass!: string;
   @Field(() => String) department!: string;
   @Field(() => Date) startedAt!: Date;
@@ -205,6 +205,8 @@ export class EncounterInput {
   @Field(() => [PrescriptionInput], { nullable: true }) prescriptions?: PrescriptionInput[];
 }
 
+/** Rows per INSERT statement (about a dozen parameters each). */
+const INSERT_CHUNK = 1_000;
 const ENCOUNTER_CLASSES = new Set(['OUTPATIENT', 'INPATIENT', 'EMERGENCY']);
 const DIAGNOSIS_RANKS = new Set(['PRIMARY', 'SECONDARY']);
 
@@ -236,58 +238,64 @@ export class ClinicalFeedResolver {
     @Arg('input', () => [EncounterInput]) input: EncounterInput[],
     @Ctx() context: SubgraphContext,
   ): Promise<string[]> {
-    const institutionId = authorizeFeedWrite(context.request.actor);
+    const institutionId = authorizeFeedWrite(context.request.actor, input.map((record) => record.institutionId));
     if (input.length === 0 || input.length > 500) throw new InvalidInputError('Push between 1 and 500 encounters at a time.', { field: 'input' });
     input.forEach(validateEncounter);
-    return context.db.transaction(async (tx) => {
-      const ids: string[] = [];
-      for (const item of input) {
-        const encounterId = `enc-${randomUUID()}`;
-        // The visit is level 5 by any of its diagnoses or by its department; its parts reveal it, so they take its label.
-        const encounterSensitivity = recordSensitivity({ diagnosisCodes: item.diagnoses.map((d) => d.code), department: item.department });
-        const diagnosisRows = item.diagnoses.map((d) => {
-          const sensitivity = recordSensitivity({ diagnosisCodes: [d.code], within: [encounterSensitivity.sensitivity] });
-          return {
-            id: `dx-${randomUUID()}`,
-            residentId: item.residentId,
-            encounterId,
-            institutionId,
-            code: d.code.toUpperCase(),
-            codeSystem: d.codeSystem,
-            codeSystemVersion: d.codeSystemVersion,
-            display: d.display,
-            rank: d.rank,
-            recordedAt: item.startedAt,
-            ...sensitivity,
-          };
-        });
-        await tx.insert(encounters).values({
-          id: encounterId,
-          residentId: item.residentId,
-          institutionId,
-          encounterClass: item.encounterClass,
-          department: item.department,
-          startedAt: item.startedAt,
-          endedAt: item.endedAt ?? null,
-          attendingPractitionerId: item.attendingPractitionerId ?? null,
-          chiefComplaint: item.chiefComplaint ?? null,
-          ...encounterSensitivity,
-        });
-        if (diagnosisRows.length) await tx.insert(diagnoses).values(diagnosisRows);
-        const prescriptionRows = (item.prescriptions ?? []).map((p) => ({
-          id: `rx-${randomUUID()}`,
+    // Rows are built first and written in one statement per table: one round trip each, not two per encounter.
+    const encounterRows: Array<typeof encounters.$inferInsert> = [];
+    const diagnosisRows: Array<typeof diagnoses.$inferInsert> = [];
+    const prescriptionRows: Array<typeof prescriptions.$inferInsert> = [];
+    for (const item of input) {
+      const encounterId = `enc-${randomUUID()}`;
+      // The visit is level 5 by any of its diagnoses or by its department; its parts reveal it, so they take its label.
+      const encounterSensitivity = recordSensitivity({ diagnosisCodes: item.diagnoses.map((d) => d.code), department: item.department });
+      const itemDiagnoses = item.diagnoses.map((d) => {
+        const sensitivity = recordSensitivity({ diagnosisCodes: [d.code], within: [encounterSensitivity.sensitivity] });
+        return {
+          id: `dx-${randomUUID()}`,
           residentId: item.residentId,
           encounterId,
           institutionId,
-          ...p,
-          prescribedAt: item.startedAt,
-          ...recordSensitivity({ within: [encounterSensitivity.sensitivity] }),
-        }));
-        if (prescriptionRows.length) await tx.insert(prescriptions).values(prescriptionRows);
-        ids.push(encounterId);
-      }
-      return ids;
+          code: d.code.toUpperCase(),
+          codeSystem: d.codeSystem,
+          codeSystemVersion: d.codeSystemVersion,
+          display: d.display,
+          rank: d.rank,
+          recordedAt: item.startedAt,
+          ...sensitivity,
+        };
+      });
+      encounterRows.push({
+        id: encounterId,
+        residentId: item.residentId,
+        institutionId,
+        encounterClass: item.encounterClass,
+        department: item.department,
+        startedAt: item.startedAt,
+        endedAt: item.endedAt ?? null,
+        attendingPractitionerId: item.attendingPractitionerId ?? null,
+        chiefComplaint: item.chiefComplaint ?? null,
+        ...encounterSensitivity,
+      });
+      diagnosisRows.push(...itemDiagnoses);
+      const itemPrescriptions = (item.prescriptions ?? []).map((p) => ({
+        id: `rx-${randomUUID()}`,
+        residentId: item.residentId,
+        encounterId,
+        institutionId,
+        ...p,
+        prescribedAt: item.startedAt,
+        ...recordSensitivity({ within: [encounterSensitivity.sensitivity] }),
+      }));
+      prescriptionRows.push(...itemPrescriptions);
+    }
+    await context.db.transaction(async (tx) => {
+      // Chunked: a statement binds at most 65,535 parameters.
+      for (let i = 0; i < encounterRows.length; i += INSERT_CHUNK) await tx.insert(encounters).values(encounterRows.slice(i, i + INSERT_CHUNK));
+      for (let i = 0; i < diagnosisRows.length; i += INSERT_CHUNK) await tx.insert(diagnoses).values(diagnosisRows.slice(i, i + INSERT_CHUNK));
+      for (let i = 0; i < prescriptionRows.length; i += INSERT_CHUNK) await tx.insert(prescriptions).values(prescriptionRows.slice(i, i + INSERT_CHUNK));
     });
+    return encounterRows.map((row) => row.id);
   }
 }
 

@@ -20,7 +20,7 @@ export const encounters = clinicalSchema.table(
     chiefComplaint: text('chief_complaint'),
     ...sensitivityColumns(),
   },
-  (t) => [index('encounter_resident_started_idx').on(t.residentId, t.startedAt)],
+  (t) => [index('encounter_history_idx').on(t.residentId, t.startedAt, t.id)],
 );
 
 /** A coded diagnosis recorded in an encounter. */
@@ -42,7 +42,7 @@ export const diagnoses = clinicalSchema.table(
     recordedAt: timestamp('recorded_at', { withTimezone: true }).notNull(),
     ...sensitivityColumns(),
   },
-  (t) => [index('diagnosis_resident_recorded_idx').on(t.residentId, t.recordedAt), index('diagnosis_encounter_idx').on(t.encounterId)],
+  (t) => [index('diagnosis_history_idx').on(t.residentId, t.recordedAt, t.id), index('diagnosis_encounter_idx').on(t.encounterId)],
 );
 
 /** A medication prescribed in an encounter. */
@@ -65,7 +65,7 @@ export const prescriptions = clinicalSchema.table(
     prescriberId: text('prescriber_id'),
     ...sensitivityColumns(),
   },
-  (t) => [index('prescription_resident_prescribed_idx').on(t.residentId, t.prescribedAt)],
+  (t) => [index('prescription_history_idx').on(t.residentId, t.prescribedAt, t.id)],
 );
 
 export type EncounterRow = typeof encounters.$inferSelect;

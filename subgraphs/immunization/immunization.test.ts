@@ -122,7 +122,7 @@ afterAll(async () => {
 describe('immunization subgraph schema', () => {
   it('extends Resident by key with bounded, classified immunizations paged by LocalDate', () => {
     expect(built.sdl).toMatch(/type Resident @key\(fields: "id"\)/);
-    expect(signature(built.sdl, 'Resident', 'immunizations')).toEqual({ args: ['before: LocalDate', 'first: Int'], type: '[ImmunizationRecord!]' });
+    expect(signature(built.sdl, 'Resident', 'immunizations')).toEqual({ args: ['after: String', 'before: LocalDate', 'first: Int', 'from: LocalDate', 'institutionId: ID', 'until: LocalDate'], type: '[ImmunizationRecord!]' });
     expect(readClassifications(built.sdl).get('Resident.immunizations')).toEqual({ category: 'PUBLIC_HEALTH', level: 3, encrypted: false });
     expect(built.sdl).toMatch(/administeredOn: LocalDate @classified\(category: "PUBLIC_HEALTH", level: 3/);
     expect(built.sdl).toMatch(/type Institution @key\(fields: "id", resolvable: false\)/);

@@ -1,6 +1,6 @@
 import { authorizeFeedWrite } from '../../consent/policy.js';
 import { randomUUID } from 'node:crypto';
-import { and, desc, lt } from 'drizzle-orm';
+import { and, lt } from 'drizzle-orm';
 import { Arg, Ctx, Directive, Field, FieldResolver, ID, InputType, Int, Mutation, Resolver, Root } from 'type-graphql';
 import { classified } from '../../schema/classification.js';
 import { assertKnownCode, NIP_VACCINE } from '../../schema/codes.js';
@@ -8,6 +8,7 @@ import { InvalidInputError } from '../../schema/errors.js';
 import { recordSensitivity } from '../../schema/sensitivity.js';
 import { LocalDate } from '../../schema/scalars.js';
 import { inputIs, rootIs } from '../../schema/enforcement.js';
+import { historyPage } from '../runtime/history.js';
 import { boundedPageSize, residentRowFilter } from '../runtime/row-filter.js';
 import type { SubgraphContext } from '../runtime/server.js';
 import { immunizationRecords, type ImmunizationRecordRow } from './tables.js';
@@ -34,21 +35,22 @@ function toImmunizationRecord(row: ImmunizationRecordRow): ImmunizationRecord {
 
 @Resolver(() => Resident)
 export class ResidentImmunizationResolver {
-  @FieldResolver(() => [ImmunizationRecord], { nullable: true, description: 'Newest first; at most 100 per page; page with `before`.' })
+  @FieldResolver(() => [ImmunizationRecord], { nullable: true, description: 'Newest first; at most 100 per page; filter by period and institution; page with `after` (no total).' })
   @Directive(classified('PUBLIC_HEALTH', 3))
   async immunizations(
     @Root() resident: Resident,
     @Ctx() context: SubgraphContext,
     @Arg('first', () => Int, { nullable: true }) first?: number,
     @Arg('before', () => LocalDate, { nullable: true, description: 'Only doses administered before this date.' }) before?: string,
+    @Arg('from', () => LocalDate, { nullable: true, description: 'Only records at or after this date.' }) from?: string,
+    @Arg('until', () => LocalDate, { nullable: true, description: 'Only records at or before this date.' }) until?: string,
+    @Arg('institutionId', () => ID, { nullable: true, description: 'Only records of this institution.' }) institutionId?: string,
+    @Arg('after', () => String, { nullable: true, description: 'Cursor: the id of the last record of the previous page.' }) after?: string,
   ): Promise<ImmunizationRecord[]> {
-    const filter = residentRowFilter(context.request, 'PUBLIC_HEALTH', immunizationRecords, resident.id);
-    const rows = await context.db
-      .select()
-      .from(immunizationRecords)
-      .where(before ? and(filter, lt(immunizationRecords.administeredOn, before)) : filter)
-      .orderBy(desc(immunizationRecords.administeredOn), desc(immunizationRecords.doseNumber), desc(immunizationRecords.id))
-      .limit(boundedPageSize(first));
+    const visible = residentRowFilter(context.request, 'PUBLIC_HEALTH', immunizationRecords, resident.id);
+    const filter = before ? and(visible, lt(immunizationRecords.administeredOn, before))! : visible;
+    const columns = { id: immunizationRecords.id, institutionId: immunizationRecords.institutionId, order: [immunizationRecords.administeredOn, immunizationRecords.doseNumber] };
+    const rows = await historyPage(context, immunizationRecords, columns, filter, { from, until, institutionId, after }, boundedPageSize(first));
     return rows.map(toImmunizationRecord);
   }
 }
@@ -57,6 +59,8 @@ export class ResidentImmunizationResolver {
 export class ImmunizationInput {
   @Directive(inputIs.reference('RESIDENT'))
   @Field(() => ID) residentId!: string;
+  @Field(() => ID, { nullable: true, description: "The record's institution, when the sender names it: it must be the sender's own (else OWN_INSTITUTION)." })
+  institutionId?: string;
   @Field(() => String, { description: 'NIP-VACCINE 2021 code.' }) vaccineCode!: string;
   @Field(() => String) vaccineName!: string;
   @Field(() => Int, { description: '1 to 10.' }) doseNumber!: number;
@@ -75,7 +79,7 @@ export class ImmunizationFeedResolver {
     @Arg('input', () => [ImmunizationInput]) input: ImmunizationInput[],
     @Ctx() context: SubgraphContext,
   ): Promise<string[]> {
-    const institutionId = authorizeFeedWrite(context.request.actor);
+    const institutionId = authorizeFeedWrite(context.request.actor, input.map((record) => record.institutionId));
     if (input.length === 0 || input.length > 500) throw new InvalidInputError('Push between 1 and 500 immunisation records at a time.', { field: 'input' });
     const today = todayInChina();
     input.forEach((dose, index) => validateImmunization(dose, index, today));

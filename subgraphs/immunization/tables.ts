@@ -22,7 +22,7 @@ export const immunizationRecords = immunizationSchema.table(
     route: text('route').notNull(),
     ...sensitivityColumns(),
   },
-  (t) => [index('immunization_resident_date_idx').on(t.residentId, t.administeredOn)],
+  (t) => [index('immunization_history_idx').on(t.residentId, t.administeredOn, t.doseNumber, t.id)],
 );
 
 export type ImmunizationRecordRow = typeof immunizationRecords.$inferSelect;

@@ -21,6 +21,7 @@ export function toResident(row: ResidentRow): Resident {
     sex: row.sex,
     birthDate: row.birthDate,
     idCardNumber: row.idCardNumber,
+    healthCardNumber: row.healthCardNumber,
     phone: row.phone,
     address: row.address,
     district: { code: row.districtCode, name: districtName(row.districtCode) ?? row.districtCode },
@@ -42,6 +43,12 @@ export async function loadResidents(context: SubgraphContext, ids: readonly stri
   );
 }
 
+/** The resident whose blind-index column holds `index`, if the context reaches them. */
+async function residentByIndex(context: SubgraphContext, column: typeof residents.idCardIndex | typeof residents.healthCardIndex, index: string): Promise<Resident | null> {
+  const [row] = await context.db.select({ id: residents.id }).from(residents).where(eq(column, index));
+  return row ? ((await loadResidents(context, [row.id])).get(row.id) ?? null) : null;
+}
+
 @Resolver(() => Resident)
 export class ResidentResolver {
   @Query(() => Resident, { nullable: true, description: 'One resident by platform id (clinician; resident: self).' })
@@ -56,20 +63,30 @@ export class ResidentResolver {
   })
   @Directive(rootIs.lookup('idCardNumber', 'ID_CARD'))
   async findResident(@Arg('idCardNumber', () => String) idCardIndex: string, @Ctx() context: SubgraphContext): Promise<Resident | null> {
-    const [row] = await context.db.select({ id: residents.id }).from(residents).where(eq(residents.idCardIndex, idCardIndex));
-    return row ? ((await loadResidents(context, [row.id])).get(row.id) ?? null) : null;
+    return residentByIndex(context, residents.idCardIndex, idCardIndex);
+  }
+
+  @Query(() => Resident, {
+    nullable: true,
+    description: 'Finds a resident by electronic health card number (电子健康卡; clinician). Like findResident, the gateway replaces the number by its blind index.',
+  })
+  @Directive(rootIs.lookup('healthCardNumber', 'HEALTH_CARD'))
+  async findResidentByHealthCard(@Arg('healthCardNumber', () => String) healthCardIndex: string, @Ctx() context: SubgraphContext): Promise<Resident | null> {
+    return residentByIndex(context, residents.healthCardIndex, healthCardIndex);
   }
 
   @Query(() => ID, {
     nullable: true,
-    description: "Master patient index lookup by blind index, for the gateway's subject resolution only (not in the API schema).",
+    description:
+      "Master patient index lookup by the blind index of an ID-card or a health card number (its kind is part of the index), for the gateway's subject resolution only (not in the API schema).",
   })
   @Directive('@inaccessible')
   @Directive(rootIs.internal)
   async residentIdByIdCardIndex(@Arg('index', () => String) index: string, @Ctx() context: SubgraphContext): Promise<string | null> {
     // Only the gateway can reach this (it is @inaccessible), on behalf of a clinician it authenticated.
     if (!isAllowed(context.request.actor, 'lookup', 'ResidentIndex')) return null;
-    const [row] = await context.db.select({ id: residents.id }).from(residents).where(eq(residents.idCardIndex, index));
+    const column = looksLikeBlindIndex(index, 'healthCard') ? residents.healthCardIndex : residents.idCardIndex;
+    const [row] = await context.db.select({ id: residents.id }).from(residents).where(eq(column, index));
     return row?.id ?? null;
   }
 
@@ -104,12 +121,15 @@ export class ResidentResolver {
     if (!actor) throw new GraphQLError('Only a hospital system can register residents.', { extensions: { code: ERROR_CODES.FORBIDDEN } });
     authorize(actor, 'register', 'Resident');
     // Plaintext identifiers are refused here: only the gateway's protected form is ever stored.
-    const protectedFields = [input.name, input.idCardNumber, input.phone, input.address].filter((v) => v !== undefined && v !== null);
+    const protectedFields = [input.name, input.idCardNumber, input.healthCardNumber, input.phone, input.address].filter((v) => v !== undefined && v !== null);
     const birthDate = input.birthDate ?? '';
     if (!input.id || !looksLikeBlindIndex(input.idCardIndex, 'idCard') || !/^\d{4}-\d{2}-\d{2}$/.test(birthDate) || !protectedFields.every(looksLikeFieldCiphertext)) {
       throw new InvalidInputError('Identifying fields must arrive encrypted by the gateway.', { field: 'input' });
     }
     if (input.phone && !looksLikeBlindIndex(input.phoneIndex, 'phone')) throw new InvalidInputError('A phone needs its blind index.', { field: 'phone' });
+    if (input.healthCardNumber && !looksLikeBlindIndex(input.healthCardIndex, 'healthCard')) {
+      throw new InvalidInputError('A health card number needs its blind index.', { field: 'healthCardNumber' });
+    }
     if (!['0', '1', '2', '9'].includes(input.sex)) throw new InvalidInputError('sex is a GB/T 2261.1 code: 0, 1, 2 or 9.', { field: 'sex' });
     if (!isKnownAreaCode(input.districtCode)) throw new InvalidInputError(`Unknown GB/T 2260 district code ${input.districtCode}.`, { field: 'districtCode' });
     // One statement: a concurrent registration of the same number loses on the unique index, not with a raw error.
@@ -122,6 +142,8 @@ export class ResidentResolver {
         birthDate,
         idCardNumber: input.idCardNumber,
         idCardIndex: input.idCardIndex,
+        healthCardNumber: input.healthCardNumber ?? null,
+        healthCardIndex: input.healthCardNumber ? (input.healthCardIndex ?? null) : null,
         phone: input.phone ?? null,
         phoneIndex: input.phone ? (input.phoneIndex ?? null) : null,
         address: input.address ?? null,
@@ -129,7 +151,7 @@ export class ResidentResolver {
       })
       .onConflictDoNothing()
       .returning();
-    if (!row) throw new InvalidInputError('A resident with this ID-card number is already registered.', { field: 'idCardNumber' });
+    if (!row) throw new InvalidInputError('A resident with this ID-card or health card number is already registered.', { field: 'idCardNumber' });
     return toResident(row);
   }
 }

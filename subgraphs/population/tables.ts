@@ -17,6 +17,9 @@ export const residents = populationSchema.table(
     birthDate: date('birth_date').notNull(),
     idCardNumber: text('id_card_number').notNull(),
     idCardIndex: text('id_card_index').notNull(),
+    /** 电子健康卡 number (ciphertext) and its blind index; a resident without a card has neither. */
+    healthCardNumber: text('health_card_number'),
+    healthCardIndex: text('health_card_index'),
     phone: text('phone'),
     phoneIndex: text('phone_index'),
     address: text('address'),
@@ -26,7 +29,11 @@ export const residents = populationSchema.table(
     guardianId: text('guardian_id'),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   },
-  (t) => [uniqueIndex('resident_id_card_index_key').on(t.idCardIndex), index('resident_phone_index_idx').on(t.phoneIndex)],
+  (t) => [
+    uniqueIndex('resident_id_card_index_key').on(t.idCardIndex),
+    uniqueIndex('resident_health_card_index_key').on(t.healthCardIndex),
+    index('resident_phone_index_idx').on(t.phoneIndex),
+  ],
 );
 
 export type ResidentRow = typeof residents.$inferSelect;

@@ -37,6 +37,10 @@ export class Resident {
   @Directive(classified('DEMOGRAPHICS', 4, { encrypted: true, mask: 'ID_CARD' }))
   idCardNumber?: string | null;
 
+  @Field(() => String, { nullable: true, description: '电子健康卡 number (64 hexadecimal characters).' })
+  @Directive(classified('DEMOGRAPHICS', 4, { encrypted: true, mask: 'HEALTH_CARD' }))
+  healthCardNumber?: string | null;
+
   @Field(() => String, { nullable: true })
   @Directive(classified('DEMOGRAPHICS', 4, { encrypted: true, mask: 'PHONE' }))
   phone?: string | null;
@@ -70,6 +74,10 @@ export class ResidentInput {
   @Directive(inputIs.identifying('ID_CARD', 'Resident.idCardNumber', { indexInto: 'idCardIndex' }))
   idCardNumber!: string;
 
+  @Field(() => String, { nullable: true, description: '电子健康卡 number, when the resident has a card.' })
+  @Directive(inputIs.identifying('HEALTH_CARD', 'Resident.healthCardNumber', { indexInto: 'healthCardIndex' }))
+  healthCardNumber?: string;
+
   @Field(() => String, { nullable: true })
   @Directive(inputIs.identifying('PHONE', 'Resident.phone', { indexInto: 'phoneIndex' }))
   phone?: string;
@@ -81,13 +89,16 @@ export class ResidentInput {
   @Field(() => String, { description: 'GB/T 2260 district of residence.' })
   districtCode!: string;
 
-  // The four fields below are written by the gateway's protect-writes stage; whatever a client sends
+  // The five fields below are written by the gateway's protect-writes stage; whatever a client sends
   // in them is replaced. (They cannot be @inaccessible: the gateway coerces variables against the API schema.)
   @Field(() => ID, { nullable: true, description: 'Set by the gateway (the id the ciphertexts are bound to); a client value is replaced.' })
   id?: string;
 
   @Field(() => String, { nullable: true, description: 'Set by the gateway: blind index of the ID-card number; a client value is replaced.' })
   idCardIndex?: string;
+
+  @Field(() => String, { nullable: true, description: 'Set by the gateway: blind index of the health card number; a client value is replaced.' })
+  healthCardIndex?: string;
 
   @Field(() => String, { nullable: true, description: 'Set by the gateway: blind index of the phone number; a client value is replaced.' })
   phoneIndex?: string;

@@ -1,12 +1,13 @@
 import { authorizeFeedWrite } from '../../consent/policy.js';
 import { randomUUID } from 'node:crypto';
-import { and, asc, desc, eq, getTableColumns, inArray, lt, type SQL } from 'drizzle-orm';
+import { and, asc, eq, getTableColumns, inArray, lt, type SQL } from 'drizzle-orm';
 import { Arg, Ctx, Directive, Field, FieldResolver, ID, InputType, Int, Mutation, Resolver, Root } from 'type-graphql';
 import { assertKnownCode, LOINC } from '../../schema/codes.js';
 import { InvalidInputError } from '../../schema/errors.js';
 import { classified } from '../../schema/classification.js';
 import { labTestCodes, recordSensitivity } from '../../schema/sensitivity.js';
 import { inputIs, rootIs } from '../../schema/enforcement.js';
+import { historyPage } from '../runtime/history.js';
 import { boundedPageSize, residentRowFilter } from '../runtime/row-filter.js';
 import type { SubgraphContext } from '../runtime/server.js';
 import { imagingReports, labItems, labReports, type ImagingReportRow, type LabItemRow, type LabReportRow } from './tables.js';
@@ -71,39 +72,37 @@ function withBefore(filter: SQL, column: Parameters<typeof lt>[0], before: Date 
 
 @Resolver(() => Resident)
 export class ResidentResultsResolver {
-  @FieldResolver(() => [LabReport], { nullable: true, description: 'Newest first (by collection time); at most 100 per page; page with `before`.' })
+  @FieldResolver(() => [LabReport], { nullable: true, description: 'Newest first (by collection time); at most 100 per page; filter by period and institution; page with `after` (no total).' })
   @Directive(classified('RESULTS', 3))
   async labReports(
     @Root() resident: Resident,
     @Ctx() context: SubgraphContext,
     @Arg('first', () => Int, { nullable: true }) first?: number,
     @Arg('before', () => Date, { nullable: true, description: 'Only reports collected before this time.' }) before?: Date,
+    @Arg('from', () => Date, { nullable: true, description: 'Only records at or after this time.' }) from?: Date,
+    @Arg('until', () => Date, { nullable: true, description: 'Only records at or before this time.' }) until?: Date,
+    @Arg('institutionId', () => ID, { nullable: true, description: 'Only records of this institution.' }) institutionId?: string,
+    @Arg('after', () => String, { nullable: true, description: 'Cursor: the id of the last record of the previous page.' }) after?: string,
   ): Promise<LabReportNode[]> {
-    const filter = residentRowFilter(context.request, 'RESULTS', labReports, resident.id);
-    const rows = await context.db
-      .select()
-      .from(labReports)
-      .where(withBefore(filter, labReports.collectedAt, before))
-      .orderBy(desc(labReports.collectedAt), desc(labReports.id))
-      .limit(boundedPageSize(first));
+    const filter = withBefore(residentRowFilter(context.request, 'RESULTS', labReports, resident.id), labReports.collectedAt, before);
+    const rows = await historyPage(context, labReports, { id: labReports.id, institutionId: labReports.institutionId, order: [labReports.collectedAt] }, filter, { from, until, institutionId, after }, boundedPageSize(first));
     return rows.map(toLabReport);
   }
 
-  @FieldResolver(() => [ImagingReport], { nullable: true, description: 'Newest first; at most 100 per page; page with `before`.' })
+  @FieldResolver(() => [ImagingReport], { nullable: true, description: 'Newest first; at most 100 per page; filter by period and institution; page with `after` (no total).' })
   @Directive(classified('RESULTS', 3))
   async imagingReports(
     @Root() resident: Resident,
     @Ctx() context: SubgraphContext,
     @Arg('first', () => Int, { nullable: true }) first?: number,
     @Arg('before', () => Date, { nullable: true, description: 'Only reports performed before this time.' }) before?: Date,
+    @Arg('from', () => Date, { nullable: true, description: 'Only records at or after this time.' }) from?: Date,
+    @Arg('until', () => Date, { nullable: true, description: 'Only records at or before this time.' }) until?: Date,
+    @Arg('institutionId', () => ID, { nullable: true, description: 'Only records of this institution.' }) institutionId?: string,
+    @Arg('after', () => String, { nullable: true, description: 'Cursor: the id of the last record of the previous page.' }) after?: string,
   ): Promise<ImagingReport[]> {
-    const filter = residentRowFilter(context.request, 'RESULTS', imagingReports, resident.id);
-    const rows = await context.db
-      .select()
-      .from(imagingReports)
-      .where(withBefore(filter, imagingReports.performedAt, before))
-      .orderBy(desc(imagingReports.performedAt), desc(imagingReports.id))
-      .limit(boundedPageSize(first));
+    const filter = withBefore(residentRowFilter(context.request, 'RESULTS', imagingReports, resident.id), imagingReports.performedAt, before);
+    const rows = await historyPage(context, imagingReports, { id: imagingReports.id, institutionId: imagingReports.institutionId, order: [imagingReports.performedAt] }, filter, { from, until, institutionId, after }, boundedPageSize(first));
     return rows.map(toImagingReport);
   }
 }
@@ -150,6 +149,8 @@ export class LabItemInput {
 export class LabReportInput {
   @Directive(inputIs.reference('RESIDENT'))
   @Field(() => ID) residentId!: string;
+  @Field(() => ID, { nullable: true, description: "The record's institution, when the sender names it: it must be the sender's own (else OWN_INSTITUTION)." })
+  institutionId?: string;
   @Directive(inputIs.reference('ENCOUNTER'))
   @Field(() => String, { nullable: true }) encounterId?: string;
   @Field(() => String) panelCode!: string;
@@ -168,7 +169,7 @@ export class ResultsFeedResolver {
     @Arg('input', () => [LabReportInput]) input: LabReportInput[],
     @Ctx() context: SubgraphContext,
   ): Promise<string[]> {
-    const institutionId = authorizeFeedWrite(context.request.actor);
+    const institutionId = authorizeFeedWrite(context.request.actor, input.map((record) => record.institutionId));
     if (input.length === 0 || input.length > 200) throw new InvalidInputError('Push between 1 and 200 lab reports at a time.', { field: 'input' });
     const now = Date.now();
     input.forEach((report, index) => validateLabReport(report, index, now));

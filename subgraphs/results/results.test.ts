@@ -157,8 +157,8 @@ afterAll(async () => {
 describe('results subgraph schema', () => {
   it('extends Resident by key with bounded, classified labReports and imagingReports', () => {
     expect(built.sdl).toMatch(/type Resident @key\(fields: "id"\)/);
-    expect(signature(built.sdl, 'Resident', 'labReports')).toEqual({ args: ['before: DateTimeISO', 'first: Int'], type: '[LabReport!]' });
-    expect(signature(built.sdl, 'Resident', 'imagingReports')).toEqual({ args: ['before: DateTimeISO', 'first: Int'], type: '[ImagingReport!]' });
+    expect(signature(built.sdl, 'Resident', 'labReports')).toEqual({ args: ['after: String', 'before: DateTimeISO', 'first: Int', 'from: DateTimeISO', 'institutionId: ID', 'until: DateTimeISO'], type: '[LabReport!]' });
+    expect(signature(built.sdl, 'Resident', 'imagingReports')).toEqual({ args: ['after: String', 'before: DateTimeISO', 'first: Int', 'from: DateTimeISO', 'institutionId: ID', 'until: DateTimeISO'], type: '[ImagingReport!]' });
     expect(signature(built.sdl, 'LabReport', 'items')).toEqual({ args: [], type: '[LabItem!]' });
     const classifications = readClassifications(built.sdl);
     expect(classifications.get('Resident.labReports')).toEqual({ category: 'RESULTS', level: 3, encrypted: false });

@@ -20,7 +20,7 @@ export const labReports = resultsSchema.table(
     reportedAt: timestamp('reported_at', { withTimezone: true }).notNull(),
     ...sensitivityColumns(),
   },
-  (t) => [index('lab_report_resident_collected_idx').on(t.residentId, t.collectedAt)],
+  (t) => [index('lab_report_history_idx').on(t.residentId, t.collectedAt, t.id)],
 );
 
 /** One measured item of a lab report. */
@@ -62,7 +62,7 @@ export const imagingReports = resultsSchema.table(
     contrast: boolean('contrast').notNull().default(false),
     ...sensitivityColumns(),
   },
-  (t) => [index('imaging_report_resident_performed_idx').on(t.residentId, t.performedAt)],
+  (t) => [index('imaging_report_history_idx').on(t.residentId, t.performedAt, t.id)],
 );
 
 export type LabReportRow = typeof labReports.$inferSelect;

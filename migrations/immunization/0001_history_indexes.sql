@@ -1,0 +1,2 @@
+DROP INDEX "immunization"."immunization_resident_date_idx";--> statement-breakpoint
+CREATE INDEX "immunization_history_idx" ON "immunization"."immunization_record" USING btree ("resident_id","administered_on","dose_number","id");
