@@ -61,7 +61,9 @@ export async function fetchSubgraph(url: string, request: SubgraphRequest, { sig
 
 /** The code for a fetch that failed: its own timeout, or anything else that kept the answer from arriving. */
 export function subgraphFetchCode(error: unknown): SubgraphFetchCode {
-  return error instanceof Error && error.name === 'TimeoutError' ? 'SUBGRAPH_TIMEOUT' : 'SUBGRAPH_UNAVAILABLE';
+  // The fetch rejects with the signal's TimeoutError itself, or with an AbortError caused by it.
+  const timedOut = (e: unknown): boolean => e instanceof Error && (e.name === 'TimeoutError' || (e.name === 'AbortError' && timedOut(e.cause)));
+  return timedOut(error) ? 'SUBGRAPH_TIMEOUT' : 'SUBGRAPH_UNAVAILABLE';
 }
 
 /** The client-facing error for a failed fetch at `path` (as a subgraph's formatted error, paths relative to its response). */
