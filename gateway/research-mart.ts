@@ -47,11 +47,11 @@ export function scenarioPseudonym(secret: Uint8Array, scenarioId: string, reside
   return createHmac('sha256', scenarioKey).update(residentId, 'utf8').digest('hex');
 }
 
-/** A 5-year band of age at `now`, e.g. 40-44. */
-export function ageBandOf(birthDate: string, now: Date): string {
+/** A band of age at `now`, e.g. 40-44 (5 years) or 40-49 (10 years). */
+export function ageBandOf(birthDate: string, now: Date, width: 5 | 10 = 5): string {
   const age = ageAt(birthDate, now);
-  const low = Math.floor(age / 5) * 5;
-  return `${low}-${low + 4}`;
+  const low = Math.floor(age / width) * width;
+  return `${low}-${low + width - 1}`;
 }
 
 function ageAt(birthDate: string, now: Date): number {
@@ -163,7 +163,7 @@ export class MartBuilder {
       pseudonym: scenarioPseudonym(this.options.pseudonymSecret, scenario.id, resident.id),
       sex: listed.has('Resident.sex') ? (resident.sex ?? null) : null,
       birthYear: listed.has('Resident.birthDate') && scenario.ageGranularity === 'YEAR' && resident.birthDate ? Number(resident.birthDate.slice(0, 4)) : null,
-      ageBand: listed.has('Resident.birthDate') && resident.birthDate ? ageBandOf(resident.birthDate, now) : null,
+      ageBand: listed.has('Resident.birthDate') && resident.birthDate ? ageBandOf(resident.birthDate, now, scenario.ageGranularity === 'TEN_YEAR_BAND' ? 10 : 5) : null,
       district: listed.has('Resident.district') && district ? (scenario.placeGranularity === 'CITY' ? REGION_CITY.code : district) : null,
       diagnoses: listed.has('Diagnosis.code')
         ? diagnoses.map((d) => ({ code: d.code!, codeSystem: listed.has('Diagnosis.codeSystem') ? d.codeSystem : null, year: listed.has('Diagnosis.recordedAt') ? yearOf(d.recordedAt) : null }))
