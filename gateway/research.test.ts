@@ -116,6 +116,18 @@ describe.each(testBackends())('research scenarios through the gateway on $name',
     expect(mine.body.data!.scenarios.find((s) => s.id === scenarioId)).toMatchObject({ status: 'APPROVED', reviews: [{ reviewerSub: 'steward-1' }] });
   });
 
+  it('builds the mart on approval: its tables hold the cohort before any research query', async () => {
+    // No research query has run yet (the one before approval was refused): none is audited.
+    const audited = await stack.platform.database.query<{ operation_hash: string }>('select operation_hash from consent.audit_entry where scenario_id = $1', [scenarioId]);
+    expect(audited.length).toBeGreaterThan(0);
+    const documents = new Set([COHORT, COUNT_BY_SEX, COUNT_BY_BAND_AND_SEX, COUNT_ALL, MEAN_HBA1C_BY_SEX].map(sha256));
+    expect(audited.filter((entry) => documents.has(entry.operation_hash))).toEqual([]);
+    const subjects = await stack.platform.database.query<{ pseudonym: string }>('select pseudonym from research.mart_subject where scenario_id = $1', [scenarioId]);
+    expect(new Set(subjects.map((s) => s.pseudonym))).toEqual(new Set(consenting.map((id) => scenarioPseudonym(stack.platform.researchSecret, scenarioId, id))));
+    const items = await stack.platform.database.query<{ n: number }>('select count(*)::int as n from research.mart_lab_item where scenario_id = $1', [scenarioId]);
+    expect(items[0]!.n).toBeGreaterThan(0);
+  });
+
   it('runs a registered document: a mart of exactly the consenting residents, by pseudonym, with no identifier in it', async () => {
     const answer = await run<Cohort>(COHORT);
     expect(answer.body.errors).toBeUndefined();

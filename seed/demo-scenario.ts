@@ -1,7 +1,8 @@
 /**
  * The demo research scenario (DESIGN §11): diabetes, HbA1c by age band and sex, submitted by the demo
- * researcher and approved by both demo stewards through the consent plane's own checks. Its mart is
- * built by the gateway when the researcher first runs one of its documents.
+ * researcher and approved by both demo stewards through the consent plane's own checks. Approved here,
+ * outside any gateway, its mart is built by the gateway when the researcher first runs one of its
+ * documents (a scenario approved through the gateway has its mart built on approval).
  */
 import { reviewScenario, submitScenario, type NewScenario } from '../consent/index.js';
 import { readClassifications } from '../schema/classification.js';

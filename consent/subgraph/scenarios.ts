@@ -227,7 +227,7 @@ export function createScenarioResolver(auditSigner: AuditSigner, classifications
     }
 
     @Mutation(() => ResearchScenario, { description: 'Steward: approves or rejects (with a comment) a scenario you did not submit.' })
-    @Directive(rootIs.write())
+    @Directive(rootIs.write({ reviewsScenario: 'id' }))
     async reviewScenario(
       @Ctx() context: SubgraphContext,
       @Arg('comment', () => String, { nullable: true }) comment: string | null | undefined,
