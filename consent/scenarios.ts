@@ -430,8 +430,10 @@ export async function isRegisteredDocument(db: Executor, scenarioId: string, tex
 }
 
 /**
- * Counts one research query against the scenario's quota: one conditional UPDATE, so concurrent
- * queries cannot overrun it. `undefined` when counted; else why the query may not run.
+ * Reserves one research query of the scenario's quota before it runs: one conditional UPDATE, so
+ * concurrent queries cannot overrun it. `undefined` when reserved; else why the query may not run.
+ * A query that is then refused gives its reservation back (`releaseResearchQuery`): only answered
+ * queries count.
  */
 export async function countResearchQuery(db: Executor, scenarioId: string, now = new Date()): Promise<Exclude<RegisteredDocumentRefusal, 'OPERATION_NOT_REGISTERED'> | undefined> {
   const [counted] = await db
@@ -449,6 +451,14 @@ export async function countResearchQuery(db: Executor, scenarioId: string, now =
   if (counted) return undefined;
   const [row] = await db.select().from(researchScenarios).where(eq(researchScenarios.id, scenarioId));
   return row && scenarioStatusAt(row, now) === 'APPROVED' ? 'QUOTA_EXCEEDED' : 'SCENARIO_NOT_APPROVED';
+}
+
+/** Gives back the reservation of a research query that was not answered (refused, or failed). */
+export async function releaseResearchQuery(db: Executor, scenarioId: string): Promise<void> {
+  await db
+    .update(researchScenarios)
+    .set({ queriesUsed: sql`greatest(${researchScenarios.queriesUsed} - 1, 0)` })
+    .where(eq(researchScenarios.id, scenarioId));
 }
 
 /** Whether the policy lets this actor run this scenario's documents (its researcher, while approved). */

@@ -40,7 +40,7 @@ import {
   type GraphQLSchema,
   type ValidationRule,
 } from 'graphql';
-import { appendAuditEntries, scenarioById, type AuditSigner } from '../consent/index.js';
+import { appendAuditEntries, releaseResearchQuery, scenarioById, type AuditSigner } from '../consent/index.js';
 import type { ClassificationMap } from '../schema/classification.js';
 import { CONTEXT_HEADER } from '../schema/context.js';
 import { rootDeclaration, type EnforcementDeclarations } from '../schema/enforcement.js';
@@ -59,7 +59,7 @@ import { auditEventsForRefusal, auditEventsForResult } from './stages/audit.js';
 import type { Authenticator } from './stages/authenticate.js';
 import { refuseUndeclaredRoots } from './stages/check-declared.js';
 import { checkOperation } from './stages/check-operation.js';
-import { checkRegisteredDocument, researchQueryAuditEvent, type ResearchRun } from './stages/check-registered.js';
+import { checkRegisteredDocument, researchAnswered, researchQueryAuditEvent, type ResearchRun } from './stages/check-registered.js';
 import type { MartBuilder } from './research-mart.js';
 import { checkFeedReferences, type ReferenceLookup } from './stages/check-references.js';
 import { commitRefusal, commitUse, GrantUseLostError } from './stages/consume-grant.js';
@@ -313,14 +313,23 @@ const checkRegistered = ({ db, declarations, researchMart, auditSigner }: Lifecy
     const run = await checkRegisteredDocument({ db, actor: state.actor, analysis, declarations, document });
     if (!run) return;
     researchRuns.set(state, run);
-    await researchMart.ensureBuilt(run.scenario, state.requestId);
-    await researchMart.forgetLapsed(run.scenario, state.requestId);
+    try {
+      await researchMart.ensureBuilt(run.scenario, state.requestId);
+      await researchMart.forgetLapsed(run.scenario, state.requestId);
+    } catch (error) {
+      // Not answered: the reserved query goes back to the quota.
+      await releaseResearchQuery(db, run.scenario.id);
+      throw error;
+    }
   },
   /** Every research query is audited: scenario, document hash, rows or cells returned (no audit, no response). */
   after: async ({ state, result }) => {
     const run = researchRuns.get(state);
     if (!run || !state.actor) return;
-    const event = researchQueryAuditEvent(run, { requestId: state.requestId, actor: state.actor, operationName: state.operation?.name?.value, at: new Date() }, (result.data ?? null) as Record<string, unknown> | null);
+    const answered = researchAnswered(result);
+    // Only answered queries count: a refusal (the research subgraph's repeat or differencing check) gives its reservation back.
+    if (!answered) await releaseResearchQuery(db, run.scenario.id);
+    const event = researchQueryAuditEvent(run, { requestId: state.requestId, actor: state.actor, operationName: state.operation?.name?.value, at: new Date() }, (result.data ?? null) as Record<string, unknown> | null, answered);
     await db.transaction((tx) => appendAuditEntries(tx, [event], auditSigner).then(() => undefined));
   },
 });

@@ -55,6 +55,8 @@ describe.each(testBackends())('research scenarios through the gateway on $name',
   let consenting: string[];
   let scenarioId: string;
 
+  const queriesUsed = async (id = scenarioId) =>
+    (await stack.platform.database.query<{ queries_used: number }>('select queries_used from consent.research_scenario where id = $1', [id]))[0]!.queries_used;
   const run = <Data = Record<string, unknown>>(document: string, variables: Record<string, unknown> = { scenarioId }, actor = 'researcher', gatewayUrl?: string) =>
     stack.query<Data>(actor, document, variables, {}, gatewayUrl);
 
@@ -155,6 +157,7 @@ describe.each(testBackends())('research scenarios through the gateway on $name',
   });
 
   it('refuses an unregistered or altered document, and research roots mixed with others', async () => {
+    const used = await queriesUsed();
     const altered = await run(COUNT_BY_SEX.replace('sex"] }', 'sex"]  }'));
     expect(altered.status).toBe(403);
     expect(codeOf(altered)).toBe('OPERATION_NOT_REGISTERED');
@@ -164,6 +167,8 @@ describe.each(testBackends())('research scenarios through the gateway on $name',
     expect(codeOf(mixed)).toBe('OPERATION_NOT_REGISTERED');
     const steward = await run(COUNT_BY_SEX, { scenarioId }, 'steward-1');
     expect(codeOf(steward)).toBe('FORBIDDEN');
+    // Refused queries spend nothing of the quota.
+    expect(await queriesUsed()).toBe(used);
   });
 
   it('runs a registered document by its SHA-256 as a persisted query; any other hash stays refused', async () => {
@@ -217,6 +222,7 @@ describe.each(testBackends())('research scenarios through the gateway on $name',
   });
 
   it('refuses an aggregate repeated (or overlapping) beyond the limit; repeats are identical, nothing random to average out', async () => {
+    const used = await queriesUsed();
     const answers: Aggregate[] = [];
     let refusal: GraphQLResponse<unknown> | undefined;
     for (let i = 0; i < 10 && !refusal; i += 1) {
@@ -229,6 +235,11 @@ describe.each(testBackends())('research scenarios through the gateway on $name',
     expect(new Set(answers.map((a) => JSON.stringify(a))).size).toBe(1);
     expect(refusal!.status).toBe(429);
     expect(refusal!.body.errors?.[0]?.extensions).toMatchObject({ code: 'QUOTA_EXCEEDED', reason: 'REPEATED_QUERY' });
+    // Only the answered ones count towards the scenario's quota; the refused repeat gives its use back.
+    expect(await queriesUsed()).toBe(used + answers.length);
+    const again = await run(COUNT_BY_SEX);
+    expect(again.body.errors?.[0]?.extensions).toMatchObject({ reason: 'REPEATED_QUERY' });
+    expect(await queriesUsed()).toBe(used + answers.length);
   });
 
   it('audits every research query with its scenario, document hash and rows or cells returned', async () => {
@@ -260,9 +271,11 @@ describe.each(testBackends())('research scenarios through the gateway on $name',
     expect(pseudonyms).toHaveLength(consenting.length - 1);
     expect(pseudonyms).not.toContain(withdrawn);
     // The differencing attack: the same average, one resident fewer, would reveal the one who left.
+    const used = await queriesUsed();
     const again = await run(MEAN_HBA1C_BY_SEX, { scenarioId }, 'researcher', second.url);
     expect(again.status).toBe(403);
     expect(again.body.errors?.[0]?.extensions).toMatchObject({ code: 'FORBIDDEN', reason: 'DIFFERENCING' });
+    expect(await queriesUsed()).toBe(used);
   });
 
   it('gives the same resident another pseudonym in another scenario, and stops at the quota', async () => {
