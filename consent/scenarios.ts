@@ -407,16 +407,19 @@ export async function registeredDocumentsByHash(db: Executor, sha256: string): P
   return db.select({ scenarioId: scenarioDocuments.scenarioId, text: scenarioDocuments.text }).from(scenarioDocuments).where(eq(scenarioDocuments.sha256, sha256));
 }
 
-/** The text of the registered document with this hex SHA-256 when a scenario registered it and is approved now. */
-export async function approvedDocumentByHash(db: Executor, sha256: string, now = new Date()): Promise<string | undefined> {
+/**
+ * The text of the registered document with this hex SHA-256 when a scenario the actor may run (by the
+ * policy: their own, approved now) registered it. Another researcher's document is not found, exactly
+ * like an unknown hash: a hash tells nobody what others registered.
+ */
+export async function approvedDocumentByHash(db: Executor, actor: Actor, sha256: string, now = new Date()): Promise<string | undefined> {
   if (!/^[0-9a-f]{64}$/.test(sha256)) return undefined;
-  const [row] = await db
-    .select({ text: scenarioDocuments.text })
+  const rows = await db
+    .select({ text: scenarioDocuments.text, applicantSub: researchScenarios.applicantSub })
     .from(scenarioDocuments)
     .innerJoin(researchScenarios, eq(researchScenarios.id, scenarioDocuments.scenarioId))
-    .where(and(eq(scenarioDocuments.sha256, sha256), eq(researchScenarios.status, 'APPROVED'), gt(researchScenarios.validUntil, now)))
-    .limit(1);
-  return row?.text;
+    .where(and(eq(scenarioDocuments.sha256, sha256), eq(researchScenarios.status, 'APPROVED'), gt(researchScenarios.validUntil, now)));
+  return rows.find((row) => mayRunScenario(actor, { applicantSub: row.applicantSub, status: 'APPROVED' }))?.text;
 }
 
 /** Whether `text` is one of the scenario's registered documents (by its hash). */

@@ -187,6 +187,36 @@ describe.each(testBackends())('research scenarios through the gateway on $name',
     expect(((await unknown.json()) as GraphQLResponse['body']).errors?.[0]?.extensions?.['code']).toBe('PERSISTED_QUERY_NOT_SUPPORTED');
   });
 
+  it('answers another researcher’s registered hash exactly as an unknown hash: registration does not leak', async () => {
+    const theirs = COUNT_ALL.replace('query CountAll', 'query TheirCount');
+    const submitted = await stack.query<{ submitScenario: { id: string } }>('researcher', SUBMIT, { input: scenarioInput({ title: 'Another researcher’s study', documents: [theirs] }) });
+    const theirId = submitted.body.data!.submitScenario.id;
+    expect((await stack.query('steward-1', REVIEW, { id: theirId, decision: 'APPROVE' })).body.errors).toBeUndefined();
+    const token = await stack.token('researcher');
+    const byHash = async (hash: string, id: string, authorization: string | null = `Bearer ${token}`) => {
+      const response = await fetch(stack.platform.gateway.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...(authorization ? { authorization } : {}) },
+        body: JSON.stringify({ variables: { scenarioId: id }, extensions: { persistedQuery: { version: 1, sha256Hash: hash } } }),
+      });
+      const body = (await response.json()) as GraphQLResponse['body'];
+      return { status: response.status, code: body.errors?.[0]?.extensions?.['code'], message: body.errors?.[0]?.message, data: body.data };
+    };
+    // While it is the caller's own, its hash runs.
+    expect((await byHash(sha256(theirs), theirId)).data).toBeTruthy();
+    // It becomes someone else's scenario: its hash now answers like a hash nobody registered.
+    await stack.platform.database.query("update consent.research_scenario set applicant_sub = 'researcher-elsewhere' where id = $1", [theirId]);
+    const known = await byHash(sha256(theirs), theirId);
+    const unknown = await byHash(sha256('query Nobody { me { sub } }'), theirId);
+    expect(known.code).toBe('PERSISTED_QUERY_NOT_SUPPORTED');
+    expect(known).toEqual(unknown);
+    // Anonymous, or with a token that does not verify: the same answer for the caller's own hash too.
+    const anonymous = await byHash(sha256(COUNT_BY_SEX), scenarioId, null);
+    const forged = await byHash(sha256(COUNT_BY_SEX), scenarioId, 'Bearer not-a-token');
+    expect(anonymous).toEqual(unknown);
+    expect(forged).toEqual(unknown);
+  });
+
   it('answers aggregates in SQL over the mart, small cells and their complements suppressed', async () => {
     const bySex = await run<Aggregate>(COUNT_BY_SEX);
     expect(bySex.body.errors).toBeUndefined();
