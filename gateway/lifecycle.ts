@@ -40,7 +40,7 @@ import {
   type GraphQLSchema,
   type ValidationRule,
 } from 'graphql';
-import { appendAuditEntries, releaseResearchQuery, scenarioById, type AuditSigner } from '../consent/index.js';
+import { releaseResearchQuery, scenarioById, type AuditSigner } from '../consent/index.js';
 import type { ClassificationMap } from '../schema/classification.js';
 import { CONTEXT_HEADER } from '../schema/context.js';
 import { rootDeclaration, type EnforcementDeclarations } from '../schema/enforcement.js';
@@ -330,7 +330,8 @@ const checkRegistered = ({ db, declarations, researchMart, auditSigner }: Lifecy
     // Only answered queries count: a refusal (the research subgraph's repeat or differencing check) gives its reservation back.
     if (!answered) await releaseResearchQuery(db, run.scenario.id);
     const event = researchQueryAuditEvent(run, { requestId: state.requestId, actor: state.actor, operationName: state.operation?.name?.value, at: new Date() }, (result.data ?? null) as Record<string, unknown> | null, answered);
-    await db.transaction((tx) => appendAuditEntries(tx, [event], auditSigner).then(() => undefined));
+    // Appended the one way entries are: batched with every other request's by the group commit.
+    await (answered ? commitUse : commitRefusal)(db, [event], auditSigner);
   },
 });
 

@@ -325,6 +325,19 @@ describe.each(testBackends())('research scenarios through the gateway on $name',
     for (const pseudonym of firstScenario) expect(ours.has(pseudonym)).toBe(false);
   });
 
+  it('audits concurrent research queries through the group commit: batched, one signed head for several', async () => {
+    const submitted = await stack.query<{ submitScenario: { id: string } }>('researcher', SUBMIT, { input: scenarioInput({ title: 'Batched study', documents: [COHORT], queryQuota: 20 }) });
+    const batchedId = submitted.body.data!.submitScenario.id;
+    expect((await stack.query('steward-1', REVIEW, { id: batchedId, decision: 'APPROVE' })).body.errors).toBeUndefined();
+    const heads = async () => (await stack.platform.database.query<{ n: number }>('select count(*)::int as n from consent.audit_tree_head'))[0]!.n;
+    const before = await heads();
+    const answers = await Promise.all(Array.from({ length: 8 }, () => run<Cohort>(COHORT, { scenarioId: batchedId })));
+    for (const answer of answers) expect(answer.body.errors).toBeUndefined();
+    const audited = await stack.platform.database.query<{ n: number }>('select count(*)::int as n from consent.audit_entry where scenario_id = $1 and operation_hash = $2', [batchedId, sha256(COHORT)]);
+    expect(audited[0]!.n).toBe(8);
+    expect(await heads() - before).toBeLessThan(8);
+  });
+
   it('refuses the documents once the scenario has ended', async () => {
     await stack.platform.database.query("update consent.research_scenario set valid_until = now() - interval '1 minute' where id = $1", [scenarioId]);
     const late = await run(COHORT);
