@@ -111,7 +111,7 @@ export class MartBuilder {
     let first = true;
     for (let start = 0; start < candidates.length || first; start += MART_FETCH_BATCH) {
       const batch = candidates.slice(start, start + MART_FETCH_BATCH);
-      const residents = batch.length === 0 ? [] : await this.fetchResidents(scenario, batch, requestId);
+      const residents = batch.length === 0 ? [] : await this.fetchResidents(scenario, batch, requestId, now);
       const subjects: MartSubject[] = [];
       for (const resident of residents) {
         const subject = this.subjectOf(scenario, resident, now);
@@ -182,23 +182,30 @@ export class MartBuilder {
     };
   }
 
-  /** The residents' frame, diagnoses and lab reports, each from its own subgraph under the scenario-scoped context. */
-  private async fetchResidents(scenario: ScenarioRecord, residentIds: readonly string[], requestId: string): Promise<FetchedResident[]> {
-    const claims = buildClaims(scenario, residentIds, requestId);
-    const representations = residentIds.map((id) => ({ __typename: 'Resident', id }));
+  /**
+   * The residents' frame, diagnoses and lab reports, each from its own subgraph under the scenario-scoped
+   * context. Lab reports (the bulk) are fetched only for residents the frame and diagnoses already
+   * match to the cohort: the cohort criteria never look at them.
+   */
+  private async fetchResidents(scenario: ScenarioRecord, residentIds: readonly string[], requestId: string, now: Date): Promise<FetchedResident[]> {
     const needsDiagnoses = scenario.fields.some((f) => f.startsWith('Diagnosis.')) || (scenario.cohort.diagnosisCodePrefixes?.length ?? 0) > 0;
     const needsLab = scenario.fields.some((f) => f.startsWith('LabItem.') || f.startsWith('LabReport.'));
     const entities = (selection: string) => `query($r: [_Any!]!) { _entities(representations: $r) { ... on Resident { id ${selection} } } }`;
-    const [frame, clinical, results] = await Promise.all([
-      this.entities('population', entities('sex birthDate district { code }'), representations, claims),
-      needsDiagnoses ? this.entities('clinical', entities('diagnoses(first: 100) { code codeSystem recordedAt }'), representations, claims) : Promise.resolve([]),
-      needsLab ? this.entities('results', entities('labReports(first: 100) { collectedAt items { loinc localCode value unit } }'), representations, claims) : Promise.resolve([]),
+    const fetchFrom = (subgraph: string, selection: string, ids: readonly string[]) =>
+      this.entities(subgraph, entities(selection), ids.map((id) => ({ __typename: 'Resident', id })), buildClaims(scenario, ids, requestId));
+    const [frame, clinical] = await Promise.all([
+      fetchFrom('population', 'sex birthDate district { code }', residentIds),
+      needsDiagnoses ? fetchFrom('clinical', 'diagnoses(first: 100) { code codeSystem recordedAt }', residentIds) : Promise.resolve([]),
     ]);
     const byId = new Map<string, FetchedResident>();
-    for (const part of [frame, clinical, results]) {
+    const merge = (part: ReadonlyArray<FetchedResident | null>) => {
       for (const entity of part) if (entity?.id) byId.set(entity.id, { ...byId.get(entity.id), ...entity });
-    }
-    return residentIds.flatMap((id) => byId.get(id) ?? []);
+    };
+    merge(frame);
+    merge(clinical);
+    const matching = residentIds.filter((id) => byId.has(id) && this.subjectOf(scenario, byId.get(id)!, now));
+    if (needsLab && matching.length > 0) merge(await fetchFrom('results', 'labReports(first: 100) { collectedAt items { loinc localCode value unit } }', matching));
+    return matching.map((id) => byId.get(id)!);
   }
 
   private async entities(subgraph: string, query: string, representations: unknown[], claims: GatewayContextClaims): Promise<Array<FetchedResident | null>> {
