@@ -29,6 +29,8 @@ import { fetchSubgraph, type SubgraphFetchSettings } from './subgraph-fetch.js';
 
 /** Residents per signed fetch: their row scope travels in the context header, which must stay small. */
 export const MART_FETCH_BATCH = 80;
+/** Batches read at once while building: the subgraphs work while the gateway pseudonymises. */
+const MART_FETCH_CONCURRENCY = 4;
 
 export interface MartBuilderOptions {
   db: Database;
@@ -107,26 +109,34 @@ export class MartBuilder {
   /** Builds (or rebuilds) the scenario's mart from its consenting, cohort-matching residents. */
   async build(scenario: ScenarioRecord, requestId: string, now = new Date()): Promise<{ residents: number }> {
     const candidates = await researchConsentingResidents(this.options.db, scenario, now);
-    const included: string[] = [];
-    let first = true;
-    for (let start = 0; start < candidates.length || first; start += MART_FETCH_BATCH) {
-      const batch = candidates.slice(start, start + MART_FETCH_BATCH);
-      const residents = batch.length === 0 ? [] : await this.fetchResidents(scenario, batch, requestId, now);
-      const subjects: MartSubject[] = [];
-      for (const resident of residents) {
-        const subject = this.subjectOf(scenario, resident, now);
-        if (!subject) continue;
-        included.push(resident.id);
-        subjects.push(subject);
-      }
-      await this.research(
+    const store = (replace: boolean, subjects: MartSubject[]) =>
+      this.research(
         scenario,
         requestId,
         'mutation($s: ID!, $k: Int!, $r: Boolean!, $subjects: [MartSubjectInput!]!) { storeScenarioMart(scenarioId: $s, minCellSize: $k, replace: $r, subjects: $subjects) }',
-        { s: scenario.id, k: scenario.minCellSize, r: first, subjects },
+        { s: scenario.id, k: scenario.minCellSize, r: replace, subjects },
       );
-      first = false;
-    }
+    // The old mart goes first; then batches are read and stored a few at a time (only cohort members are sent).
+    await store(true, []);
+    const batches: string[][] = [];
+    for (let start = 0; start < candidates.length; start += MART_FETCH_BATCH) batches.push(candidates.slice(start, start + MART_FETCH_BATCH));
+    const includedByBatch: string[][] = batches.map(() => []);
+    let next = 0;
+    const worker = async () => {
+      while (next < batches.length) {
+        const index = next++;
+        const subjects: MartSubject[] = [];
+        for (const resident of await this.fetchResidents(scenario, batches[index]!, requestId, now)) {
+          const subject = this.subjectOf(scenario, resident, now);
+          if (!subject) continue;
+          includedByBatch[index]!.push(resident.id);
+          subjects.push(subject);
+        }
+        if (subjects.length > 0) await store(false, subjects);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(MART_FETCH_CONCURRENCY, batches.length) }, worker));
+    const included = includedByBatch.flat();
     const fieldsByCategory: Record<string, string[]> = {};
     for (const field of scenario.fields) {
       const category = this.options.classifications.get(field)?.category ?? 'DEMOGRAPHICS';
