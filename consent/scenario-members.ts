@@ -22,14 +22,19 @@ export interface ScenarioCohortKey {
   categories: readonly DataCategory[];
 }
 
-/** The residents whose consents permit research for the scenario now, in id order. */
-export async function researchConsentingResidents(db: Executor, scenario: ScenarioCohortKey, now = new Date()): Promise<string[]> {
+/**
+ * The residents whose consents permit research for the scenario now, in id order: of everyone (a
+ * build), or of the mart's members only (the check before every query, which then reads the consents
+ * of the members, not of the whole region).
+ */
+export async function researchConsentingResidents(db: Executor, scenario: ScenarioCohortKey, now = new Date(), among: 'everyone' | 'members' = 'everyone'): Promise<string[]> {
   const at = now.toISOString();
+  const amongMembers = among === 'members' ? sql`where resident_id in (select resident_id from consent.scenario_member where scenario_id = ${scenario.id})` : sql``;
   const categories = sql.join(scenario.categories.map((c) => sql`${c}`), sql`, `);
   const result = await db.execute(sql`
     with latest as (
       select distinct on (consent_id) resident_id, categories, provision, status, purposes, recipient_kind, recipient_id, valid_from, valid_until
-      from consent.consent_version order by consent_id, version desc
+      from consent.consent_version ${amongMembers} order by consent_id, version desc
     ), research as (
       select resident_id, provision, c.category from latest, jsonb_array_elements_text(latest.categories) as c(category)
       where status = 'ACTIVE' and valid_from <= ${at}::timestamptz and (valid_until is null or valid_until > ${at}::timestamptz)
@@ -63,7 +68,7 @@ export async function recordMartBuilt(db: Executor, scenarioId: string, resident
 export async function lapsedScenarioMembers(db: Executor, scenario: ScenarioCohortKey, now = new Date()): Promise<string[]> {
   const members = await db.select({ id: scenarioMembers.residentId }).from(scenarioMembers).where(eq(scenarioMembers.scenarioId, scenario.id));
   if (members.length === 0) return [];
-  const consenting = new Set(await researchConsentingResidents(db, scenario, now));
+  const consenting = new Set(await researchConsentingResidents(db, scenario, now, 'members'));
   return members.map((m) => m.id).filter((id) => !consenting.has(id));
 }
 

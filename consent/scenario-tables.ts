@@ -43,7 +43,7 @@ export const researchScenarios = consentSchema.table(
     queryQuota: integer('query_quota').notNull(),
     queriesUsed: integer('queries_used').notNull().default(0),
     minCellSize: integer('min_cell_size').notNull(),
-    /** YEAR | FIVE_YEAR_BAND */
+    /** YEAR | FIVE_YEAR_BAND | TEN_YEAR_BAND */
     ageGranularity: text('age_granularity').notNull(),
     /** DISTRICT | CITY */
     placeGranularity: text('place_granularity').notNull(),

@@ -7,7 +7,7 @@ import { loadSupergraphSdl } from '../schema/supergraph.js';
 import { migrateAll, type DatabaseHandle } from '../subgraphs/runtime/index.js';
 import { testBackends } from '../testkit/databases.js';
 import { toFhirConsent } from './consents.js';
-import { countResearchQuery, isRegisteredDocument, listScenarios, registeredDocumentsByHash, reviewScenario, submitScenario, type NewScenario } from './scenarios.js';
+import { countResearchQuery, isRegisteredDocument, releaseResearchQuery, listScenarios, registeredDocumentsByHash, reviewScenario, submitScenario, type NewScenario } from './scenarios.js';
 
 const classifications = readClassifications(loadSupergraphSdl());
 const AUDIT_KEYS = generateKeyPairSync('ed25519');
@@ -170,6 +170,10 @@ describe.each(testBackends())('research scenarios on $name', (backend) => {
     expect(outcomes.filter((o) => o === 'QUOTA_EXCEEDED')).toHaveLength(2);
     const [listed] = (await listScenarios(handle.db, researcher, 'APPROVED', T0)).filter((s) => s.id === scenario.id);
     expect(listed).toMatchObject({ queriesUsed: 3, queryQuota: 3 });
+    // A query refused after its reservation gives it back: one more may then run, and no more.
+    await releaseResearchQuery(handle.db, scenario.id);
+    expect(await countResearchQuery(handle.db, scenario.id, T0)).toBeUndefined();
+    expect(await countResearchQuery(handle.db, scenario.id, T0)).toBe('QUOTA_EXCEEDED');
     // Past its end date it is EXPIRED, and runs nothing.
     const late = days(181);
     expect(await countResearchQuery(handle.db, scenario.id, late)).toBe('SCENARIO_NOT_APPROVED');

@@ -407,16 +407,19 @@ export async function registeredDocumentsByHash(db: Executor, sha256: string): P
   return db.select({ scenarioId: scenarioDocuments.scenarioId, text: scenarioDocuments.text }).from(scenarioDocuments).where(eq(scenarioDocuments.sha256, sha256));
 }
 
-/** The text of the registered document with this hex SHA-256 when a scenario registered it and is approved now. */
-export async function approvedDocumentByHash(db: Executor, sha256: string, now = new Date()): Promise<string | undefined> {
+/**
+ * The text of the registered document with this hex SHA-256 when a scenario the actor may run (by the
+ * policy: their own, approved now) registered it. Another researcher's document is not found, exactly
+ * like an unknown hash: a hash tells nobody what others registered.
+ */
+export async function approvedDocumentByHash(db: Executor, actor: Actor, sha256: string, now = new Date()): Promise<string | undefined> {
   if (!/^[0-9a-f]{64}$/.test(sha256)) return undefined;
-  const [row] = await db
-    .select({ text: scenarioDocuments.text })
+  const rows = await db
+    .select({ text: scenarioDocuments.text, applicantSub: researchScenarios.applicantSub })
     .from(scenarioDocuments)
     .innerJoin(researchScenarios, eq(researchScenarios.id, scenarioDocuments.scenarioId))
-    .where(and(eq(scenarioDocuments.sha256, sha256), eq(researchScenarios.status, 'APPROVED'), gt(researchScenarios.validUntil, now)))
-    .limit(1);
-  return row?.text;
+    .where(and(eq(scenarioDocuments.sha256, sha256), eq(researchScenarios.status, 'APPROVED'), gt(researchScenarios.validUntil, now)));
+  return rows.find((row) => mayRunScenario(actor, { applicantSub: row.applicantSub, status: 'APPROVED' }))?.text;
 }
 
 /** Whether `text` is one of the scenario's registered documents (by its hash). */
@@ -430,8 +433,10 @@ export async function isRegisteredDocument(db: Executor, scenarioId: string, tex
 }
 
 /**
- * Counts one research query against the scenario's quota: one conditional UPDATE, so concurrent
- * queries cannot overrun it. `undefined` when counted; else why the query may not run.
+ * Reserves one research query of the scenario's quota before it runs: one conditional UPDATE, so
+ * concurrent queries cannot overrun it. `undefined` when reserved; else why the query may not run.
+ * A query that is then refused gives its reservation back (`releaseResearchQuery`): only answered
+ * queries count.
  */
 export async function countResearchQuery(db: Executor, scenarioId: string, now = new Date()): Promise<Exclude<RegisteredDocumentRefusal, 'OPERATION_NOT_REGISTERED'> | undefined> {
   const [counted] = await db
@@ -449,6 +454,14 @@ export async function countResearchQuery(db: Executor, scenarioId: string, now =
   if (counted) return undefined;
   const [row] = await db.select().from(researchScenarios).where(eq(researchScenarios.id, scenarioId));
   return row && scenarioStatusAt(row, now) === 'APPROVED' ? 'QUOTA_EXCEEDED' : 'SCENARIO_NOT_APPROVED';
+}
+
+/** Gives back the reservation of a research query that was not answered (refused, or failed). */
+export async function releaseResearchQuery(db: Executor, scenarioId: string): Promise<void> {
+  await db
+    .update(researchScenarios)
+    .set({ queriesUsed: sql`greatest(${researchScenarios.queriesUsed} - 1, 0)` })
+    .where(eq(researchScenarios.id, scenarioId));
 }
 
 /** Whether the policy lets this actor run this scenario's documents (its researcher, while approved). */

@@ -40,15 +40,15 @@ import {
   type GraphQLSchema,
   type ValidationRule,
 } from 'graphql';
-import { appendAuditEntries, type AuditSigner } from '../consent/index.js';
+import { releaseResearchQuery, scenarioById, type AuditSigner } from '../consent/index.js';
 import type { ClassificationMap } from '../schema/classification.js';
 import { CONTEXT_HEADER } from '../schema/context.js';
-import type { EnforcementDeclarations } from '../schema/enforcement.js';
+import { rootDeclaration, type EnforcementDeclarations } from '../schema/enforcement.js';
 import { ERROR_CODES } from '../schema/errors.js';
 import { withPlatformScalars } from '../schema/scalars.js';
 import type { Database } from '../subgraphs/runtime/database.js';
 import { SafeStringLiteralsRule } from '../subgraphs/runtime/input-hygiene.js';
-import { annotateActor, annotateRequest } from '../subgraphs/runtime/logging.js';
+import { annotateActor, annotateRequest, describeError, requestLogger } from '../subgraphs/runtime/logging.js';
 import { inStageSpan } from '../subgraphs/runtime/tracing.js';
 import type { Keyring } from './keyring/index.js';
 import { codedValidationError } from './responses.js';
@@ -60,7 +60,7 @@ import { auditEventsForRefusal, auditEventsForResult } from './stages/audit.js';
 import type { Authenticator } from './stages/authenticate.js';
 import { refuseUndeclaredRoots } from './stages/check-declared.js';
 import { checkOperation } from './stages/check-operation.js';
-import { checkRegisteredDocument, researchQueryAuditEvent, type ResearchRun } from './stages/check-registered.js';
+import { checkRegisteredDocument, researchAnswered, researchQueryAuditEvent, type ResearchRun } from './stages/check-registered.js';
 import type { MartBuilder } from './research-mart.js';
 import { checkFeedQuality } from './stages/check-quality.js';
 import { checkFeedReferences, type ReferenceLookup } from './stages/check-references.js';
@@ -204,6 +204,7 @@ export function enforcementLifecycle(dependencies: LifecycleDependencies): Plugi
     analyse(dependencies),
     checkDeclared(dependencies),
     checkRegistered(dependencies),
+    buildApprovedMarts(dependencies),
     purpose(dependencies),
     resolve(dependencies),
     decide(dependencies),
@@ -316,15 +317,51 @@ const checkRegistered = ({ db, declarations, researchMart, auditSigner }: Lifecy
     const run = await checkRegisteredDocument({ db, actor: state.actor, analysis, declarations, document });
     if (!run) return;
     researchRuns.set(state, run);
-    await researchMart.ensureBuilt(run.scenario, state.requestId);
-    await researchMart.forgetLapsed(run.scenario, state.requestId);
+    try {
+      await researchMart.ensureBuilt(run.scenario, state.requestId);
+      await researchMart.forgetLapsed(run.scenario, state.requestId);
+    } catch (error) {
+      // Not answered: the reserved query goes back to the quota.
+      await releaseResearchQuery(db, run.scenario.id);
+      throw error;
+    }
   },
   /** Every research query is audited: scenario, document hash, rows or cells returned (no audit, no response). */
   after: async ({ state, result }) => {
     const run = researchRuns.get(state);
     if (!run || !state.actor) return;
-    const event = researchQueryAuditEvent(run, { requestId: state.requestId, actor: state.actor, operationName: state.operation?.name?.value, at: new Date() }, (result.data ?? null) as Record<string, unknown> | null);
-    await db.transaction((tx) => appendAuditEntries(tx, [event], auditSigner).then(() => undefined));
+    const answered = researchAnswered(result);
+    // Only answered queries count: a refusal (the research subgraph's repeat or differencing check) gives its reservation back.
+    if (!answered) await releaseResearchQuery(db, run.scenario.id);
+    const event = researchQueryAuditEvent(run, { requestId: state.requestId, actor: state.actor, operationName: state.operation?.name?.value, at: new Date() }, (result.data ?? null) as Record<string, unknown> | null, answered);
+    // Appended the one way entries are: batched with every other request's by the group commit.
+    await (answered ? commitUse : commitRefusal)(db, [event], auditSigner);
+  },
+});
+
+/**
+ * A write declared `@write(reviewsScenario:)` that approved its scenario (the last required approval)
+ * builds the scenario's mart before answering (DESIGN §7, "on approval"), so the researcher's first
+ * query finds it built. The approval is committed either way: a build that fails is logged and left to
+ * the first research query, which builds a mart not yet built (as after a restart).
+ */
+const buildApprovedMarts = ({ db, declarations, researchMart }: LifecycleDependencies): Stage => ({
+  name: 'build-approved-marts',
+  after: async ({ state, result }) => {
+    if (!state.analysis || state.refusal || !result.data) return;
+    for (const field of state.analysis.rootFields) {
+      const declaration = rootDeclaration(declarations, state.analysis.operationType, field.name);
+      if (declaration?.kind !== 'write' || !declaration.reviewsScenario || !result.data[field.responseKey]) continue;
+      const scenarioId = field.arguments[declaration.reviewsScenario];
+      if (typeof scenarioId !== 'string') continue;
+      const scenario = await scenarioById(db, scenarioId);
+      if (scenario?.status !== 'APPROVED') continue;
+      try {
+        await researchMart.ensureBuilt(scenario, state.requestId);
+      } catch (error) {
+        requestLogger().error({ scenarioId, error: describeError(error) }, 'building an approved scenario’s mart failed; the first research query builds it');
+      }
+    }
   },
 });
 

@@ -29,6 +29,8 @@ import { fetchSubgraph, type SubgraphFetchSettings } from './subgraph-fetch.js';
 
 /** Residents per signed fetch: their row scope travels in the context header, which must stay small. */
 export const MART_FETCH_BATCH = 80;
+/** Batches read at once while building: the subgraphs work while the gateway pseudonymises. */
+const MART_FETCH_CONCURRENCY = 4;
 
 export interface MartBuilderOptions {
   db: Database;
@@ -47,11 +49,11 @@ export function scenarioPseudonym(secret: Uint8Array, scenarioId: string, reside
   return createHmac('sha256', scenarioKey).update(residentId, 'utf8').digest('hex');
 }
 
-/** A 5-year band of age at `now`, e.g. 40-44. */
-export function ageBandOf(birthDate: string, now: Date): string {
+/** A band of age at `now`, e.g. 40-44 (5 years) or 40-49 (10 years). */
+export function ageBandOf(birthDate: string, now: Date, width: 5 | 10 = 5): string {
   const age = ageAt(birthDate, now);
-  const low = Math.floor(age / 5) * 5;
-  return `${low}-${low + 4}`;
+  const low = Math.floor(age / width) * width;
+  return `${low}-${low + width - 1}`;
 }
 
 function ageAt(birthDate: string, now: Date): number {
@@ -107,26 +109,34 @@ export class MartBuilder {
   /** Builds (or rebuilds) the scenario's mart from its consenting, cohort-matching residents. */
   async build(scenario: ScenarioRecord, requestId: string, now = new Date()): Promise<{ residents: number }> {
     const candidates = await researchConsentingResidents(this.options.db, scenario, now);
-    const included: string[] = [];
-    let first = true;
-    for (let start = 0; start < candidates.length || first; start += MART_FETCH_BATCH) {
-      const batch = candidates.slice(start, start + MART_FETCH_BATCH);
-      const residents = batch.length === 0 ? [] : await this.fetchResidents(scenario, batch, requestId);
-      const subjects: MartSubject[] = [];
-      for (const resident of residents) {
-        const subject = this.subjectOf(scenario, resident, now);
-        if (!subject) continue;
-        included.push(resident.id);
-        subjects.push(subject);
-      }
-      await this.research(
+    const store = (replace: boolean, subjects: MartSubject[]) =>
+      this.research(
         scenario,
         requestId,
         'mutation($s: ID!, $k: Int!, $r: Boolean!, $subjects: [MartSubjectInput!]!) { storeScenarioMart(scenarioId: $s, minCellSize: $k, replace: $r, subjects: $subjects) }',
-        { s: scenario.id, k: scenario.minCellSize, r: first, subjects },
+        { s: scenario.id, k: scenario.minCellSize, r: replace, subjects },
       );
-      first = false;
-    }
+    // The old mart goes first; then batches are read and stored a few at a time (only cohort members are sent).
+    await store(true, []);
+    const batches: string[][] = [];
+    for (let start = 0; start < candidates.length; start += MART_FETCH_BATCH) batches.push(candidates.slice(start, start + MART_FETCH_BATCH));
+    const includedByBatch: string[][] = batches.map(() => []);
+    let next = 0;
+    const worker = async () => {
+      while (next < batches.length) {
+        const index = next++;
+        const subjects: MartSubject[] = [];
+        for (const resident of await this.fetchResidents(scenario, batches[index]!, requestId, now)) {
+          const subject = this.subjectOf(scenario, resident, now);
+          if (!subject) continue;
+          includedByBatch[index]!.push(resident.id);
+          subjects.push(subject);
+        }
+        if (subjects.length > 0) await store(false, subjects);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(MART_FETCH_CONCURRENCY, batches.length) }, worker));
+    const included = includedByBatch.flat();
     const fieldsByCategory: Record<string, string[]> = {};
     for (const field of scenario.fields) {
       const category = this.options.classifications.get(field)?.category ?? 'DEMOGRAPHICS';
@@ -163,7 +173,7 @@ export class MartBuilder {
       pseudonym: scenarioPseudonym(this.options.pseudonymSecret, scenario.id, resident.id),
       sex: listed.has('Resident.sex') ? (resident.sex ?? null) : null,
       birthYear: listed.has('Resident.birthDate') && scenario.ageGranularity === 'YEAR' && resident.birthDate ? Number(resident.birthDate.slice(0, 4)) : null,
-      ageBand: listed.has('Resident.birthDate') && resident.birthDate ? ageBandOf(resident.birthDate, now) : null,
+      ageBand: listed.has('Resident.birthDate') && resident.birthDate ? ageBandOf(resident.birthDate, now, scenario.ageGranularity === 'TEN_YEAR_BAND' ? 10 : 5) : null,
       district: listed.has('Resident.district') && district ? (scenario.placeGranularity === 'CITY' ? REGION_CITY.code : district) : null,
       diagnoses: listed.has('Diagnosis.code')
         ? diagnoses.map((d) => ({ code: d.code!, codeSystem: listed.has('Diagnosis.codeSystem') ? d.codeSystem : null, year: listed.has('Diagnosis.recordedAt') ? yearOf(d.recordedAt) : null }))
@@ -182,23 +192,30 @@ export class MartBuilder {
     };
   }
 
-  /** The residents' frame, diagnoses and lab reports, each from its own subgraph under the scenario-scoped context. */
-  private async fetchResidents(scenario: ScenarioRecord, residentIds: readonly string[], requestId: string): Promise<FetchedResident[]> {
-    const claims = buildClaims(scenario, residentIds, requestId);
-    const representations = residentIds.map((id) => ({ __typename: 'Resident', id }));
+  /**
+   * The residents' frame, diagnoses and lab reports, each from its own subgraph under the scenario-scoped
+   * context. Lab reports (the bulk) are fetched only for residents the frame and diagnoses already
+   * match to the cohort: the cohort criteria never look at them.
+   */
+  private async fetchResidents(scenario: ScenarioRecord, residentIds: readonly string[], requestId: string, now: Date): Promise<FetchedResident[]> {
     const needsDiagnoses = scenario.fields.some((f) => f.startsWith('Diagnosis.')) || (scenario.cohort.diagnosisCodePrefixes?.length ?? 0) > 0;
     const needsLab = scenario.fields.some((f) => f.startsWith('LabItem.') || f.startsWith('LabReport.'));
     const entities = (selection: string) => `query($r: [_Any!]!) { _entities(representations: $r) { ... on Resident { id ${selection} } } }`;
-    const [frame, clinical, results] = await Promise.all([
-      this.entities('population', entities('sex birthDate district { code }'), representations, claims),
-      needsDiagnoses ? this.entities('clinical', entities('diagnoses(first: 100) { code codeSystem recordedAt }'), representations, claims) : Promise.resolve([]),
-      needsLab ? this.entities('results', entities('labReports(first: 100) { collectedAt items { loinc localCode value unit } }'), representations, claims) : Promise.resolve([]),
+    const fetchFrom = (subgraph: string, selection: string, ids: readonly string[]) =>
+      this.entities(subgraph, entities(selection), ids.map((id) => ({ __typename: 'Resident', id })), buildClaims(scenario, ids, requestId));
+    const [frame, clinical] = await Promise.all([
+      fetchFrom('population', 'sex birthDate district { code }', residentIds),
+      needsDiagnoses ? fetchFrom('clinical', 'diagnoses(first: 100) { code codeSystem recordedAt }', residentIds) : Promise.resolve([]),
     ]);
     const byId = new Map<string, FetchedResident>();
-    for (const part of [frame, clinical, results]) {
+    const merge = (part: ReadonlyArray<FetchedResident | null>) => {
       for (const entity of part) if (entity?.id) byId.set(entity.id, { ...byId.get(entity.id), ...entity });
-    }
-    return residentIds.flatMap((id) => byId.get(id) ?? []);
+    };
+    merge(frame);
+    merge(clinical);
+    const matching = residentIds.filter((id) => byId.has(id) && this.subjectOf(scenario, byId.get(id)!, now));
+    if (needsLab && matching.length > 0) merge(await fetchFrom('results', 'labReports(first: 100) { collectedAt items { loinc localCode value unit } }', matching));
+    return matching.map((id) => byId.get(id)!);
   }
 
   private async entities(subgraph: string, query: string, representations: unknown[], claims: GatewayContextClaims): Promise<Array<FetchedResident | null>> {

@@ -55,6 +55,8 @@ describe.each(testBackends())('research scenarios through the gateway on $name',
   let consenting: string[];
   let scenarioId: string;
 
+  const queriesUsed = async (id = scenarioId) =>
+    (await stack.platform.database.query<{ queries_used: number }>('select queries_used from consent.research_scenario where id = $1', [id]))[0]!.queries_used;
   const run = <Data = Record<string, unknown>>(document: string, variables: Record<string, unknown> = { scenarioId }, actor = 'researcher', gatewayUrl?: string) =>
     stack.query<Data>(actor, document, variables, {}, gatewayUrl);
 
@@ -116,6 +118,18 @@ describe.each(testBackends())('research scenarios through the gateway on $name',
     expect(mine.body.data!.scenarios.find((s) => s.id === scenarioId)).toMatchObject({ status: 'APPROVED', reviews: [{ reviewerSub: 'steward-1' }] });
   });
 
+  it('builds the mart on approval: its tables hold the cohort before any research query', async () => {
+    // No research query has run yet (the one before approval was refused): none is audited.
+    const audited = await stack.platform.database.query<{ operation_hash: string }>('select operation_hash from consent.audit_entry where scenario_id = $1', [scenarioId]);
+    expect(audited.length).toBeGreaterThan(0);
+    const documents = new Set([COHORT, COUNT_BY_SEX, COUNT_BY_BAND_AND_SEX, COUNT_ALL, MEAN_HBA1C_BY_SEX].map(sha256));
+    expect(audited.filter((entry) => documents.has(entry.operation_hash))).toEqual([]);
+    const subjects = await stack.platform.database.query<{ pseudonym: string }>('select pseudonym from research.mart_subject where scenario_id = $1', [scenarioId]);
+    expect(new Set(subjects.map((s) => s.pseudonym))).toEqual(new Set(consenting.map((id) => scenarioPseudonym(stack.platform.researchSecret, scenarioId, id))));
+    const items = await stack.platform.database.query<{ n: number }>('select count(*)::int as n from research.mart_lab_item where scenario_id = $1', [scenarioId]);
+    expect(items[0]!.n).toBeGreaterThan(0);
+  });
+
   it('runs a registered document: a mart of exactly the consenting residents, by pseudonym, with no identifier in it', async () => {
     const answer = await run<Cohort>(COHORT);
     expect(answer.body.errors).toBeUndefined();
@@ -143,6 +157,7 @@ describe.each(testBackends())('research scenarios through the gateway on $name',
   });
 
   it('refuses an unregistered or altered document, and research roots mixed with others', async () => {
+    const used = await queriesUsed();
     const altered = await run(COUNT_BY_SEX.replace('sex"] }', 'sex"]  }'));
     expect(altered.status).toBe(403);
     expect(codeOf(altered)).toBe('OPERATION_NOT_REGISTERED');
@@ -152,6 +167,8 @@ describe.each(testBackends())('research scenarios through the gateway on $name',
     expect(codeOf(mixed)).toBe('OPERATION_NOT_REGISTERED');
     const steward = await run(COUNT_BY_SEX, { scenarioId }, 'steward-1');
     expect(codeOf(steward)).toBe('FORBIDDEN');
+    // Refused queries spend nothing of the quota.
+    expect(await queriesUsed()).toBe(used);
   });
 
   it('runs a registered document by its SHA-256 as a persisted query; any other hash stays refused', async () => {
@@ -168,6 +185,36 @@ describe.each(testBackends())('research scenarios through the gateway on $name',
     expect(answer.data!.researchAggregate.cells.length).toBeGreaterThan(0);
     const unknown = await post({ variables: { scenarioId }, extensions: { persistedQuery: { version: 1, sha256Hash: sha256('{ me { sub } }') } } });
     expect(((await unknown.json()) as GraphQLResponse['body']).errors?.[0]?.extensions?.['code']).toBe('PERSISTED_QUERY_NOT_SUPPORTED');
+  });
+
+  it('answers another researcher’s registered hash exactly as an unknown hash: registration does not leak', async () => {
+    const theirs = COUNT_ALL.replace('query CountAll', 'query TheirCount');
+    const submitted = await stack.query<{ submitScenario: { id: string } }>('researcher', SUBMIT, { input: scenarioInput({ title: 'Another researcher’s study', documents: [theirs] }) });
+    const theirId = submitted.body.data!.submitScenario.id;
+    expect((await stack.query('steward-1', REVIEW, { id: theirId, decision: 'APPROVE' })).body.errors).toBeUndefined();
+    const token = await stack.token('researcher');
+    const byHash = async (hash: string, id: string, authorization: string | null = `Bearer ${token}`) => {
+      const response = await fetch(stack.platform.gateway.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...(authorization ? { authorization } : {}) },
+        body: JSON.stringify({ variables: { scenarioId: id }, extensions: { persistedQuery: { version: 1, sha256Hash: hash } } }),
+      });
+      const body = (await response.json()) as GraphQLResponse['body'];
+      return { status: response.status, code: body.errors?.[0]?.extensions?.['code'], message: body.errors?.[0]?.message, data: body.data };
+    };
+    // While it is the caller's own, its hash runs.
+    expect((await byHash(sha256(theirs), theirId)).data).toBeTruthy();
+    // It becomes someone else's scenario: its hash now answers like a hash nobody registered.
+    await stack.platform.database.query("update consent.research_scenario set applicant_sub = 'researcher-elsewhere' where id = $1", [theirId]);
+    const known = await byHash(sha256(theirs), theirId);
+    const unknown = await byHash(sha256('query Nobody { me { sub } }'), theirId);
+    expect(known.code).toBe('PERSISTED_QUERY_NOT_SUPPORTED');
+    expect(known).toEqual(unknown);
+    // Anonymous, or with a token that does not verify: the same answer for the caller's own hash too.
+    const anonymous = await byHash(sha256(COUNT_BY_SEX), scenarioId, null);
+    const forged = await byHash(sha256(COUNT_BY_SEX), scenarioId, 'Bearer not-a-token');
+    expect(anonymous).toEqual(unknown);
+    expect(forged).toEqual(unknown);
   });
 
   it('answers aggregates in SQL over the mart, small cells and their complements suppressed', async () => {
@@ -205,6 +252,7 @@ describe.each(testBackends())('research scenarios through the gateway on $name',
   });
 
   it('refuses an aggregate repeated (or overlapping) beyond the limit; repeats are identical, nothing random to average out', async () => {
+    const used = await queriesUsed();
     const answers: Aggregate[] = [];
     let refusal: GraphQLResponse<unknown> | undefined;
     for (let i = 0; i < 10 && !refusal; i += 1) {
@@ -217,6 +265,11 @@ describe.each(testBackends())('research scenarios through the gateway on $name',
     expect(new Set(answers.map((a) => JSON.stringify(a))).size).toBe(1);
     expect(refusal!.status).toBe(429);
     expect(refusal!.body.errors?.[0]?.extensions).toMatchObject({ code: 'QUOTA_EXCEEDED', reason: 'REPEATED_QUERY' });
+    // Only the answered ones count towards the scenario's quota; the refused repeat gives its use back.
+    expect(await queriesUsed()).toBe(used + answers.length);
+    const again = await run(COUNT_BY_SEX);
+    expect(again.body.errors?.[0]?.extensions).toMatchObject({ reason: 'REPEATED_QUERY' });
+    expect(await queriesUsed()).toBe(used + answers.length);
   });
 
   it('audits every research query with its scenario, document hash and rows or cells returned', async () => {
@@ -248,9 +301,11 @@ describe.each(testBackends())('research scenarios through the gateway on $name',
     expect(pseudonyms).toHaveLength(consenting.length - 1);
     expect(pseudonyms).not.toContain(withdrawn);
     // The differencing attack: the same average, one resident fewer, would reveal the one who left.
+    const used = await queriesUsed();
     const again = await run(MEAN_HBA1C_BY_SEX, { scenarioId }, 'researcher', second.url);
     expect(again.status).toBe(403);
     expect(again.body.errors?.[0]?.extensions).toMatchObject({ code: 'FORBIDDEN', reason: 'DIFFERENCING' });
+    expect(await queriesUsed()).toBe(used);
   });
 
   it('gives the same resident another pseudonym in another scenario, and stops at the quota', async () => {
@@ -268,6 +323,19 @@ describe.each(testBackends())('research scenarios through the gateway on $name',
     expect(codeOf(third)).toBe('QUOTA_EXCEEDED');
     const firstScenario = consenting.map((id) => scenarioPseudonym(stack.platform.researchSecret, scenarioId, id));
     for (const pseudonym of firstScenario) expect(ours.has(pseudonym)).toBe(false);
+  });
+
+  it('audits concurrent research queries through the group commit: batched, one signed head for several', async () => {
+    const submitted = await stack.query<{ submitScenario: { id: string } }>('researcher', SUBMIT, { input: scenarioInput({ title: 'Batched study', documents: [COHORT], queryQuota: 20 }) });
+    const batchedId = submitted.body.data!.submitScenario.id;
+    expect((await stack.query('steward-1', REVIEW, { id: batchedId, decision: 'APPROVE' })).body.errors).toBeUndefined();
+    const heads = async () => (await stack.platform.database.query<{ n: number }>('select count(*)::int as n from consent.audit_tree_head'))[0]!.n;
+    const before = await heads();
+    const answers = await Promise.all(Array.from({ length: 8 }, () => run<Cohort>(COHORT, { scenarioId: batchedId })));
+    for (const answer of answers) expect(answer.body.errors).toBeUndefined();
+    const audited = await stack.platform.database.query<{ n: number }>('select count(*)::int as n from consent.audit_entry where scenario_id = $1 and operation_hash = $2', [batchedId, sha256(COHORT)]);
+    expect(audited[0]!.n).toBe(8);
+    expect(await heads() - before).toBeLessThan(8);
   });
 
   it('refuses the documents once the scenario has ended', async () => {

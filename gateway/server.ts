@@ -18,7 +18,7 @@ import { enforcementLifecycle, type LifecycleContext } from './lifecycle.js';
 import type { EnforcementMode } from './request-headers.js';
 import { useClientResponses, useCodedParseErrors } from './responses.js';
 import { DEFAULT_LIMITS, type OperationLimits } from './stages/analyse-operation.js';
-import { createAuthenticator, type AuthenticationOptions } from './stages/authenticate.js';
+import { createAuthenticator, type AuthenticationOptions, type Authenticator } from './stages/authenticate.js';
 import { createFetchSigner } from './stages/sign-context.js';
 import type { ResidentIndexLookup } from './stages/resolve-subjects.js';
 import { subgraphAboutLookup, subgraphReferenceLookup } from './reference-lookup.js';
@@ -152,7 +152,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   });
   // Plan the supergraph now, not on the first client's request.
   await runtime.getSchema();
-  return serveHttp((exchange) => answerWithRuntime(runtime, exchange, options.database), {
+  return serveHttp((exchange) => answerWithRuntime(runtime, exchange, options.database, authenticate), {
     port: options.port,
     ...(options.host ? { host: options.host } : {}),
     ...(options.logger ? { logger: options.logger.child({ service: 'gateway' }) } : {}),
@@ -192,7 +192,7 @@ function asksForPersistedQuery({ body, url }: GraphQLExchange): boolean {
 }
 
 /** One exchange through Hive Gateway: the edge's request, its answer written back as it came. */
-async function answerWithRuntime(runtime: GatewayRuntime<LifecycleContext>, exchange: GraphQLExchange, db: Database): Promise<void> {
+async function answerWithRuntime(runtime: GatewayRuntime<LifecycleContext>, exchange: GraphQLExchange, db: Database, authenticate: Authenticator): Promise<void> {
   const { request, response, url, requestId, method } = exchange;
   let { bytes } = exchange;
   if (isCrossSiteForgeable(exchange)) {
@@ -204,8 +204,12 @@ async function answerWithRuntime(runtime: GatewayRuntime<LifecycleContext>, exch
     return;
   }
   if (asksForPersistedQuery(exchange)) {
-    // The one exception: the hash of a registered document of an approved research scenario runs that document.
-    const registered = await registeredPersistedQuery(db, exchange);
+    // The one exception: the hash of a registered document of the caller's own approved research scenario
+    // runs that document. The caller is known here already (the runtime authenticates again, as for any
+    // request); a token that does not verify finds no document, like anyone else's hash.
+    const header = exchange.request.headers['authorization'];
+    const actor = await authenticate(Array.isArray(header) ? header[0] : header).catch(() => null);
+    const registered = await registeredPersistedQuery(db, actor, exchange);
     if (!registered) {
       replyWithError(response, 'PERSISTED_QUERY_NOT_SUPPORTED', 'Persisted queries are not supported; send the query text.');
       return;

@@ -30,8 +30,8 @@ directive @lookup(argument: String!, kind: String!) on FIELD_DEFINITION
 directive @platform on FIELD_DEFINITION
 "The gateway's own lookup; @inaccessible, never in the API schema."
 directive @internal on FIELD_DEFINITION
-"A write; newResident names the input field that receives the id the gateway mints for a registration; about names the argument whose record (of kind aboutKind) is about a resident, audited as a write of category."
-directive @write(newResident: String, about: String, aboutKind: String, category: String) on FIELD_DEFINITION
+"A write; newResident names the input field that receives the id the gateway mints for a registration; about names the argument whose record (of kind aboutKind) is about a resident, audited as a write of category; reviewsScenario names the argument of a research scenario it reviews, whose mart the gateway builds once the review approves it."
+directive @write(newResident: String, about: String, aboutKind: String, category: String, reviewsScenario: String) on FIELD_DEFINITION
 "Reads a research scenario's mart (the scenario named by this argument): only its registered documents, while approved, within its quota."
 directive @research(scenario: String!) on FIELD_DEFINITION
 "A hospital feed writing records of a category from a list argument; its input fields declare their @reference."
@@ -90,6 +90,8 @@ export type RootDeclaration =
       protects: readonly ProtectedArgument[];
       /** The argument naming a record about one resident: the committed write is audited in that resident's log. */
       about?: { argument: string; kind: AboutKind; category: DataCategory };
+      /** The argument naming the research scenario this write reviews: once approved, its mart is built. */
+      reviewsScenario?: string;
     }
   | {
       kind: 'feed';
@@ -212,7 +214,9 @@ function declarationOf(coordinate: string, directive: ConstDirectiveNode, args: 
         if (!input.some((field) => field.name.value === newResident)) throw new Error(`@write on ${coordinate}: ${argument} has no input field ${newResident ?? '?'} for the new resident's id`);
       }
       const about = aboutOf(coordinate, directive, argumentNamed);
-      return { kind: 'write', ...(newResident ? { newResident } : {}), protects, ...(about ? { about } : {}) };
+      const reviewed = stringArgument(directive, 'reviewsScenario');
+      const reviewsScenario = reviewed === undefined ? undefined : argumentNamed(reviewed);
+      return { kind: 'write', ...(newResident ? { newResident } : {}), protects, ...(about ? { about } : {}), ...(reviewsScenario ? { reviewsScenario } : {}) };
     }
     case 'feed': {
       const argument = argumentNamed(stringArgument(directive, 'argument'));
@@ -338,10 +342,11 @@ export const rootIs = {
   /** Reads the mart of the scenario named by `argument`. */
   research: (argument: string): string => `@research(scenario: "${argument}")`,
   /** A write; a registration names the input field that receives the minted resident id. */
-  write: (options: { newResident?: string; about?: { argument: string; kind: 'RECOGNITION_CANDIDATE'; category: DataCategory } } = {}): string => {
+  write: (options: { newResident?: string; about?: { argument: string; kind: 'RECOGNITION_CANDIDATE'; category: DataCategory }; reviewsScenario?: string } = {}): string => {
     const args = [
       ...(options.newResident ? [`newResident: "${options.newResident}"`] : []),
       ...(options.about ? [`about: "${options.about.argument}", aboutKind: "${options.about.kind}", category: "${options.about.category}"`] : []),
+      ...(options.reviewsScenario ? [`reviewsScenario: "${options.reviewsScenario}"`] : []),
     ];
     return args.length > 0 ? `@write(${args.join(', ')})` : '@write';
   },

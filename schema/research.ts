@@ -80,7 +80,8 @@ export const NUMERIC_COORDINATES: ReadonlySet<string> = new Set(['LabItem.value'
 export const AGGREGATE_MEASURES = ['COUNT', 'MEAN', 'MEDIAN', 'P90'] as const;
 export type AggregateMeasure = (typeof AGGREGATE_MEASURES)[number];
 
-export const AGE_GRANULARITIES = ['YEAR', 'FIVE_YEAR_BAND'] as const;
+/** Birth year, or age in 5- or 10-year bands (the 10-year band keeps small cohorts' cells above k). */
+export const AGE_GRANULARITIES = ['YEAR', 'FIVE_YEAR_BAND', 'TEN_YEAR_BAND'] as const;
 export type AgeGranularity = (typeof AGE_GRANULARITIES)[number];
 export const PLACE_GRANULARITIES = ['DISTRICT', 'CITY'] as const;
 export type PlaceGranularity = (typeof PLACE_GRANULARITIES)[number];

@@ -315,7 +315,7 @@ export const CHRONIC_CONDITIONS: readonly ChronicCondition[] = [
   {
     code: 'E11.900', department: '内分泌科', programme: 'DIABETES',
     drugs: [DRUGS.metformin, DRUGS.glimepiride, DRUGS.acarbose, DRUGS.sitagliptin, DRUGS.dapagliflozin, DRUGS.glargine],
-    labs: [['FBG', 0.5], ['HBA1C', 0.45], ['RFT', 0.25], ['LIPID', 0.2], ['URINE', 0.15]],
+    labs: [['FBG', 0.5], ['HBA1C', 0.6], ['RFT', 0.25], ['LIPID', 0.2], ['URINE', 0.15]],
     imaging: [], labBias: { FBG: 'H', HBA1C: 'H', 'URINE-GLU': 'A' },
     prevalence: (age) => (age < 35 ? 0.005 : age < 45 ? 0.04 : age < 55 ? 0.08 : age < 65 ? 0.14 : 0.2),
   },

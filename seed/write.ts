@@ -162,7 +162,8 @@ function buildBatch(options: SeedOptions, from: number, to: number, protector: F
   let rows = 0;
   const generateOptions = options.asOf === undefined ? {} : { asOf: options.asOf };
   for (let index = from; index < to; index++) {
-    const bundle = protectBundle(generateResident(options.seed, index, generateOptions), protector);
+    const generated = generateResident(options.seed, index, generateOptions);
+    const bundle = protectBundle(generated, protector);
     rows += bundleRowCount(bundle);
     columns.residents.push(bundle.resident);
     columns.archives.push(bundle.healthArchive);
@@ -177,7 +178,7 @@ function buildBatch(options: SeedOptions, from: number, to: number, protector: F
     columns.immunizations.push(...bundle.immunizations);
     columns.careRelationships.push(...careRelationshipsOf(bundle));
     if (index === DEMO_RESIDENT_INDEX.research) columns.consents.push(researchConsent(bundle.resident.id));
-    if (consentsToResearchByAnyone(options.seed, index)) columns.consents.push(researchByAnyoneConsent(bundle.resident.id));
+    if (consentsToResearchByAnyone(options.seed, generated)) columns.consents.push(researchByAnyoneConsent(bundle.resident.id));
     if (bundle.resident.guardianId) columns.guardianships.push({ residentId: bundle.resident.id, guardianId: bundle.resident.guardianId, since: new Date(`${bundle.resident.birthDate}T00:00:00+08:00`) });
   }
   return {
@@ -229,10 +230,17 @@ function researchConsent(residentId: string): Record<string, unknown> {
   };
 }
 
-/** About a third of residents consent to research by anyone (deterministic per seed and resident). */
-export function consentsToResearchByAnyone(seed: string, index: number): boolean {
-  if (index === DEMO_RESIDENT_INDEX.research) return false;
-  return createHash('sha256').update(`${seed}\u0000research-consent\u0000${index}`, 'utf8').digest()[0]! < 86;
+/**
+ * About a third of residents consent to research by anyone (deterministic per seed and resident).
+ * Residents followed in the diabetes programme (慢病随访) are asked by their primary-care team, who
+ * enrol them in the regional registry, and nineteen in twenty agree; three in ten of everyone else do. That
+ * keeps the demo diabetes scenario's cells above k at the default 2,000 residents.
+ */
+export function consentsToResearchByAnyone(seed: string, bundle: Pick<ResidentBundle, 'index' | 'healthArchive'>): boolean {
+  if (bundle.index === DEMO_RESIDENT_INDEX.research) return false;
+  const inDiabetesProgramme = (bundle.healthArchive.chronicConditions ?? []).some((condition) => condition.code.startsWith('E11'));
+  const draw = createHash('sha256').update(`${seed}\u0000research-consent\u0000${bundle.index}`, 'utf8').digest()[0]!;
+  return draw < (inDiabetesProgramme ? 243 : 77);
 }
 
 /** A separate consent (单独同意) to research by anyone, for clinical data and results, research purpose only. */

@@ -27,7 +27,7 @@ const STUDY = classified('RESOURCES', 2);
 
 export const ScenarioStatusEnum = enumOf(SCENARIO_STATUSES, 'ScenarioStatus', 'Where a research scenario stands; EXPIRED once past its end date.');
 export const ReviewDecisionEnum = enumOf(REVIEW_DECISIONS, 'ReviewDecision', 'A steward’s decision on a research scenario.');
-export const AgeGranularityEnum = enumOf(AGE_GRANULARITIES, 'AgeGranularity', 'How birth dates are generalised: birth year or 5-year band.');
+export const AgeGranularityEnum = enumOf(AGE_GRANULARITIES, 'AgeGranularity', 'How birth dates are generalised: birth year, or a 5- or 10-year band of age.');
 export const PlaceGranularityEnum = enumOf(PLACE_GRANULARITIES, 'PlaceGranularity', 'How places are generalised: district or the city.');
 
 @ObjectType({ description: 'One steward’s review of a research scenario.' })
@@ -227,7 +227,7 @@ export function createScenarioResolver(auditSigner: AuditSigner, classifications
     }
 
     @Mutation(() => ResearchScenario, { description: 'Steward: approves or rejects (with a comment) a scenario you did not submit.' })
-    @Directive(rootIs.write())
+    @Directive(rootIs.write({ reviewsScenario: 'id' }))
     async reviewScenario(
       @Ctx() context: SubgraphContext,
       @Arg('comment', () => String, { nullable: true }) comment: string | null | undefined,

@@ -2,7 +2,8 @@
  * Stage 2c, check registered (DESIGN §7, §10): an operation on the research roots (declared
  * `@research(scenario:)` in the schema) runs only as one of its scenario's registered documents, by
  * the scenario's researcher, while the scenario is approved and within its period, and within its
- * quota (counted atomically, one conditional UPDATE). Anything else is refused before planning:
+ * quota (reserved atomically, one conditional UPDATE; given back when the query is then refused, so
+ * only answered queries count). Anything else is refused before planning:
  * OPERATION_NOT_REGISTERED, SCENARIO_NOT_APPROVED, QUOTA_EXCEEDED, or FORBIDDEN by the policy.
  */
 import { GraphQLError, type DocumentNode } from 'graphql';
@@ -58,11 +59,18 @@ export async function checkRegisteredDocument({ db, actor, analysis, declaration
   return { scenario, documentId: id };
 }
 
+/** Whether a research request was answered: data for every root (a refusal leaves its root null). */
+export function researchAnswered(result: { data?: Record<string, unknown> | null; errors?: readonly unknown[] | undefined }): boolean {
+  if (!result.data || (result.errors?.length ?? 0) > 0) return false;
+  return Object.values(result.data).every((value) => value !== null && value !== undefined);
+}
+
 /** What a research query's audit entry records: scenario, document hash, and the rows or cells returned (no resident). */
 export function researchQueryAuditEvent(
   run: ResearchRun,
   request: { requestId: string; actor: Actor; operationName?: string | undefined; at: Date },
   data: Record<string, unknown> | null,
+  answered: boolean,
 ): AuditEvent {
   let returned = 0;
   for (const value of Object.values(data ?? {})) {
@@ -82,7 +90,7 @@ export function researchQueryAuditEvent(
     fieldsByCategory: { RESEARCH: run.scenario.fields },
     deniedByCategory: {},
     rowsReturned: returned,
-    outcome: data ? 'ALLOWED' : 'DENIED',
+    outcome: answered ? 'ALLOWED' : 'DENIED',
     at: request.at,
   };
 }

@@ -65,10 +65,19 @@ function checkRequest(request: AggregateRequest): { measure: AggregateMeasure; d
 interface GroupRow extends Record<string, unknown> {
   groups: string[] | null;
   n: number;
-  mean: number | null;
-  median: number | null;
-  p90: number | null;
+  /** The measure asked for (null for COUNT, whose value is n). */
+  value: number | null;
+  /** Residents behind every cell together (the same on every row). */
+  total: number;
 }
+
+/** Only the asked measure is computed: percentiles sort every cell's values, a mean does not. */
+const MEASURE_SQL: Readonly<Record<AggregateMeasure, SQL>> = {
+  COUNT: sql`null::double precision`,
+  MEAN: sql`avg(v)`,
+  MEDIAN: sql`percentile_cont(0.5) within group (order by v)`,
+  P90: sql`percentile_cont(0.9) within group (order by v)`,
+};
 
 /** The grouped rows of the answer, in SQL over the mart, and the residents behind all of them. */
 async function groupedRows(db: Database, scenarioId: string, measure: AggregateMeasure, dimensions: readonly string[], itemCode: string | null): Promise<{ rows: GroupRow[]; total: number }> {
@@ -88,12 +97,14 @@ async function groupedRows(db: Database, scenarioId: string, measure: AggregateM
   const groupExpression = dimensions.length === 0 ? sql`array[]::text[]` : sql`array[${sql.join(dimensions.map((d) => sql`coalesce(${DIMENSION_SQL[d]!}, ${UNKNOWN_GROUP})`), sql`, `)}]`;
   const value = measure === 'COUNT' ? sql`null::double precision` : sql`m.v`;
   const base = sql`select s.pseudonym, ${groupExpression} as groups, ${value} as v from research.mart_subject s ${sql.join(joins, sql` `)} where s.scenario_id = ${scenarioId}`;
-  const grouped = await db.execute<GroupRow>(sql`with base as (${base})
-    select groups, count(distinct pseudonym)::int as n, avg(v) as mean,
-      percentile_cont(0.5) within group (order by v) as median, percentile_cont(0.9) within group (order by v) as p90
-    from base group by groups order by groups`);
-  const totals = await db.execute<{ total: number }>(sql`with base as (${base}) select count(distinct pseudonym)::int as total from base`);
-  return { rows: executedRows<GroupRow>(grouped), total: Number(executedRows<{ total: number }>(totals)[0]?.total ?? 0) };
+  // One statement: the cells and the residents behind them all, over one materialised base (no rows: no residents).
+  const grouped = await db.execute<GroupRow>(sql`with base as materialized (${base})
+    select g.groups, g.n, g.value, t.total from
+      (select groups, count(distinct pseudonym)::int as n, ${MEASURE_SQL[measure]} as value from base group by groups) g
+      cross join (select count(distinct pseudonym)::int as total from base) t
+    order by g.groups`);
+  const rows = executedRows<GroupRow>(grouped);
+  return { rows, total: Number(rows[0]?.total ?? 0) };
 }
 
 function signatureOf(measure: string, itemCode: string | null, dimensions: readonly string[]): string {
@@ -157,7 +168,7 @@ export async function answerAggregate(db: Database, scenarioId: string, request:
     const hidden = suppressedCells(counted, k);
     const cells = rows.map((row, index) => {
       if (hidden.has(index)) return { group: row.groups ?? [], value: null, suppressed: true };
-      const value = measure === 'COUNT' ? Number(row.n) : measure === 'MEAN' ? row.mean : measure === 'MEDIAN' ? row.median : row.p90;
+      const value = measure === 'COUNT' ? Number(row.n) : row.value;
       return { group: row.groups ?? [], value: value === null ? null : Number(value), suppressed: false };
     });
     return { cells, minCellSize: k };

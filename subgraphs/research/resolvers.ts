@@ -37,7 +37,7 @@ function checkSubject(subject: MartSubjectInput, index: number): void {
   };
   if (!PSEUDONYM.test(subject.pseudonym)) refuse('a pseudonym is a hex HMAC-SHA-256');
   if (subject.sex != null && !SEX.test(subject.sex)) refuse('sex is a GB/T 2261.1 code');
-  if (subject.ageBand != null && !AGE_BAND.test(subject.ageBand)) refuse('ageBand is a 5-year band such as 40-44');
+  if (subject.ageBand != null && !AGE_BAND.test(subject.ageBand)) refuse('ageBand is a band of age such as 40-44 or 40-49');
   if (subject.district != null && !AREA.test(subject.district)) refuse('district is a GB/T 2260 code');
 }
 

@@ -4,7 +4,7 @@ export const researchSchema = pgSchema('research');
 
 /**
  * One pseudonymous subject of a scenario's mart: the scenario's HMAC pseudonym and the generalised
- * frame (birth year or 5-year band, district or the city). No identifier and no platform resident id
+ * frame (birth year or 5- or 10-year band, district or the city). No identifier and no platform resident id
  * is ever stored here; a column the scenario does not list stays null.
  */
 export const martSubjects = researchSchema.table(

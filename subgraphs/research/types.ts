@@ -36,7 +36,7 @@ export class ResearchSubject {
   @Directive(FRAME)
   pseudonym!: string;
 
-  @Field(() => String, { nullable: true, description: '5-year band of age when the mart was built, e.g. 40-44.' }) @Directive(FRAME) ageBand?: string | null;
+  @Field(() => String, { nullable: true, description: 'Band of age (5 or 10 years, as approved) when the mart was built, e.g. 40-44 or 40-49.' }) @Directive(FRAME) ageBand?: string | null;
   @Field(() => Int, { nullable: true }) @Directive(FRAME) birthYear?: number | null;
   @Field(() => String, { nullable: true, description: 'GB/T 2261.1 sex code.' }) @Directive(FRAME) sex?: string | null;
   @Field(() => String, { nullable: true, description: 'GB/T 2260 code of the district, or of the city.' }) @Directive(FRAME) district?: string | null;
