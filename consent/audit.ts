@@ -278,9 +278,9 @@ interface LogState {
  * implies (for each bit `l` set in the size, the subtree at level `l`, index `(size >> (l + 1)) * 2`),
  * and `count` new sequence numbers. Run after the lock is taken, so it sees the last committed append.
  */
+const AUDIT_ENTRIES_TABLE = (({ schema, name }) => `${schema ?? 'public'}.${name}`)(getTableConfig(auditEntries));
+
 async function readLogState(tx: Executor, count: number): Promise<LogState> {
-  const entries = getTableConfig(auditEntries);
-  const sequence = `${entries.schema ?? 'public'}.${entries.name}`;
   const [row] = executedRows<{ last_hash: string | null; last_leaf_index: number | string | null; has_last: boolean; frontier: unknown; seqs: Array<number | string> }>(
     await tx.execute(sql`
       with last as (select ${auditEntries.hash} as hash, ${auditEntries.leafIndex} as leaf_index from ${auditEntries} order by ${auditEntries.seq} desc limit 1),
@@ -289,7 +289,7 @@ async function readLogState(tx: Executor, count: number): Promise<LogState> {
       select (select hash from last) as last_hash, (select leaf_index from last) as last_leaf_index, exists(select 1 from last) as has_last,
         (select coalesce(json_agg(json_build_object('level', n.level, 'index', n.idx, 'hash', n.hash)), '[]'::json)
            from ${auditTreeNodes} n join wanted on n.level = wanted.level and n.idx = wanted.idx) as frontier,
-        array(select nextval(pg_get_serial_sequence(${sequence}, 'seq')) from generate_series(1, ${count}::int)) as seqs`),
+        array(select nextval(pg_get_serial_sequence(${AUDIT_ENTRIES_TABLE}, 'seq')) from generate_series(1, ${count}::int)) as seqs`),
   );
   if (!row) throw new Error('the audit log state query returned no row');
   const unadopted = row.has_last && row.last_leaf_index === null;

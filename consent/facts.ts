@@ -5,7 +5,7 @@
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { SensitivityLevel } from '../schema/classification.js';
 import type { Actor, PurposeOfUse } from '../schema/context.js';
-import { tableRowFromJson, type Database } from '../subgraphs/runtime/database.js';
+import { tableRowMapper, type Database } from '../subgraphs/runtime/database.js';
 import { currentConsentsQuery, deniedCategories, isInForce, toConsentRecord, type ConsentRecord } from './consents.js';
 import { grantByTokenHashQuery, hashGrantToken, judgeGrant, type Executor, type GrantProblem } from './grants.js';
 import { factsNeededBy, ownResidentIdOf, type DecisionFacts } from './policy.js';
@@ -98,6 +98,10 @@ function clinicalFactsStatement(db: Database) {
     .prepare('healthmesh_clinical_facts');
 }
 
+/** The statement's json rows as the tables' rows (column mappers built once, not per request). */
+const consentVersionRow = tableRowMapper(consentVersions);
+const accessGrantRow = tableRowMapper(accessGrants);
+
 const clinicalFactsStatements = new WeakMap<Database, ReturnType<typeof clinicalFactsStatement>>();
 
 async function clinicalFacts(db: Database, request: { residentId: string; institutionId: string; now: Date; grantToken?: string }): Promise<ClinicalFacts> {
@@ -114,9 +118,9 @@ async function clinicalFacts(db: Database, request: { residentId: string; instit
   return {
     treated: row.treated,
     consentsInForce: parsedJson(row.consents)
-      .map((json) => toConsentRecord(tableRowFromJson(consentVersions, json)))
+      .map((json) => toConsentRecord(consentVersionRow(json)))
       .filter((consent) => isInForce(consent, request.now)),
-    grant: row.grant ? tableRowFromJson(accessGrants, parsedJson(row.grant)) : undefined,
+    grant: row.grant ? accessGrantRow(parsedJson(row.grant)) : undefined,
   };
 }
 

@@ -42,11 +42,6 @@ export function tableRowMapper<Table extends PgTable>(table: Table): (raw: Recor
   };
 }
 
-/** A table's row from its JSON form (`row_to_json`, `json_agg` in raw SQL). */
-export function tableRowFromJson<Table extends PgTable>(table: Table, json: Record<string, unknown>): InferSelectModel<Table> {
-  return tableRowMapper(table)(json);
-}
-
 export interface DatabaseHandle {
   readonly kind: 'pglite' | 'postgres';
   readonly db: Database;

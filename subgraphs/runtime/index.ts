@@ -1,7 +1,7 @@
 /** What every subgraph shares: server factory, signed-context verification, database factory, row filters. */
 export { createContextVerifier, importContextPublicKey, type ContextVerifier, type ContextVerificationKey, type ContextVerifierOptions } from './context.js';
 export { DEFAULT_REPLAY_CACHE_SIZE, ReplayCache } from './replay-cache.js';
-export { DataDirectoryInUseError, MODULES, executedRows, migrateAll, migrateModule, openDatabase, tableRowFromJson, tableRowMapper, type Database, type DatabaseHandle, type DatabaseOptions, type ModuleName } from './database.js';
+export { DataDirectoryInUseError, MODULES, executedRows, migrateAll, migrateModule, openDatabase, tableRowMapper, type Database, type DatabaseHandle, type DatabaseOptions, type ModuleName } from './database.js';
 export { serveApollo, type ExtraRoute, type RunningHttpService, type ServeOptions } from './http.js';
 export { NO_ROWS, boundedPageSize, mayReachResident, mayReadResidentCategory, residentRowFilter, residentsRowFilter, type ResidentRowColumns } from './row-filter.js';
 export {
