@@ -4,10 +4,11 @@
  * cannot both succeed; the caller runs it in the same transaction as the audit write.
  */
 import { createHash, createHmac, randomUUID } from 'node:crypto';
-import { and, eq, gt, inArray, isNull, sql, type Placeholder } from 'drizzle-orm';
+import { and, eq, gt, isNull, sql, type Placeholder } from 'drizzle-orm';
+import { getTableConfig } from 'drizzle-orm/pg-core';
 import type { DataCategory, SensitivityLevel } from '../schema/classification.js';
 import type { PurposeOfUse } from '../schema/context.js';
-import type { Database } from '../subgraphs/runtime/database.js';
+import { executedRows, type Database } from '../subgraphs/runtime/database.js';
 import { accessGrants, type AccessGrantRow } from './tables.js';
 
 /** A transaction or the database: grant and audit writes compose inside one transaction. */
@@ -126,20 +127,36 @@ export async function consumeGrantUse(db: Executor, grantId: string, now = new D
 }
 
 /**
- * Consumes one use of each of several distinct grants in one UPDATE, on the same conditions as
- * `consumeGrantUse`; returns the ids that had a use to give. (A grant named twice would be counted
- * once: callers pass each grant once and consume repeated ones with `consumeGrantUse`.)
+ * Consumes uses of several grants in one statement, on the same conditions as `consumeGrantUse`:
+ * `wanted` maps each grant to the uses asked of it; the answer maps each grant that gave any to how
+ * many it gave (at most what it had left). The grants' rows are locked first (`for update`), so
+ * under concurrent consumers (another gateway's batch) each takes only what the committed row still
+ * holds: no use is given twice, none is lost.
  */
-export async function consumeGrantUses(db: Executor, grantIds: readonly string[], now = new Date()): Promise<Set<string>> {
-  if (new Set(grantIds).size !== grantIds.length) throw new Error('consumeGrantUses: a grant named twice');
-  if (grantIds.length === 0) return new Set();
-  const rows = await db
-    .update(accessGrants)
-    .set({ usesRemaining: sql`${accessGrants.usesRemaining} - 1` })
-    .where(and(inArray(accessGrants.id, [...grantIds]), hasUseLeft(now)))
-    .returning({ id: accessGrants.id });
-  return new Set(rows.map((row) => row.id));
+export async function consumeGrantUses(db: Executor, wanted: ReadonlyMap<string, number>, now = new Date()): Promise<Map<string, number>> {
+  const asked = [...wanted].filter(([, uses]) => uses > 0);
+  if (asked.length === 0) return new Map();
+  for (const [grantId, uses] of asked) if (!Number.isInteger(uses)) throw new RangeError(`consumeGrantUses: ${uses} uses of ${grantId}`);
+  const rows = executedRows<{ id: string; taken: number | string }>(
+    await db.execute(sql`
+      with wanted(id, uses) as (values ${sql.join(
+        asked.map(([grantId, uses]) => sql`(${grantId}::text, ${uses}::int)`),
+        sql`, `,
+      )}),
+      locked as (
+        select ${accessGrants.id} as id, ${accessGrants.usesRemaining} as remaining, wanted.uses
+        from ${accessGrants} join wanted on wanted.id = ${accessGrants.id}
+        where ${hasUseLeft(now)}
+        for update of ${sql.identifier(ACCESS_GRANT_TABLE_NAME)})
+      update ${accessGrants} set uses_remaining = locked.remaining - least(locked.remaining, locked.uses)
+      from locked where ${accessGrants.id} = locked.id
+      returning ${accessGrants.id} as id, least(locked.remaining, locked.uses) as taken`),
+  );
+  return new Map(rows.map((row) => [row.id, Number(row.taken)]));
 }
+
+/** `for update of` names the table as the query's FROM does: unqualified. */
+const ACCESS_GRANT_TABLE_NAME = getTableConfig(accessGrants).name;
 
 /** Revokes grants (by id, or every grant a consent auto-approved); takes effect on the next request. */
 export async function revokeGrants(db: Executor, where: { grantId: string } | { consentId: string }, now = new Date()): Promise<number> {

@@ -110,6 +110,23 @@ describe.each(testBackends())('group commit of grant uses and audit entries on $
     expect(written.sort()).toEqual(grants.flatMap((_, i) => (i % 3 === 0 ? [] : [`distinct-${i}`])).sort());
   });
 
+  it('consumes a grant shared by requests of one batch in one statement: its uses go to the first askers, the rest are refused', async () => {
+    const [shared, revoked] = [await grant(3), await grant(5)];
+    await handle.query('update consent.access_grant set revoked_at = now() where id = $1', [revoked]);
+    const before = (await requestIds()).length;
+    // Submitted in one tick: one batch, arrival order 0..7.
+    const outcomes = await Promise.allSettled([
+      ...Array.from({ length: 8 }, (_, i) => commitUse(handle.db, [use(`shared-${i}`, shared)], signers[0]!)),
+      commitUse(handle.db, [use('revoked', revoked)], signers[0]!),
+    ]);
+    expect(outcomes.map((outcome) => outcome.status)).toEqual([...Array<string>(3).fill('fulfilled'), ...Array<string>(6).fill('rejected')]);
+    for (const outcome of outcomes.slice(3, 8)) expect(outcome).toEqual({ status: 'rejected', reason: new GrantUseLostError(shared) });
+    expect(outcomes[8]).toEqual({ status: 'rejected', reason: new GrantUseLostError(revoked) });
+    expect(await remaining(shared)).toBe(0);
+    expect(await remaining(revoked)).toBe(5);
+    expect((await requestIds()).slice(before).sort()).toEqual(['shared-0', 'shared-1', 'shared-2']);
+  });
+
   it('refuses only the request whose text cannot be audited, and consumes nothing for it', async () => {
     const limited = await grant(5);
     const bad = { ...use('bad', limited), operationName: 'x\u0000y' };

@@ -76,14 +76,22 @@ export async function stageUnit(tx: Executor & Pick<Database, 'transaction'>, un
 }
 
 /**
- * The units of a batch whose grant use can be consumed together with the others' in one UPDATE: each
- * relies on exactly one grant that no other unit of the batch relies on (the usual case). The rest
- * (several grants, or a grant two requests of the batch both use) are staged one by one.
+ * The units of a batch whose grant use is consumed with the others' in one UPDATE: each relies on
+ * exactly one grant (the usual case; several units may share it). A unit relying on several grants
+ * needs all or none of them and is staged on its own, under a savepoint.
  */
 function consumableTogether(units: readonly CommitUnit[]): Set<CommitUnit> {
-  const users = new Map<string, number>();
-  for (const unit of units) for (const grantId of unit.grantIds) users.set(grantId, (users.get(grantId) ?? 0) + 1);
-  return new Set(units.filter((unit) => unit.grantIds.length === 1 && users.get(unit.grantIds[0]!) === 1));
+  return new Set(units.filter((unit) => unit.grantIds.length === 1));
+}
+
+/** Uses asked of each grant by the units consumed together. */
+function usesWanted(units: ReadonlyArray<{ waiting: Waiting }>): Map<string, number> {
+  const wanted = new Map<string, number>();
+  for (const { waiting } of units) {
+    const grantId = waiting.unit.grantIds[0]!;
+    wanted.set(grantId, (wanted.get(grantId) ?? 0) + 1);
+  }
+  return wanted;
 }
 
 interface Waiting {
@@ -134,16 +142,16 @@ class GroupCommit {
             refused.push({ waiting, error });
           }
         }
-        const consumed = await consumeGrantUses(
-          tx,
-          checked.map(({ waiting }) => waiting.unit.grantIds[0]!),
-        );
+        // A grant with fewer uses left than asked serves the batch's first askers, in arrival order.
+        const usesLeft = await consumeGrantUses(tx, usesWanted(checked));
         for (const { waiting, prepared, probe } of checked) {
           const grantId = waiting.unit.grantIds[0]!;
-          if (!consumed.has(grantId)) {
+          const left = usesLeft.get(grantId) ?? 0;
+          if (left === 0) {
             refused.push({ waiting, error: new GrantUseLostError(grantId) });
             continue;
           }
+          usesLeft.set(grantId, left - 1);
           if (probe) await waiting.unit.routing!.securityLog.record(tx, probe);
           staged.push({ waiting, prepared });
         }
