@@ -8,7 +8,7 @@
 import { and, asc, between, desc, eq, gte, or, sql } from 'drizzle-orm';
 import { executedRows, tableRowMapper } from '../subgraphs/runtime/database.js';
 import { appendLeaves, foldSubtrees, frontierOf, leafHash, subtreeKey, verifyConsistency, type SubtreeNode } from './merkle/index.js';
-import { auditConsistencyProof, auditRootAt, latestTreeHead, MissingSubtreeError, treeHeadSignatureValid, type SignedTreeHead } from './audit-tree.js';
+import { auditConsistencyProof, auditRootAt, latestTreeHead, MissingSubtreeError, treeHeadSignatureCheck, treeHeadSignatureValid, type SignedTreeHead } from './audit-tree.js';
 import { canonicalEntryBytes, type AuditVerifier } from './audit.js';
 import type { Executor } from './grants.js';
 import { auditEntries, auditTreeHeads, auditTreeNodes, type AuditEntryRow } from './tables.js';
@@ -81,21 +81,52 @@ export interface FullVerifyOptions {
   pageSize?: number;
 }
 
-/** Stored subtrees that a run of new leaves created, fetched by one range per level. */
-async function storedNodes(db: Executor, created: readonly SubtreeNode[]): Promise<Map<string, string>> {
+/** A stored subtree's hash by level and index (undefined when it is not stored). */
+type StoredNodes = (level: number, index: number) => string | undefined;
+
+/**
+ * Stored subtrees that a run of new leaves created: one range per level, each level's hashes read as
+ * one comma-joined text in index order (a page creates about two subtrees per leaf; as rows they
+ * cost more to receive than the entries). A level whose range has a gap, or a hash holding a comma,
+ * is read again row by row, so nothing is ever matched to the wrong index.
+ */
+async function storedNodes(db: Executor, created: readonly SubtreeNode[]): Promise<StoredNodes> {
   const ranges = new Map<number, { lo: number; hi: number }>();
   for (const node of created) {
     const range = ranges.get(node.level);
     if (!range) ranges.set(node.level, { lo: node.index, hi: node.index + (node.level === 0 ? 1 : 0) });
     else range.hi = Math.max(range.hi, node.index + (node.level === 0 ? 1 : 0));
   }
-  if (ranges.size === 0) return new Map();
-  const where = or(...[...ranges].map(([level, { lo, hi }]) => and(eq(auditTreeNodes.level, level), between(auditTreeNodes.index, lo, hi))));
-  // Raw rows, as for the entries: three columns read straight, no per-row mapping by drizzle.
-  const rows = executedRows<{ level: number | string; idx: number | string; hash: string }>(
-    await db.execute(sql`select ${auditTreeNodes.level} as level, ${auditTreeNodes.index} as idx, ${auditTreeNodes.hash} as hash from ${auditTreeNodes} where ${where}`),
+  if (ranges.size === 0) return () => undefined;
+  const inRanges = (levels: ReadonlyArray<[number, { lo: number; hi: number }]>) =>
+    or(...levels.map(([level, { lo, hi }]) => and(eq(auditTreeNodes.level, level), between(auditTreeNodes.index, lo, hi))));
+  const joined = executedRows<{ level: number | string; lo: number | string; hi: number | string; n: number | string; hashes: string }>(
+    await db.execute(sql`select ${auditTreeNodes.level} as level, min(${auditTreeNodes.index}) as lo, max(${auditTreeNodes.index}) as hi, count(*) as n,
+      string_agg(${auditTreeNodes.hash}, ',' order by ${auditTreeNodes.index}) as hashes
+      from ${auditTreeNodes} where ${inRanges([...ranges])} group by ${auditTreeNodes.level}`),
   );
-  return new Map(rows.map((row) => [subtreeKey({ level: Number(row.level), index: Number(row.idx) }), row.hash]));
+  const byLevel = new Map<number, { lo: number; hashes: string[] }>();
+  const irregular = new Set<number>();
+  for (const row of joined) {
+    const [level, lo, hi, n] = [Number(row.level), Number(row.lo), Number(row.hi), Number(row.n)];
+    const hashes = row.hashes.split(',');
+    if (hi - lo + 1 === n && hashes.length === n) byLevel.set(level, { lo, hashes });
+    else irregular.add(level);
+  }
+  const single = new Map<string, string>();
+  if (irregular.size > 0) {
+    const rows = executedRows<{ level: number | string; idx: number | string; hash: string }>(
+      await db.execute(
+        sql`select ${auditTreeNodes.level} as level, ${auditTreeNodes.index} as idx, ${auditTreeNodes.hash} as hash from ${auditTreeNodes}
+          where ${inRanges([...ranges].filter(([level]) => irregular.has(level)))}`,
+      ),
+    );
+    for (const row of rows) single.set(subtreeKey({ level: Number(row.level), index: Number(row.idx) }), row.hash);
+  }
+  return (level, index) => {
+    const run = byLevel.get(level);
+    return run ? run.hashes[index - run.lo] : single.get(subtreeKey({ level, index }));
+  };
 }
 
 /** The leaf hash of a stored entry, or undefined when its content lost the entry's shape. */
@@ -122,10 +153,18 @@ export async function verifyAuditLog(db: Executor, verifier: AuditVerifier, opti
   let anchorRoot: string | undefined;
   const known = new Map<string, Buffer>();
   const rootAt = (size: number) => foldSubtrees(frontierOf(size).map((ref) => known.get(subtreeKey(ref))!)).toString('hex');
+  // Heads' signatures are checked on the thread pool while the hashing goes on; a problem found later
+  // waits for them, so a bad signature before it is what is reported (the first position wins).
+  const signatureChecks: Array<{ head: SignedTreeHead; valid: Promise<boolean> }> = [];
+  const firstBadSignature = async (): Promise<AuditLogReport | undefined> => {
+    for (const { head, valid } of signatureChecks.splice(0)) if (!(await valid)) return broken(head.treeSize, head.treeSize, 'BAD_SIGNATURE');
+    return undefined;
+  };
+  const reported = async (problem: AuditLogReport): Promise<AuditLogReport> => (await firstBadSignature()) ?? problem;
   /** Checks the heads (and the anchor) of every size up to `size`, whose nodes have all been compared. */
   const settle = (size: number): AuditLogReport | undefined => {
     for (let head = heads[nextHead]; head && head.treeSize <= size; head = heads[nextHead]) {
-      if (!treeHeadSignatureValid(head, verifier)) return broken(head.treeSize, head.treeSize, 'BAD_SIGNATURE');
+      signatureChecks.push({ head, valid: treeHeadSignatureCheck(head, verifier) });
       if (rootAt(head.treeSize) !== head.rootHash) return broken(lastGoodHead, lastGoodHead + 1, 'ROOT_MISMATCH');
       lastGoodHead = head.treeSize;
       nextHead += 1;
@@ -133,12 +172,17 @@ export async function verifyAuditLog(db: Executor, verifier: AuditVerifier, opti
     if (options.anchor && anchorRoot === undefined && options.anchor.treeSize <= size) anchorRoot = rootAt(options.anchor.treeSize);
     return undefined;
   };
-  // Raw rows mapped once per column: drizzle's per-row mapping of a select() cost more than hashing the entries.
+  // A page arrives as one JSON text (parsed natively) and is mapped once per column: receiving
+  // thousands of rows column by column, and drizzle's per-row mapping of a select(), cost more than
+  // hashing the entries.
   const toRow = tableRowMapper(auditEntries);
-  const pageFrom = async (leafIndex: number): Promise<AuditEntryRow[]> =>
-    executedRows<Record<string, unknown>>(
-      await db.execute(sql`select * from ${auditEntries} where ${auditEntries.leafIndex} >= ${leafIndex} order by ${auditEntries.leafIndex} limit ${pageSize}`),
-    ).map(toRow);
+  const pageFrom = async (leafIndex: number): Promise<AuditEntryRow[]> => {
+    const [result] = executedRows<{ page: string | null }>(
+      await db.execute(sql`select json_agg(e order by e.leaf_index)::text as page
+        from (select * from ${auditEntries} where ${auditEntries.leafIndex} >= ${leafIndex} order by ${auditEntries.leafIndex} limit ${pageSize}) e`),
+    );
+    return result?.page ? (JSON.parse(result.page) as Array<Record<string, unknown>>).map(toRow) : [];
+  };
   settle(0);
   let pending = pageFrom(0);
   for (;;) {
@@ -169,16 +213,16 @@ export async function verifyAuditLog(db: Executor, verifier: AuditVerifier, opti
     for (const node of next.created) {
       if (node.level === 0) {
         const settled = settle(node.index);
-        if (settled) return settled;
+        if (settled) return reported(settled);
       }
       const hash = node.hash.toString('hex');
-      if (stored.get(subtreeKey(node)) !== hash) {
+      if (stored(node.level, node.index) !== hash) {
         if (node.level === 0) {
-          const problem = stored.get(subtreeKey({ level: 0, index: node.index + 1 })) === hash ? 'REORDERED' : 'ALTERED';
-          return broken(node.index, node.index + 1, problem);
+          const problem = stored(0, node.index + 1) === hash ? 'REORDERED' : 'ALTERED';
+          return reported(broken(node.index, node.index + 1, problem));
         }
         const lastLeaf = (node.index + 1) * 2 ** node.level;
-        return broken(lastLeaf - 1, lastLeaf, 'NODE_ALTERED');
+        return reported(broken(lastLeaf - 1, lastLeaf, 'NODE_ALTERED'));
       }
       known.set(subtreeKey(node), node.hash);
     }
@@ -186,9 +230,10 @@ export async function verifyAuditLog(db: Executor, verifier: AuditVerifier, opti
     // Only the frontier can be part of a later root: memory stays one page's worth.
     known.clear();
     for (const node of state.frontier) known.set(subtreeKey(node), node.hash);
-    const settled = settle(state.size);
-    if (settled) return settled;
-    if (rowProblem) return rowProblem;
+    const settled = settle(state.size) ?? rowProblem;
+    if (settled) return reported(settled);
+    const badSignature = await firstBadSignature();
+    if (badSignature) return badSignature;
   }
   const head = heads[nextHead];
   if (head) {

@@ -149,6 +149,26 @@ describe.each(testBackends())('the Merkle audit log on $name', (backend) => {
     expect(await verifyAuditLog(handle.db, verifier)).toMatchObject({ valid: false, brokenAt: { position: 4, problem: 'NODE_ALTERED' } });
   });
 
+  it('reports a stored subtree that is gone, holds a comma or has the wrong length at its own position, never a neighbour\'s', async () => {
+    // Levels are read as one joined text each; a gap or a stray separator must not shift the others.
+    await handle.query('create table consent.audit_tree_node_saved as select * from consent.audit_tree_node');
+    const restore = async () => {
+      await handle.query('truncate consent.audit_tree_node');
+      await handle.query('insert into consent.audit_tree_node select * from consent.audit_tree_node_saved');
+    };
+    await handle.query('delete from consent.audit_tree_node where level = 0 and idx = 2');
+    expect(await verifyAuditLog(handle.db, verifier)).toMatchObject({ valid: false, brokenAt: { position: 3, problem: 'ALTERED' } });
+    await restore();
+    await handle.query(`update consent.audit_tree_node set hash = left(hash, 30) || ',' || right(hash, 33) where level = 1 and idx = 1`);
+    expect(await verifyAuditLog(handle.db, verifier)).toMatchObject({ valid: false, brokenAt: { position: 4, problem: 'NODE_ALTERED' } });
+    await restore();
+    await handle.query(`update consent.audit_tree_node set hash = hash || 'ab' where level = 0 and idx = 4`);
+    expect(await verifyAuditLog(handle.db, verifier)).toMatchObject({ valid: false, brokenAt: { position: 5, problem: 'ALTERED' } });
+    await restore();
+    expect(await verifyAuditLog(handle.db, verifier, { pageSize: 3 })).toMatchObject({ valid: true });
+    await handle.query('drop table consent.audit_tree_node_saved');
+  });
+
   it('adopts entries written before the Merkle log in seq order, and keeps what the old chain verified, broken or not', async () => {
     // The state the migration leaves: entries with no leaf index, no tree yet.
     await handle.query('truncate consent.audit_tree_node, consent.audit_tree_head');
