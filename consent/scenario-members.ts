@@ -6,7 +6,7 @@
  * before the next research query, whichever gateway answers it.
  */
 import { createHash } from 'node:crypto';
-import { and, eq, inArray, sql } from 'drizzle-orm';
+import { and, eq, inArray, sql, type SQL } from 'drizzle-orm';
 import type { DataCategory } from '../schema/classification.js';
 import type { Actor } from '../schema/context.js';
 import { appendAuditEntries, type AuditSigner } from './audit.js';
@@ -23,15 +23,15 @@ export interface ScenarioCohortKey {
 }
 
 /**
- * The residents whose consents permit research for the scenario now, in id order: of everyone (a
- * build), or of the mart's members only (the check before every query, which then reads the consents
- * of the members, not of the whole region).
+ * The residents whose consents permit research for the scenario now, as a query to run or embed: of
+ * everyone (a build), or of the mart's members only (the check before every query, which then reads
+ * the consents of the members, not of the whole region).
  */
-export async function researchConsentingResidents(db: Executor, scenario: ScenarioCohortKey, now = new Date(), among: 'everyone' | 'members' = 'everyone'): Promise<string[]> {
+function consentingResidentsQuery(scenario: ScenarioCohortKey, now: Date, among: 'everyone' | 'members'): SQL {
   const at = now.toISOString();
   const amongMembers = among === 'members' ? sql`where resident_id in (select resident_id from consent.scenario_member where scenario_id = ${scenario.id})` : sql``;
   const categories = sql.join(scenario.categories.map((c) => sql`${c}`), sql`, `);
-  const result = await db.execute(sql`
+  return sql`
     with latest as (
       select distinct on (consent_id) resident_id, categories, provision, status, purposes, recipient_kind, recipient_id, valid_from, valid_until
       from consent.consent_version ${amongMembers} order by consent_id, version desc
@@ -43,8 +43,12 @@ export async function researchConsentingResidents(db: Executor, scenario: Scenar
         and c.category in (${categories})
     )
     select resident_id from research where provision = 'PERMIT' group by resident_id having count(distinct category) = ${scenario.categories.length}::int
-    except select resident_id from research where provision = 'DENY'
-    order by resident_id`);
+    except select resident_id from research where provision = 'DENY'`;
+}
+
+/** The residents whose consents permit research for the scenario now, in id order. */
+export async function researchConsentingResidents(db: Executor, scenario: ScenarioCohortKey, now = new Date(), among: 'everyone' | 'members' = 'everyone'): Promise<string[]> {
+  const result = await db.execute(sql`${consentingResidentsQuery(scenario, now, among)} order by resident_id`);
   return executedRows<{ resident_id: string }>(result).map((row) => row.resident_id);
 }
 
@@ -64,12 +68,13 @@ export async function recordMartBuilt(db: Executor, scenarioId: string, resident
   await db.update(researchScenarios).set({ martBuiltAt: at }).where(eq(researchScenarios.id, scenarioId));
 }
 
-/** Members whose consent no longer permits the scenario. */
+/** Members whose consent no longer permits the scenario: one statement, only the lapsed come back. */
 export async function lapsedScenarioMembers(db: Executor, scenario: ScenarioCohortKey, now = new Date()): Promise<string[]> {
-  const members = await db.select({ id: scenarioMembers.residentId }).from(scenarioMembers).where(eq(scenarioMembers.scenarioId, scenario.id));
-  if (members.length === 0) return [];
-  const consenting = new Set(await researchConsentingResidents(db, scenario, now, 'members'));
-  return members.map((m) => m.id).filter((id) => !consenting.has(id));
+  const result = await db.execute(sql`
+    select resident_id from consent.scenario_member where scenario_id = ${scenario.id}
+    except (${consentingResidentsQuery(scenario, now, 'members')})
+    order by resident_id`);
+  return executedRows<{ resident_id: string }>(result).map((row) => row.resident_id);
 }
 
 export async function removeScenarioMembers(db: Executor, scenarioId: string, residentIds: readonly string[]): Promise<void> {

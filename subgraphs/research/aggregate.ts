@@ -5,7 +5,7 @@
  * checked and logged under a per-scenario lock, so two concurrent queries are compared with each other.
  */
 import { randomUUID } from 'node:crypto';
-import { and, eq, gte, sql, type SQL } from 'drizzle-orm';
+import { eq, sql, type SQL } from 'drizzle-orm';
 import { GraphQLError } from 'graphql';
 import { ERROR_CODES, InvalidInputError } from '../../schema/errors.js';
 import { AGGREGATE_DIMENSIONS, AGGREGATE_MEASURES, NUMERIC_COORDINATES, type AggregateMeasure } from '../../schema/research.js';
@@ -67,8 +67,8 @@ interface GroupRow extends Record<string, unknown> {
   n: number;
   /** The measure asked for (null for COUNT, whose value is n). */
   value: number | null;
-  /** Residents behind every cell together (the same on every row). */
-  total: number;
+  /** Residents behind every cell together (the same on every row; only where a subject may stand in several cells). */
+  total?: number;
 }
 
 /** Only the asked measure is computed: percentiles sort every cell's values, a mean does not. */
@@ -82,6 +82,7 @@ const MEASURE_SQL: Readonly<Record<AggregateMeasure, SQL>> = {
 /** The grouped rows of the answer, in SQL over the mart, and the residents behind all of them. */
 async function groupedRows(db: Database, scenarioId: string, measure: AggregateMeasure, dimensions: readonly string[], itemCode: string | null): Promise<{ rows: GroupRow[]; total: number }> {
   const joins: SQL[] = [];
+  const multiValued = dimensions.some((dimension) => dimension === 'Diagnosis.code' || dimension.startsWith('LabItem.'));
   if (dimensions.includes('Diagnosis.code')) {
     joins.push(sql`join (select distinct pseudonym, code from research.mart_diagnosis where scenario_id = ${scenarioId} and code is not null) d on d.pseudonym = s.pseudonym`);
   }
@@ -97,7 +98,16 @@ async function groupedRows(db: Database, scenarioId: string, measure: AggregateM
   const groupExpression = dimensions.length === 0 ? sql`array[]::text[]` : sql`array[${sql.join(dimensions.map((d) => sql`coalesce(${DIMENSION_SQL[d]!}, ${UNKNOWN_GROUP})`), sql`, `)}]`;
   const value = measure === 'COUNT' ? sql`null::double precision` : sql`m.v`;
   const base = sql`select s.pseudonym, ${groupExpression} as groups, ${value} as v from research.mart_subject s ${sql.join(joins, sql` `)} where s.scenario_id = ${scenarioId}`;
-  // One statement: the cells and the residents behind them all, over one materialised base (no rows: no residents).
+  if (!multiValued) {
+    // One row per subject (no dimension joins a list): a cell's count is its rows, and the residents
+    // behind all cells are the sum of the cells (the plain GROUP BY, nothing counted twice).
+    const rows = executedRows<GroupRow>(
+      await db.execute<GroupRow>(sql`select groups, count(*)::int as n, ${MEASURE_SQL[measure]} as value from (${base}) b group by groups order by groups`),
+    );
+    return { rows, total: rows.reduce((sum, row) => sum + Number(row.n), 0) };
+  }
+  // A subject may stand in several cells: the cells and the residents behind them all, in one
+  // statement over one materialised base (no rows: no residents).
   const grouped = await db.execute<GroupRow>(sql`with base as materialized (${base})
     select g.groups, g.n, g.value, t.total from
       (select groups, count(distinct pseudonym)::int as n, ${MEASURE_SQL[measure]} as value from base group by groups) g
@@ -137,7 +147,9 @@ export async function answerAggregate(db: Database, scenarioId: string, request:
   return db.transaction(async (tx) => {
     await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${`research-answers:${scenarioId}`}))`);
     const since = new Date(now.getTime() - REPEAT_WINDOW_DAYS * 86_400_000);
-    const earlier = await tx.select().from(aggregateAnswers).where(and(eq(aggregateAnswers.scenarioId, scenarioId), gte(aggregateAnswers.at, since)));
+    // Every earlier answer (the differencing check compares with all of them); the repeat limit counts the window's.
+    const all = await tx.select().from(aggregateAnswers).where(eq(aggregateAnswers.scenarioId, scenarioId));
+    const earlier = all.filter((answer) => answer.at >= since);
     // Overlapping: the same measure of the same item over dimensions that share one (or either has none).
     const overlapping = earlier.filter(
       (answer) =>
@@ -152,7 +164,6 @@ export async function answerAggregate(db: Database, scenarioId: string, request:
     const cellCounts: Record<string, number> = {};
     for (const row of rows) cellCounts[keyOf(row.groups ?? [])] = Number(row.n);
     const smallDifference = (a: number, b: number) => Math.abs(a - b) > 0 && Math.abs(a - b) < k;
-    const all = await tx.select().from(aggregateAnswers).where(eq(aggregateAnswers.scenarioId, scenarioId));
     const population = populationOf(itemCode, dimensions);
     for (const answer of all) {
       const samePopulation = populationOf(answer.itemCode, answer.dimensions) === population;
