@@ -24,7 +24,7 @@ import { testBackends } from '../testkit/databases.js';
 
 const USES = Number(process.env['BENCH_AUDIT_USES'] ?? 2000);
 const CALLERS = Number(process.env['BENCH_AUDIT_CALLERS'] ?? 64);
-const ENTRIES = Number(process.env['BENCH_AUDIT_ENTRIES'] ?? 20_000);
+const ENTRIES = Number(process.env['BENCH_AUDIT_ENTRIES'] ?? 100_000);
 const TREE_SIZE = Number(process.env['BENCH_AUDIT_TREE_SIZE'] ?? 1_000_000);
 
 const { privateKey, publicKey } = generateKeyPairSync('ed25519');

@@ -5,13 +5,19 @@
  * its entry, every stored subtree, the root at every signed head; it reports the first position
  * (1-based leaf position) where the log stops being what the audit key signed.
  */
+import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
 import { and, asc, between, desc, eq, gte, or, sql } from 'drizzle-orm';
-import { executedRows, tableRowMapper } from '../subgraphs/runtime/database.js';
-import { appendLeaves, foldSubtrees, frontierOf, leafHash, subtreeKey, verifyConsistency, type SubtreeNode } from './merkle/index.js';
+import { executedRows } from '../subgraphs/runtime/database.js';
+import { appendLeaves, foldSubtrees, frontierOf, subtreeKey, verifyConsistency, type SubtreeNode } from './merkle/index.js';
 import { auditConsistencyProof, auditRootAt, latestTreeHead, MissingSubtreeError, treeHeadSignatureCheck, treeHeadSignatureValid, type SignedTreeHead } from './audit-tree.js';
-import { canonicalEntryBytes, type AuditVerifier } from './audit.js';
+import type { AuditVerifier } from './audit.js';
+import type { LeafJob } from './audit-leaf-worker.js';
+import { pageLeaves, type PageLeaves } from './audit-leaves.js';
 import type { Executor } from './grants.js';
-import { auditEntries, auditTreeHeads, auditTreeNodes, type AuditEntryRow } from './tables.js';
+import { auditEntries, auditTreeHeads, auditTreeNodes } from './tables.js';
 
 /** A head an auditor recorded earlier: the log must still extend it. */
 export interface TreeAnchor {
@@ -79,6 +85,55 @@ export async function checkAuditLog(db: Executor, verifier: AuditVerifier, ancho
 export interface FullVerifyOptions {
   anchor?: TreeAnchor;
   pageSize?: number;
+  /**
+   * Worker threads hashing pages (default: one per CPU up to 4 for a log of 20,000 entries or more
+   * when running from the build; 0 hashes in this thread). The results are the same either way.
+   */
+  workers?: number;
+}
+
+/** Hashes pages of entries into leaves, here or on worker threads; in the order asked or not, each answer is its page's. */
+interface PageHasher {
+  hash(page: string, firstLeafIndex: number): Promise<PageLeaves>;
+  close(): Promise<void>;
+}
+
+const inThread: PageHasher = { hash: async (page, firstLeafIndex) => pageLeaves(page, firstLeafIndex), close: async () => undefined };
+
+/** The worker script beside this module: present in the build (dist/), absent when run from TypeScript sources. */
+const WORKER_SCRIPT = new URL('./audit-leaf-worker.js', import.meta.url);
+const WORKERS_FROM_ENTRIES = 20_000;
+
+function workerHasher(count: number): PageHasher {
+  const workers = Array.from({ length: count }, () => new Worker(WORKER_SCRIPT));
+  const waiting = new Map<number, { resolve: (leaves: PageLeaves) => void; reject: (error: unknown) => void }>();
+  for (const worker of workers) {
+    worker.on('message', ({ id, result }: { id: number; result: PageLeaves }) => {
+      waiting.get(id)?.resolve(result);
+      waiting.delete(id);
+    });
+    worker.on('error', (error) => {
+      for (const job of waiting.values()) job.reject(error);
+      waiting.clear();
+    });
+  }
+  let next = 0;
+  return {
+    hash: (page, firstLeafIndex) =>
+      new Promise((resolve, reject) => {
+        const id = next++;
+        waiting.set(id, { resolve, reject });
+        workers[id % workers.length]!.postMessage({ id, page, firstLeafIndex } satisfies LeafJob);
+      }),
+    close: async () => {
+      await Promise.all(workers.map((worker) => worker.terminate()));
+    },
+  };
+}
+
+function pageHasher(requested: number | undefined, logSize: number): PageHasher {
+  const count = requested ?? (logSize >= WORKERS_FROM_ENTRIES ? Math.min(availableParallelism(), 4) : 0);
+  return count > 0 && existsSync(fileURLToPath(WORKER_SCRIPT)) ? workerHasher(count) : inThread;
 }
 
 /** A stored subtree's hash by level and index (undefined when it is not stored). */
@@ -129,16 +184,6 @@ async function storedNodes(db: Executor, created: readonly SubtreeNode[]): Promi
   };
 }
 
-/** The leaf hash of a stored entry, or undefined when its content lost the entry's shape. */
-function leafOf(row: AuditEntryRow): Buffer | undefined {
-  try {
-    // The row itself: canonicalEntryBytes reads the content fields only (no copy per entry).
-    return leafHash(canonicalEntryBytes(row));
-  } catch {
-    return undefined;
-  }
-}
-
 /**
  * Recomputes the whole log from the entries and checks it against the stored subtrees, every signed
  * head (signature and root) and the anchor. Linear in the log, paged: memory stays bounded.
@@ -172,68 +217,92 @@ export async function verifyAuditLog(db: Executor, verifier: AuditVerifier, opti
     if (options.anchor && anchorRoot === undefined && options.anchor.treeSize <= size) anchorRoot = rootAt(options.anchor.treeSize);
     return undefined;
   };
-  // A page arrives as one JSON text (parsed natively) and is mapped once per column: receiving
-  // thousands of rows column by column, and drizzle's per-row mapping of a select(), cost more than
-  // hashing the entries.
-  const toRow = tableRowMapper(auditEntries);
-  const pageFrom = async (leafIndex: number): Promise<AuditEntryRow[]> => {
-    const [result] = executedRows<{ page: string | null }>(
-      await db.execute(sql`select json_agg(e order by e.leaf_index)::text as page
+  // A page arrives as one JSON text with its last leaf index, so the next page can be asked for before
+  // this one is parsed; pages are hashed (here or on worker threads) while later ones are read.
+  const pageFrom = async (leafIndex: number): Promise<{ text: string | null; entries: number; lastLeafIndex: number | null }> => {
+    const [result] = executedRows<{ page: string | null; n: number | string; last: number | string | null }>(
+      await db.execute(sql`select json_agg(e order by e.leaf_index)::text as page, count(*) as n, max(e.leaf_index) as last
         from (select * from ${auditEntries} where ${auditEntries.leafIndex} >= ${leafIndex} order by ${auditEntries.leafIndex} limit ${pageSize}) e`),
     );
-    return result?.page ? (JSON.parse(result.page) as Array<Record<string, unknown>>).map(toRow) : [];
+    const last = result?.last;
+    return { text: result?.page ?? null, entries: Number(result?.n ?? 0), lastLeafIndex: last === null || last === undefined ? null : Number(last) };
   };
-  settle(0);
-  let pending = pageFrom(0);
-  for (;;) {
-    const page = await pending;
-    if (page.length === 0) break;
-    // Read the next page while this one is hashed (its first leaf is where this page ends, if intact).
-    const last = page.at(-1)!.leafIndex;
-    pending = pageFrom(last === null ? Number.MAX_SAFE_INTEGER : last + 1);
-    // A page that reports a problem leaves the next one unread: its failure must not go unhandled.
-    pending.catch(() => undefined);
-    // The entries as leaves, up to the first that cannot be one where it stands.
-    const leaves: Buffer[] = [];
-    let rowProblem: AuditLogReport | undefined;
-    for (const row of page) {
-      const position = state.size + leaves.length + 1;
-      if (row.leafIndex !== position - 1) rowProblem = broken(position - 1, position, 'MISSING_ENTRIES');
-      // Out of seq order: the pair starts at the previous position.
-      else if (row.seq <= previousSeq) rowProblem = broken(position - 2, position - 1, 'REORDERED');
-      const leaf = rowProblem ? undefined : leafOf(row);
-      if (!rowProblem && !leaf) rowProblem = broken(position - 1, position, 'ALTERED');
-      if (rowProblem) break;
-      previousSeq = row.seq;
-      leaves.push(leaf!);
-    }
-    const next = appendLeaves(state.size, state.frontier, leaves);
-    // One query for every stored subtree this page should have created.
-    const stored = await storedNodes(db, next.created);
-    for (const node of next.created) {
-      if (node.level === 0) {
-        const settled = settle(node.index);
-        if (settled) return reported(settled);
-      }
-      const hash = node.hash.toString('hex');
-      if (stored(node.level, node.index) !== hash) {
-        if (node.level === 0) {
-          const problem = stored(0, node.index + 1) === hash ? 'REORDERED' : 'ALTERED';
-          return reported(broken(node.index, node.index + 1, problem));
+  const hasher = pageHasher(options.workers, heads.at(-1)?.treeSize ?? 0);
+  try {
+    settle(0);
+    // Pages read and handed to the hasher, oldest first: as many in flight as there are hashers, and one more.
+    const inFlight: Array<Promise<PageLeaves>> = [];
+    const depth = hasher === inThread ? 1 : 5;
+    let readFrom: number | undefined = 0;
+    let expectedFirst = 0;
+    const readMore = async () => {
+      while (readFrom !== undefined && inFlight.length < depth) {
+        const page = await pageFrom(readFrom);
+        if (page.text === null) {
+          readFrom = undefined;
+          break;
         }
-        const lastLeaf = (node.index + 1) * 2 ** node.level;
-        return reported(broken(lastLeaf - 1, lastLeaf, 'NODE_ALTERED'));
+        const hashed = hasher.hash(page.text, expectedFirst);
+        // A page that reports a problem leaves the later ones unread: their failure must not go unhandled.
+        hashed.catch(() => undefined);
+        inFlight.push(hashed);
+        expectedFirst += page.entries;
+        readFrom = page.lastLeafIndex === null ? undefined : page.lastLeafIndex + 1;
       }
-      known.set(subtreeKey(node), node.hash);
+    };
+    for (;;) {
+      await readMore();
+      const hashedPage = inFlight.shift();
+      if (!hashedPage) break;
+      const hashed = await hashedPage;
+      // Ask for the next pages before comparing this one's subtrees.
+      const reading = readMore();
+      reading.catch(() => undefined);
+      let { problem, leaves: leafBytes } = hashed;
+      // The page's first entry after the previous page's last, in seq order (within a page, pageLeaves checks).
+      if (hashed.entries > 0 && !(problem?.offset === 0 && problem.kind === 'MISSING_ENTRIES') && hashed.firstSeq <= previousSeq) {
+        problem = { offset: 0, kind: 'REORDERED' };
+        leafBytes = leafBytes.subarray(0, 0);
+      }
+      const leaves = Array.from({ length: leafBytes.length / 32 }, (_, i) => Buffer.from(leafBytes.buffer, leafBytes.byteOffset + i * 32, 32));
+      let rowProblem: AuditLogReport | undefined;
+      if (problem) {
+        const position = state.size + problem.offset + 1;
+        // Out of seq order: the pair starts at the previous position.
+        rowProblem = problem.kind === 'REORDERED' ? broken(position - 2, position - 1, 'REORDERED') : broken(position - 1, position, problem.kind);
+      }
+      const next = appendLeaves(state.size, state.frontier, leaves);
+      // One query for every stored subtree this page should have created.
+      const stored = await storedNodes(db, next.created);
+      for (const node of next.created) {
+        if (node.level === 0) {
+          const settled = settle(node.index);
+          if (settled) return await reported(settled);
+        }
+        const hash = node.hash.toString('hex');
+        if (stored(node.level, node.index) !== hash) {
+          if (node.level === 0) {
+            const kind = stored(0, node.index + 1) === hash ? 'REORDERED' : 'ALTERED';
+            return await reported(broken(node.index, node.index + 1, kind));
+          }
+          const lastLeaf = (node.index + 1) * 2 ** node.level;
+          return await reported(broken(lastLeaf - 1, lastLeaf, 'NODE_ALTERED'));
+        }
+        known.set(subtreeKey(node), node.hash);
+      }
+      state = next;
+      previousSeq = hashed.lastSeq;
+      // Only the frontier can be part of a later root: memory stays a few pages' worth.
+      known.clear();
+      for (const node of state.frontier) known.set(subtreeKey(node), node.hash);
+      const settled = settle(state.size) ?? rowProblem;
+      if (settled) return await reported(settled);
+      const badSignature = await firstBadSignature();
+      if (badSignature) return badSignature;
+      await reading;
     }
-    state = next;
-    // Only the frontier can be part of a later root: memory stays one page's worth.
-    known.clear();
-    for (const node of state.frontier) known.set(subtreeKey(node), node.hash);
-    const settled = settle(state.size) ?? rowProblem;
-    if (settled) return reported(settled);
-    const badSignature = await firstBadSignature();
-    if (badSignature) return badSignature;
+  } finally {
+    await hasher.close();
   }
   const head = heads[nextHead];
   if (head) {

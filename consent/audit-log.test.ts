@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { testBackends } from '../testkit/databases.js';
 import { readEvent, testAuditKey } from '../testkit/audit.js';
@@ -28,12 +29,13 @@ describe.each(testBackends())('the Merkle audit log on $name', (backend) => {
     ({ handle, dispose } = await backend.open());
     await migrateAll(handle, ['consent']);
   });
-  beforeEach(async () => {
+  const fresh = async () => {
     await handle.query(
       'truncate consent.audit_entry, consent.audit_checkpoint, consent.audit_tree_node, consent.audit_tree_head, consent.audit_chain_verification restart identity',
     );
     for (const batch of BATCHES) await append(batch);
-  });
+  };
+  beforeEach(fresh);
   afterAll(async () => {
     await dispose?.();
   });
@@ -167,6 +169,34 @@ describe.each(testBackends())('the Merkle audit log on $name', (backend) => {
     await restore();
     expect(await verifyAuditLog(handle.db, verifier, { pageSize: 3 })).toMatchObject({ valid: true });
     await handle.query('drop table consent.audit_tree_node_saved');
+  });
+
+  it('reports the same on worker threads (as the build runs it) as in this thread, at every page size', async () => {
+    // The build has the worker script beside the verifier (from TypeScript sources there is none).
+    expect(existsSync(new URL('../dist/consent/audit-leaf-worker.js', import.meta.url))).toBe(true);
+    const builtVerifier = new URL('../dist/consent/audit-log-verify.js', import.meta.url).href;
+    const built = (await import(builtVerifier)) as typeof import('./audit-log-verify.js');
+    const swap = (a: number, b: number) => [
+      `update consent.audit_entry set leaf_index = -1 where leaf_index = ${a}`,
+      `update consent.audit_entry set leaf_index = ${a} where leaf_index = ${b}`,
+      `update consent.audit_entry set leaf_index = ${b} where leaf_index = -1`,
+    ];
+    const cases: Array<[string, string[], Record<string, unknown>]> = [
+      ['intact', [], { valid: true, treeSize: 7 }],
+      ['altered', ['update consent.audit_entry set rows_returned = 99 where leaf_index = 4'], { valid: false, brokenAt: { position: 5, problem: 'ALTERED' } }],
+      ['reordered across a page boundary', swap(1, 2), { valid: false, brokenAt: { position: 2, problem: 'REORDERED' } }],
+      ['reordered within a page', swap(2, 3), { valid: false, brokenAt: { position: 3, problem: 'REORDERED' } }],
+      ['removed', ['delete from consent.audit_entry where leaf_index = 3'], { valid: false, brokenAt: { position: 4, problem: 'MISSING_ENTRIES' } }],
+    ];
+    for (const [name, tampering, expected] of cases) {
+      await fresh();
+      for (const statement of tampering) await handle.query(statement);
+      for (const pageSize of [2, 3, 5000]) {
+        const here = await verifyAuditLog(handle.db, verifier, { pageSize, workers: 0 });
+        expect([name, pageSize, here]).toEqual([name, pageSize, expect.objectContaining(expected)]);
+        expect([name, pageSize, await built.verifyAuditLog(handle.db, verifier, { pageSize, workers: 2 })]).toEqual([name, pageSize, here]);
+      }
+    }
   });
 
   it('adopts entries written before the Merkle log in seq order, and keeps what the old chain verified, broken or not', async () => {
