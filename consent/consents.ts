@@ -14,6 +14,7 @@ import type { Database } from '../subgraphs/runtime/database.js';
 import { revokeGrants, type Executor } from './grants.js';
 import { authorize, ownResidentIdOf, type Standing } from './policy.js';
 import { auditWrite, type WriteAudit } from './write-audit.js';
+import { markMembersForCheck } from './scenario-members.js';
 import { consentVersions, guardianships, privacyNotices, type ConsentVersionRow } from './tables.js';
 
 /** Where a named consent recipient (an institution, a practitioner: public entities) must exist. */
@@ -275,6 +276,7 @@ export async function grantConsent(
         recordedAt: now,
       })
       .returning();
+    await markMembersForCheck(tx, valid.residentId);
     await auditWrite(tx, audit, actor, { residentId: valid.residentId, operation: 'grantConsent', at: now });
     return toConsentRecord(row!);
   });
@@ -315,6 +317,7 @@ export async function revokeConsent(db: Database, actor: Actor | null, consentId
       })
       .returning();
     await revokeGrants(tx, { consentId }, now);
+    await markMembersForCheck(tx, latest.residentId);
     await auditWrite(tx, audit, actor, { residentId: latest.residentId, operation: 'revokeConsent', at: now });
     return toConsentRecord(row!);
   });

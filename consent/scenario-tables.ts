@@ -1,3 +1,4 @@
+import { sql } from 'drizzle-orm';
 import { boolean, index, integer, jsonb, pgSchema, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
 import type { DataCategory } from '../schema/classification.js';
 
@@ -93,8 +94,17 @@ export const scenarioMembers = consentSchema.table(
     scenarioId: text('scenario_id').notNull(),
     residentId: text('resident_id').notNull(),
     addedAt: timestamp('added_at', { withTimezone: true }).notNull(),
+    /** Consent changes since the member was last checked (a new member is unchecked): due a check when above 0. */
+    pendingChecks: integer('pending_checks').notNull().default(1),
+    /** When the earliest consent that permits the member ends (null: none ends): due a check from then. */
+    consentUntil: timestamp('consent_until', { withTimezone: true }),
   },
-  (t) => [uniqueIndex('scenario_member_key').on(t.scenarioId, t.residentId)],
+  (t) => [
+    uniqueIndex('scenario_member_key').on(t.scenarioId, t.residentId),
+    index('scenario_member_resident_idx').on(t.residentId),
+    index('scenario_member_due_idx').on(t.scenarioId, t.consentUntil),
+    index('scenario_member_pending_idx').on(t.scenarioId).where(sql`${t.pendingChecks} > 0`),
+  ],
 );
 
 export type ResearchScenarioRow = typeof researchScenarios.$inferSelect;
