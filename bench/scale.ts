@@ -17,7 +17,7 @@ import { DATA_CATEGORIES } from '../schema/classification.js';
 import { exitWith, parseCommandLine, positiveInteger } from '../scripts/cli.js';
 import type { RunningPlatform } from '../scripts/platform.js';
 import { residentId } from '../seed/index.js';
-import { startBenchRegion } from './region.js';
+import { startBenchRegion, type BenchRegion } from './region.js';
 import { ACCESS_LOG_QUERY, CLINICIAN_HISTORY_QUERY } from './resident-record.js';
 import { BENCHMARK_QUERY, demoActorClaims, grantedCaller, PERMITTED_CLINICIAN, postBenchmark } from './runtimes/fixture.js';
 import { generateLoad, type LoadRequest, type LoadResult } from './runtimes/load.js';
@@ -32,13 +32,15 @@ bench/results/scale-<date>-postgres.md.
   --residents LIST   region sizes (default $BENCH_SCALE_RESIDENTS or 2000,100000; 1,000,000 is possible:
                      BENCH_SCALE_RESIDENTS=2000,100000,1000000, seeding it takes about half an hour)
   BENCH_SCALE_SAMPLES (200)   residents sampled evenly across each region, each request the next one
-  BENCH_SCALE_SECONDS (10), BENCH_SCALE_CONNECTIONS (10), BENCH_SCALE_WARMUP_SECONDS (3)`,
+  BENCH_SCALE_ROUNDS (3)      the sizes take turns, round after round; each figure is the median of its rounds
+  BENCH_SCALE_SECONDS (5), BENCH_SCALE_WARMUP_SECONDS (2) per run, BENCH_SCALE_CONNECTIONS (10)`,
   options: { residents: { type: 'string' } },
 });
 
-const SECONDS = positiveInteger('BENCH_SCALE_SECONDS', process.env['BENCH_SCALE_SECONDS'], 10);
+const SECONDS = positiveInteger('BENCH_SCALE_SECONDS', process.env['BENCH_SCALE_SECONDS'], 5);
+const ROUNDS = positiveInteger('BENCH_SCALE_ROUNDS', process.env['BENCH_SCALE_ROUNDS'], 3);
 const CONNECTIONS = positiveInteger('BENCH_SCALE_CONNECTIONS', process.env['BENCH_SCALE_CONNECTIONS'], 10);
-const WARMUP_SECONDS = positiveInteger('BENCH_SCALE_WARMUP_SECONDS', process.env['BENCH_SCALE_WARMUP_SECONDS'], 3);
+const WARMUP_SECONDS = positiveInteger('BENCH_SCALE_WARMUP_SECONDS', process.env['BENCH_SCALE_WARMUP_SECONDS'], 2);
 const SAMPLES = positiveInteger('BENCH_SCALE_SAMPLES', process.env['BENCH_SCALE_SAMPLES'], 200);
 const SIZES = (values.residents ?? process.env['BENCH_SCALE_RESIDENTS'] ?? '2000,100000')
   .split(',')
@@ -54,7 +56,14 @@ interface SizeResult {
   seedSeconds: number | undefined;
   seededThisRun: boolean;
   schemaBytes: Array<{ schema: string; bytes: number }>;
-  load: Record<QueryName, LoadResult>;
+  load: Record<QueryName, Measured>;
+}
+
+/** A query at one size: the median p50 and p99 of its rounds, their mean req/s. */
+interface Measured {
+  p50: number;
+  p99: number;
+  rps: number;
 }
 
 /** `count` residents spread evenly over the region (never the first few only): the i-th of each stride. */
@@ -105,25 +114,50 @@ async function schemaSizes(platform: RunningPlatform): Promise<Array<{ schema: s
   return rows.map((row) => ({ schema: row.schema, bytes: Number(row.bytes) }));
 }
 
-async function measureSize(adminUrl: string, residents: number): Promise<SizeResult> {
-  const { platform, config, seedSeconds } = await startBenchRegion('scale', residents, adminUrl);
-  try {
-    const sample = sampledResidents(residents, SAMPLES);
-    const byQuery = await rotations(platform, config.seed, config.dataDir, sample);
-    const load = {} as Record<QueryName, LoadResult>;
-    for (const name of QUERIES) {
-      await checkAnswers(platform.gateway.url, name, byQuery[name]);
-      process.stderr.write(`${residents} residents: ${name} under load over ${sample.length} residents…\n`);
-      load[name] = await generateLoad(
-        { url: platform.gateway.url, ...byQuery[name][0]!, rotation: byQuery[name] },
-        { connections: CONNECTIONS, durationSeconds: SECONDS, warmUpSeconds: WARMUP_SECONDS },
-      );
-      process.stderr.write(`${residents} residents: ${name}: p50 ${load[name].p50} ms, p99 ${load[name].p99} ms, ${load[name].rps.toFixed(1)} req/s\n`);
+/** A region under measurement: its platform, what each query sends, and the runs so far. */
+interface RegionUnderLoad {
+  residents: number;
+  region: BenchRegion;
+  byQuery: Record<QueryName, LoadRequest[]>;
+  runs: Record<QueryName, LoadResult[]>;
+}
+
+async function prepareRegion(adminUrl: string, residents: number): Promise<RegionUnderLoad> {
+  const region = await startBenchRegion('scale', residents, adminUrl);
+  const byQuery = await rotations(region.platform, region.config.seed, region.config.dataDir, sampledResidents(residents, SAMPLES));
+  return { residents, region, byQuery, runs: { 'resident record': [], 'clinician history': [], 'access log (as the resident)': [] } };
+}
+
+const median = (values: readonly number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+
+/**
+ * Every region runs at once and the sizes take turns, round after round (the order reversed each
+ * round), so a machine getting busier or quieter during the run weighs on every size alike; each
+ * figure is the median of its rounds.
+ */
+async function measure(regions: readonly RegionUnderLoad[]): Promise<SizeResult[]> {
+  for (const name of QUERIES) {
+    for (const { region, byQuery } of regions) await checkAnswers(region.platform.gateway.url, name, byQuery[name]);
+    for (let round = 0; round < ROUNDS; round++) {
+      for (const current of round % 2 === 0 ? regions : [...regions].reverse()) {
+        const rotation = current.byQuery[name];
+        const result = await generateLoad(
+          { url: current.region.platform.gateway.url, ...rotation[0]!, rotation },
+          { connections: CONNECTIONS, durationSeconds: SECONDS, warmUpSeconds: WARMUP_SECONDS },
+        );
+        current.runs[name].push(result);
+        process.stderr.write(`${current.residents} residents, ${name}, round ${round + 1}: p50 ${result.p50} ms, p99 ${result.p99} ms, ${result.rps.toFixed(1)} req/s\n`);
+      }
     }
-    return { residents, seedSeconds, seededThisRun: platform.seeded, schemaBytes: await schemaSizes(platform), load };
-  } finally {
-    await platform.stop();
   }
+  const results: SizeResult[] = [];
+  for (const { residents, region, runs } of regions) {
+    const load = Object.fromEntries(
+      QUERIES.map((name) => [name, { p50: median(runs[name].map((r) => r.p50)), p99: median(runs[name].map((r) => r.p99)), rps: runs[name].reduce((sum, r) => sum + r.rps, 0) / runs[name].length }]),
+    ) as Record<QueryName, Measured>;
+    results.push({ residents, seedSeconds: region.seedSeconds, seededThisRun: region.platform.seeded, schemaBytes: await schemaSizes(region.platform), load });
+  }
+  return results;
 }
 
 const megabytes = (bytes: number) => (bytes / 1024 / 1024).toFixed(bytes < 10 * 1024 * 1024 ? 1 : 0);
@@ -135,7 +169,7 @@ function report(results: readonly SizeResult[]): string {
   return [
     `# healthmesh at region scale (PostgreSQL), ${new Date().toISOString()}`,
     '',
-    `Node ${process.version}. Through the gateway (full enforcement and audit), load from autocannon in a separate process, ${CONNECTIONS} connections, ${WARMUP_SECONDS} s warm-up (discarded), then ${SECONDS} s measured; no non-2xx answer, no failed request, every request checked once beforehand to answer data without an error. Each request is for the next of ${SAMPLES} residents sampled evenly across the region (one in every population/${SAMPLES}, by index): the resident record and the history as ${PERMITTED_CLINICIAN} (TREAT, a grant for that resident), the access log (first page of 20, read after the other two wrote entries) as the resident.`,
+    `Node ${process.version}. Through the gateway (full enforcement and audit), load from autocannon in a separate process, ${CONNECTIONS} connections, ${WARMUP_SECONDS} s warm-up (discarded), then ${SECONDS} s measured, in ${ROUNDS} rounds: every region runs at once and the sizes take turns (the order reversed each round), each figure the median of its rounds (req/s their mean); no non-2xx answer, no failed request, every request checked once beforehand to answer data without an error. Each request is for the next of ${SAMPLES} residents sampled evenly across the region (one in every population/${SAMPLES}, by index): the resident record and the history as ${PERMITTED_CLINICIAN} (TREAT, a grant for that resident), the access log (first page of 20, read after the other two wrote entries) as the resident.`,
     '',
     `| query | residents | p50 ms | p99 ms | req/s | p50 ÷ p50 at ${smallest.residents} (goal ≤ 1.5) |`,
     '|---|---:|---:|---:|---:|---:|',
@@ -163,12 +197,17 @@ async function main(): Promise<void> {
     process.stdout.write('scale benchmark skipped: set BENCH_DATABASE_URL (or TEST_DATABASE_URL) to a PostgreSQL server\n');
     return;
   }
-  const results: SizeResult[] = [];
-  for (const residents of SIZES) results.push(await measureSize(adminUrl, residents));
-  const text = report(results);
-  mkdirSync('bench/results', { recursive: true });
-  writeFileSync(join('bench/results', `scale-${new Date().toISOString().slice(0, 10)}-postgres.md`), text);
-  process.stdout.write(text);
+  const regions: RegionUnderLoad[] = [];
+  try {
+    // Seeded (or reused) one after the other, then all kept running while the sizes take turns.
+    for (const residents of SIZES) regions.push(await prepareRegion(adminUrl, residents));
+    const text = report(await measure(regions));
+    mkdirSync('bench/results', { recursive: true });
+    writeFileSync(join('bench/results', `scale-${new Date().toISOString().slice(0, 10)}-postgres.md`), text);
+    process.stdout.write(text);
+  } finally {
+    for (const { region } of regions) await region.platform.stop();
+  }
 }
 
 main().catch((error: unknown) => {
