@@ -43,6 +43,19 @@ function post(url: string, agent: Agent, token: string, query: string, variables
   });
 }
 
+/** GET /metrics on a connection of its own (so the scrapes go to the processes in turn). */
+function scrapeMetrics(url: string): Promise<{ gateway: string | undefined; text: string }> {
+  return new Promise((resolve, reject) => {
+    request(new URL('/metrics', url), { agent: new Agent({ keepAlive: false }) }, (response) => {
+      let text = '';
+      response.setEncoding('utf8').on('data', (chunk: string) => (text += chunk));
+      response.on('end', () => resolve({ gateway: response.headers[GATEWAY_PROCESS_HEADER] as string | undefined, text }));
+    })
+      .on('error', reject)
+      .end();
+  });
+}
+
 /** Runs `node dist/scripts/start.js` and resolves with the gateway URL once it says it is ready. */
 function startCommand(env: NodeJS.ProcessEnv): Promise<{ child: ChildProcess; url: string; output: () => string }> {
   const child = spawn(process.execPath, ['dist/scripts/start.js'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -144,6 +157,19 @@ describe('two gateway processes behind one port', () => {
         select count(*)::int as entries, count(distinct leaf_index)::int as leaves, min(leaf_index)::int as first, max(leaf_index)::int as last from consent.audit_entry`;
       expect(log!.entries - before).toBe(answers.length);
       expect(log).toMatchObject({ leaves: log!.entries, first: 0, last: log!.entries - 1 });
+
+      // /metrics through the port counts both processes' answers, whichever process serves the scrape.
+      const scrapedBy = new Set<string | undefined>();
+      for (let scrape = 0; scrape < 6; scrape++) {
+        const { gateway, text } = await scrapeMetrics(platform.url);
+        scrapedBy.add(gateway);
+        const answered = text
+          .split('\n')
+          .filter((line) => line.startsWith('healthmesh_http_requests_total{') && line.includes('service="gateway"') && line.includes('route="/graphql"') && line.includes('status="200"'))
+          .reduce((sum, line) => sum + Number(line.split(' ').at(-1)), 0);
+        expect(answered).toBe(answers.length);
+      }
+      expect([...scrapedBy].sort()).toEqual(['1', '2']);
     });
 
     it('refuse at one process the very next request after a revocation made through the other', async () => {

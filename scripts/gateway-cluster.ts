@@ -10,14 +10,63 @@
  */
 import cluster, { type Worker } from 'node:cluster';
 import { fileURLToPath } from 'node:url';
+import { AggregatorRegistry } from 'prom-client';
 import type { RunningHttpService } from '../subgraphs/runtime/http.js';
+import { exposeMetricsFrom, metricsRegistry } from '../subgraphs/runtime/metrics.js';
 import type { PlatformConfig } from './config.js';
 
 /** Each response of a clustered gateway names the process that answered (the worker's number, 1…N). */
 export const GATEWAY_PROCESS_HEADER = 'x-healthmesh-gateway';
 
-/** The running workers as one service: the shared address, and a stop that stops them all. */
-export type RunningGatewayCluster = RunningHttpService & { readonly workers: number };
+/** A worker asks the primary for every gateway's metrics summed (`id` pairs the answer with the ask). */
+interface MetricsMessage {
+  type: 'healthmesh:gateway-metrics';
+  id: number;
+  text?: string;
+  error?: string;
+}
+
+const isMetricsMessage = (message: unknown): message is MetricsMessage => (message as MetricsMessage | null)?.type === 'healthmesh:gateway-metrics';
+
+/**
+ * In a clustered gateway: `GET /metrics` answers the sum over every gateway process (prom-client's
+ * cluster aggregation, through the primary), so a scrape through the shared port sees the whole
+ * gateway, not whichever process took the connection.
+ */
+export function exposeGatewayClusterMetrics(): void {
+  // Constructing one installs this worker's answer to the primary's collection; it aggregates ours.
+  new AggregatorRegistry();
+  AggregatorRegistry.setRegistries([metricsRegistry]);
+  const waiting = new Map<number, { resolve: (text: string) => void; reject: (error: Error) => void }>();
+  let next = 0;
+  process.on('message', (message: unknown) => {
+    if (!isMetricsMessage(message)) return;
+    const asked = waiting.get(message.id);
+    waiting.delete(message.id);
+    if (message.text !== undefined) asked?.resolve(message.text);
+    else asked?.reject(new Error(`the gateway's metrics could not be collected: ${message.error}`));
+  });
+  exposeMetricsFrom(
+    () =>
+      new Promise((resolve, reject) => {
+        const id = next++;
+        waiting.set(id, { resolve, reject });
+        process.send!({ type: 'healthmesh:gateway-metrics', id } satisfies MetricsMessage);
+      }),
+  );
+}
+
+/** In the primary: answers each worker's ask for the metrics of all of them. */
+function answerMetricsAsks(): void {
+  const aggregator = new AggregatorRegistry();
+  cluster.on('message', (worker: Worker, message: unknown) => {
+    if (!isMetricsMessage(message)) return;
+    aggregator.clusterMetrics().then(
+      (text) => worker.send({ type: message.type, id: message.id, text } satisfies MetricsMessage),
+      (error: unknown) => worker.send({ type: message.type, id: message.id, error: String(error) } satisfies MetricsMessage),
+    );
+  });
+}
 
 /** This process is one of a cluster's gateways: its number (1…N), else undefined. */
 export function gatewayWorkerNumber(): number | undefined {
@@ -27,10 +76,12 @@ export function gatewayWorkerNumber(): number | undefined {
 /**
  * Forks `config.gateways` gateway processes (`serve.js gateway`, this environment plus `env`: the
  * subgraphs' URLs when this process runs them) and resolves once every one listens. A process that
- * dies afterwards is replaced under the same number; `stop` ends them all (SIGTERM, their graceful stop).
+ * dies afterwards is replaced under the same number. One service to the caller: the shared address, and
+ * a `stop` that ends them all (SIGTERM, their graceful stop).
  */
-export async function startGatewayCluster(config: PlatformConfig, env: Readonly<Record<string, string>>, log: (line: string) => void): Promise<RunningGatewayCluster> {
+export async function startGatewayCluster(config: PlatformConfig, env: Readonly<Record<string, string>>, log: (line: string) => void): Promise<RunningHttpService> {
   cluster.setupPrimary({ exec: fileURLToPath(new URL('./serve.js', import.meta.url)), args: ['gateway'] });
+  answerMetricsAsks();
   let stopping = false;
   const running = new Map<number, Worker>();
   let port = config.gatewayPort;
@@ -70,7 +121,6 @@ export async function startGatewayCluster(config: PlatformConfig, env: Readonly<
   return {
     url: `http://${host}:${port}/graphql`,
     port,
-    workers: config.gateways,
     stop: () => {
       stopping = true;
       stopped ??= stopAll(running);

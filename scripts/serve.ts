@@ -34,7 +34,7 @@ import { createLogger } from '../subgraphs/runtime/logging.js';
 import { startTracing } from '../subgraphs/runtime/tracing.js';
 import cluster from 'node:cluster';
 import { gatewayOptionsFrom } from './platform.js';
-import { GATEWAY_PROCESS_HEADER, gatewayWorkerNumber, startGatewayCluster } from './gateway-cluster.js';
+import { exposeGatewayClusterMetrics, GATEWAY_PROCESS_HEADER, gatewayWorkerNumber, startGatewayCluster } from './gateway-cluster.js';
 import { CONFIG_HELP, configOrExit, exitWith, parseCommandLine, UsageError } from './cli.js';
 
 const SERVICES = ['keys', 'migrate', 'gateway', 'consent', ...DOMAIN_SUBGRAPHS.map((s) => s.name)];
@@ -89,6 +89,7 @@ async function run(): Promise<RunningHttpService | undefined> {
     // HEALTHMESH_GATEWAYS > 1: this process forks that many gateways (this command again) on the one port.
     if (cluster.isPrimary && config.gateways > 1) return startGatewayCluster(config, {}, log);
     const gatewayNumber = gatewayWorkerNumber();
+    if (gatewayNumber !== undefined) exposeGatewayClusterMetrics();
     const contextKey = await loadOrCreateKeyPair(config.dataDir, 'context-signing');
     const issuerKey = await loadOrCreateKeyPair(config.dataDir, 'identity-issuer');
     const database = await openDatabase({ url: config.databaseUrl, maxConnections: 10 });

@@ -8,8 +8,16 @@ import type { ServerResponse } from 'node:http';
 import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
 import { httpStatusOf } from '../../schema/errors.js';
 
-/** The registry `GET /metrics` serves (one per process, shared by every service it runs). */
+/** The registry of this process's metrics (one per process, shared by every service it runs). */
 export const metricsRegistry = new Registry();
+
+/** What `GET /metrics` answers: this process's registry, unless `exposeMetricsFrom` said otherwise. */
+let exposition: () => Promise<string> = () => metricsRegistry.metrics();
+
+/** `GET /metrics` answers `source` instead (one of several gateway processes: the sum over them all). */
+export function exposeMetricsFrom(source: () => Promise<string>): void {
+  exposition = source;
+}
 collectDefaultMetrics({ register: metricsRegistry, prefix: 'healthmesh_' });
 
 const registers = [metricsRegistry];
@@ -102,7 +110,7 @@ export function recordSubgraphFetchError(subgraph: string, code: string): void {
 
 /** Writes the Prometheus text exposition of this process's metrics. */
 export async function serveMetrics(response: ServerResponse): Promise<true> {
-  const body = await metricsRegistry.metrics();
+  const body = await exposition();
   response.writeHead(200, { 'content-type': metricsRegistry.contentType, 'cache-control': 'no-store' }).end(body);
   return true;
 }
