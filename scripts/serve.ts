@@ -5,10 +5,11 @@
  *              HEALTHMESH_PUBLIC_KEYS_DIR and the consent service's to HEALTHMESH_CONSENT_KEYS_DIR, then exit
  *   migrate    apply migrations and seed an empty region, then exit
  *   <subgraph> one domain subgraph (population, resources, clinical, results, archive, immunization, research)
- *   gateway    the gateway, calling the subgraphs at HEALTHMESH_<NAME>_URL
+ *   gateway    the gateway, calling the subgraphs at HEALTHMESH_<NAME>_URL (HEALTHMESH_GATEWAYS of them on one port)
  */
 import './cli-errors.js';
 import 'reflect-metadata';
+import cluster from 'node:cluster';
 import {
   auditKeys,
   keyringFromConfig,
@@ -32,7 +33,6 @@ import type { CryptoKey } from 'jose';
 import { configureCors, migrateAll, openDatabase, startSubgraph, type RunningHttpService } from '../subgraphs/runtime/index.js';
 import { createLogger } from '../subgraphs/runtime/logging.js';
 import { startTracing } from '../subgraphs/runtime/tracing.js';
-import cluster from 'node:cluster';
 import { gatewayOptionsFrom } from './platform.js';
 import { exposeGatewayClusterMetrics, GATEWAY_PROCESS_HEADER, gatewayWorkerNumber, startGatewayCluster } from './gateway-cluster.js';
 import { CONFIG_HELP, configOrExit, exitWith, parseCommandLine, UsageError } from './cli.js';

@@ -10,6 +10,7 @@ import { httpStatusOf } from '../../schema/errors.js';
 
 /** The registry of this process's metrics (one per process, shared by every service it runs). */
 export const metricsRegistry = new Registry();
+collectDefaultMetrics({ register: metricsRegistry, prefix: 'healthmesh_' });
 
 /** What `GET /metrics` answers: this process's registry, unless `exposeMetricsFrom` said otherwise. */
 let exposition: () => Promise<string> = () => metricsRegistry.metrics();
@@ -18,7 +19,6 @@ let exposition: () => Promise<string> = () => metricsRegistry.metrics();
 export function exposeMetricsFrom(source: () => Promise<string>): void {
   exposition = source;
 }
-collectDefaultMetrics({ register: metricsRegistry, prefix: 'healthmesh_' });
 
 const registers = [metricsRegistry];
 const requestLabels = ['service', 'route', 'method', 'status'] as const;
@@ -108,7 +108,7 @@ export function recordSubgraphFetchError(subgraph: string, code: string): void {
   subgraphFetchErrors.inc({ subgraph, code: errorCodeLabel(code) });
 }
 
-/** Writes the Prometheus text exposition of this process's metrics. */
+/** Writes the Prometheus text exposition: this process's metrics, or what `exposeMetricsFrom` named. */
 export async function serveMetrics(response: ServerResponse): Promise<true> {
   const body = await exposition();
   response.writeHead(200, { 'content-type': metricsRegistry.contentType, 'cache-control': 'no-store' }).end(body);
