@@ -226,6 +226,27 @@ describe('two gateway processes behind one port', () => {
       expect((reopened.body.data?.['resident'] as { encounters: unknown[] }).encounters.length).toBeGreaterThan(0);
     });
 
+    it('start a gateway process again when one dies, on the same port', async () => {
+      const gatewayPids = async () =>
+        (await run('ps', ['-o', 'pid=,args=', '--ppid', String(platform.child.pid)])).stdout
+          .split('\n')
+          .filter((line) => line.includes('dist/scripts/serve.js gateway'))
+          .map((line) => Number(line.trim().split(/\s+/)[0]));
+      const before = await gatewayPids();
+      expect(before).toHaveLength(2);
+      process.kill(before[0]!, 'SIGKILL');
+      await expect.poll(async () => (await gatewayPids()).filter((pid) => !before.includes(pid)), { timeout: 30_000, interval: 250 }).toHaveLength(1);
+      await expect.poll(() => /gateway \d exited \(SIGKILL\); starting it again/.test(platform.output()), { timeout: 5_000 }).toBe(true);
+      // Both numbers answer again through the one port (the new process listens before it is counted).
+      const seen = new Set<string | undefined>();
+      for (let tries = 0; seen.size < 2 && tries < 40; tries++) {
+        const answer = await post(platform.url, new Agent({ keepAlive: false }), tokens['clinician-a']!, RECORD, { id: residentId }, TREAT);
+        expect(answer.status).toBe(200);
+        seen.add(answer.gateway);
+      }
+      expect([...seen].sort()).toEqual(['1', '2']);
+    });
+
     it('leave an audit log that passes full verification after the run', async () => {
       platform.child.kill('SIGTERM');
       const [code] = await new Promise<[number | null]>((resolve) => platform.child.once('exit', (exitCode) => resolve([exitCode])));
