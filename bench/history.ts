@@ -7,21 +7,22 @@
  * PostgreSQL COPY of the same rows (goal ≥ 0.25).
  *
  * Each size is seeded once into a database of its own (`healthmesh_bench_history_<size>`, keys under
- * `.data/bench-history-<size>`) and reused by later runs: seeding 100,000 residents takes long.
+ * `.data/bench-history-<size>`) and reused by later runs (`region.ts`): seeding 100,000 residents takes long.
  */
 import 'reflect-metadata';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import postgres from 'postgres';
 import { issueToken } from '../gateway/identity.js';
-import { loadConfig } from '../scripts/config.js';
 import { importFeed } from '../scripts/feed-import.js';
 import { parseCommandLine, positiveInteger } from '../scripts/cli.js';
-import { startPlatform, type RunningPlatform } from '../scripts/platform.js';
+import type { RunningPlatform } from '../scripts/platform.js';
+import { startBenchRegion } from './region.js';
 import { prepareBenchmark } from './runtimes/fixture.js';
 import { generateLoad } from './runtimes/load.js';
+import { CLINICIAN_HISTORY_QUERY } from './resident-record.js';
 
 parseCommandLine({
   usage: `usage: npm run bench   (or node dist/bench/history.js)
@@ -37,13 +38,6 @@ const CONNECTIONS = positiveInteger('BENCH_HISTORY_CONNECTIONS', process.env['BE
 const INGEST_RECORDS = positiveInteger('BENCH_INGEST_RECORDS', process.env['BENCH_INGEST_RECORDS'], 3000);
 const SIZES = (process.env['BENCH_HISTORY_RESIDENTS'] ?? '2000,100000').split(',').map((size) => positiveInteger('BENCH_HISTORY_RESIDENTS', size.trim(), 2000));
 
-/** The history a clinician opens: the first page of every list, each record with institution, grade and time. */
-const HISTORY_QUERY = `query History($id: ID!) { resident(id: $id) {
-  encounters(first: 20) { id startedAt department institution { name grade } diagnoses { code display } prescriptions { drugName } }
-  labReports(first: 20) { id panelName collectedAt institution { name grade } }
-  imagingReports(first: 10) { id modality bodyPart performedAt institution { name grade } }
-  immunizations(first: 20) { id vaccineName administeredOn institution { name grade } }
-} }`;
 
 const INGEST_INSTITUTION = 'inst-05';
 
@@ -64,20 +58,12 @@ async function main(): Promise<void> {
   const results: SizeResult[] = [];
   let ingest: { records: number; importPerSecond: number; copyPerSecond: number; rows: number } | undefined;
   for (const [i, residents] of SIZES.entries()) {
-    const url = await regionDatabase(adminUrl, residents);
-    const config = loadConfig({
-      HEALTHMESH_DATA_DIR: resolve(`.data/bench-history-${residents}`),
-      DATABASE_URL: url,
-      PORT: '0',
-      HEALTHMESH_RESIDENTS: String(residents),
-      HEALTHMESH_LOG_LEVEL: process.env['HEALTHMESH_LOG_LEVEL'] ?? 'silent',
-      ...Object.fromEntries(['POPULATION', 'RESOURCES', 'CLINICAL', 'RESULTS', 'ARCHIVE', 'IMMUNIZATION', 'RESEARCH', 'CONSENT'].map((name) => [`HEALTHMESH_${name}_PORT`, '0'])),
-    });
-    const platform = await startPlatform(config, { log: (line) => process.stderr.write(`${line}\n`) });
+    const { platform, config, databaseUrl } = await startBenchRegion('history', residents, adminUrl);
+    const url = databaseUrl!;
     try {
       const setup = await prepareBenchmark(platform, config);
       process.stderr.write(`${residents} residents: history query under load…\n`);
-      const body = JSON.stringify({ query: HISTORY_QUERY, variables: { id: setup.residentId } });
+      const body = JSON.stringify({ query: CLINICIAN_HISTORY_QUERY, variables: { id: setup.residentId } });
       const load = await generateLoad({ url: platform.gateway.url, body, headers: setup.permitted.headers }, { connections: CONNECTIONS, durationSeconds: SECONDS, warmUpSeconds: 3 });
       results.push({ residents, p50: load.p50, p99: load.p99, rps: load.rps, plan: await encounterPagePlan(url, setup.residentId) });
       process.stderr.write(`${residents} residents: p50 ${load.p50} ms, p99 ${load.p99} ms\n`);
@@ -91,7 +77,7 @@ async function main(): Promise<void> {
   const lines = [
     `# healthmesh history and ingest benchmark (PostgreSQL), ${new Date().toISOString()}`,
     '',
-    `Node ${process.version}. The history query (${HISTORY_QUERY.split('\n').length - 2} lists, first page each, with a grant) as clinician-a for the demo resident; load from autocannon in a separate process, ${CONNECTIONS} connections, ${SECONDS} s after 3 s of warm-up.`,
+    `Node ${process.version}. The history query (${CLINICIAN_HISTORY_QUERY.split('\n').length - 2} lists, first page each, with a grant) as clinician-a for the demo resident; load from autocannon in a separate process, ${CONNECTIONS} connections, ${SECONDS} s after 3 s of warm-up.`,
     '',
     '| residents | p50 ms | p99 ms | req/s |',
     '|---:|---:|---:|---:|',
@@ -121,21 +107,6 @@ async function main(): Promise<void> {
   mkdirSync('bench/results', { recursive: true });
   writeFileSync(join('bench/results', `history-${new Date().toISOString().slice(0, 10)}-postgres.md`), report);
   process.stdout.write(report);
-}
-
-/** The database of a region size: created on first use; the platform seeds it when it is empty and reuses it after. */
-async function regionDatabase(adminUrl: string, residents: number): Promise<string> {
-  const name = `healthmesh_bench_history_${residents}`;
-  const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
-  try {
-    const [found] = await admin`select 1 as found from pg_database where datname = ${name}`;
-    if (!found) await admin.unsafe(`CREATE DATABASE ${name}`);
-  } finally {
-    await admin.end({ timeout: 5 });
-  }
-  const url = new URL(adminUrl);
-  url.pathname = `/${name}`;
-  return url.toString();
 }
 
 /** EXPLAIN ANALYZE of the first encounter page of one resident, as the clinical subgraph asks for it. */

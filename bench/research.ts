@@ -16,16 +16,14 @@
 import 'reflect-metadata';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import postgres from 'postgres';
 import { issueToken } from '../gateway/index.js';
 import { DEFAULT_MIN_CELL_SIZE } from '../schema/research.js';
 import { positiveInteger, parseCommandLine } from '../scripts/cli.js';
-import { anyFreeSubgraphPorts, loadConfig } from '../scripts/config.js';
-import { startPlatform } from '../scripts/platform.js';
 import { demoActors } from '../seed/index.js';
 import { DEMO_SCENARIO, DEMO_SCENARIO_DOCUMENTS } from '../seed/demo-scenario.js';
+import { startBenchRegion } from './region.js';
 
 parseCommandLine({
   usage: `usage: npm run bench:research   (or node dist/bench/research.js)
@@ -68,37 +66,11 @@ function post(url: string, token: string, body: unknown): Promise<{ status: numb
   });
 }
 
-/** The bench's own PostgreSQL database, created on the first run and kept for the next. */
-async function benchDatabase(adminUrl: string): Promise<string> {
-  const name = `healthmesh_bench_research_${RESIDENTS}`;
-  const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
-  try {
-    const existing = await admin`select 1 from pg_database where datname = ${name}`;
-    if (existing.length === 0) await admin.unsafe(`CREATE DATABASE ${name}`);
-  } finally {
-    await admin.end({ timeout: 5 });
-  }
-  const url = new URL(adminUrl);
-  url.pathname = `/${name}`;
-  return url.toString();
-}
-
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 
 async function main(): Promise<void> {
   const adminUrl = process.env['BENCH_DATABASE_URL'];
-  const databaseUrl = adminUrl ? await benchDatabase(adminUrl) : undefined;
-  const config = loadConfig({
-    HEALTHMESH_DATA_DIR: resolve('.data', `bench-research-${RESIDENTS}`),
-    PORT: '0',
-    HEALTHMESH_RESIDENTS: String(RESIDENTS),
-    HEALTHMESH_LOG_LEVEL: process.env['HEALTHMESH_LOG_LEVEL'] ?? 'silent',
-    ...anyFreeSubgraphPorts(),
-    ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
-  });
-  const startedAt = performance.now();
-  const platform = await startPlatform(config, { log: (line) => process.stderr.write(`${line}\n`) });
-  const startSeconds = (performance.now() - startedAt) / 1000;
+  const { platform, config, databaseUrl, startSeconds } = await startBenchRegion('research', RESIDENTS, adminUrl);
   try {
     const actors = demoActors(config.seed);
     const tokenOf = async (name: string) => {

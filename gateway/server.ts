@@ -57,6 +57,8 @@ export interface GatewayOptions {
   routes?: ExtraRoute[];
   /** Request lines and unexpected errors; silent when absent. */
   logger?: Logger;
+  /** Headers every response carries (one of several gateway processes names itself). */
+  responseHeaders?: Readonly<Record<string, string>>;
 }
 
 export type RunningGateway = RunningHttpService;
@@ -156,6 +158,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     port: options.port,
     ...(options.host ? { host: options.host } : {}),
     ...(options.logger ? { logger: options.logger.child({ service: 'gateway' }) } : {}),
+    ...(options.responseHeaders ? { responseHeaders: options.responseHeaders } : {}),
     routes: [
       ...(options.pki ? pkiRoutes({ ca: options.pki.ca, signer: options.pki.receiptSigner, db: options.database, authenticate }) : []),
       ...auditRoutes(auditSigner),

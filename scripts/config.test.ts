@@ -48,6 +48,22 @@ describe('the configuration from the environment', () => {
   });
 });
 
+describe('the number of gateway processes (HEALTHMESH_GATEWAYS)', () => {
+  it('is one by default, and up to 32 on PostgreSQL', () => {
+    expect(loadConfig({}).gateways).toBe(1);
+    expect(loadConfig({ HEALTHMESH_GATEWAYS: '1' }).gateways).toBe(1);
+    expect(loadConfig({ HEALTHMESH_GATEWAYS: '4', DATABASE_URL: 'postgres://db/healthmesh' }).gateways).toBe(4);
+    expect(() => loadConfig({ HEALTHMESH_GATEWAYS: '0', DATABASE_URL: 'postgres://db/healthmesh' })).toThrow(/^HEALTHMESH_GATEWAYS must be between 1 and 32/);
+    expect(() => loadConfig({ HEALTHMESH_GATEWAYS: '33', DATABASE_URL: 'postgres://db/healthmesh' })).toThrow(/^HEALTHMESH_GATEWAYS must be between 1 and 32/);
+    expect(() => loadConfig({ HEALTHMESH_GATEWAYS: 'two', DATABASE_URL: 'postgres://db/healthmesh' })).toThrow(/^HEALTHMESH_GATEWAYS must be a non-negative integer/);
+  });
+
+  it('refuses more than one on the embedded PGlite, which serves one process', () => {
+    expect(() => loadConfig({ HEALTHMESH_GATEWAYS: '2' })).toThrow(ConfigError);
+    expect(() => loadConfig({ HEALTHMESH_GATEWAYS: '2' })).toThrow('HEALTHMESH_GATEWAYS=2 needs DATABASE_URL (PostgreSQL): the embedded PGlite serves one process, so it runs one gateway');
+  });
+});
+
 describe('the tracing configuration (the standard OTEL_* variables)', () => {
   it('is off unless an OTLP endpoint is set', () => {
     expect(loadConfig({}).tracing).toBeUndefined();

@@ -51,6 +51,8 @@ export interface PlatformConfig {
   tracing?: TracingConfig;
   /** The gateway's address as clients reach it (the CRL distribution point of issued certificates). */
   publicUrl: string;
+  /** Gateway processes behind the one port (node:cluster); above 1 only on PostgreSQL. */
+  gateways: number;
 }
 
 /** Where traces are exported (OTLP/HTTP with JSON) and the service name they carry, when set. */
@@ -114,6 +116,9 @@ function read<T>(env: NodeJS.ProcessEnv, name: string, schema: z.ZodType<T, stri
   if (parsed.success) return parsed.data;
   throw new ConfigError(`${name} ${parsed.error.issues[0]?.message ?? 'is not valid'}, got "${raw}"`);
 }
+
+/** Gateway processes at most: each holds its own pool of database connections. */
+const MAX_GATEWAYS = 32;
 
 /** Every subgraph the platform runs, with its port's default. */
 const PLATFORM_SUBGRAPHS = [...DOMAIN_SUBGRAPHS, { name: 'consent', defaultPort: CONSENT_PORT }] as const;
@@ -181,9 +186,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): PlatformConfig
     logLevel: read(env, 'HEALTHMESH_LOG_LEVEL', z.enum(LOG_LEVELS, `must be one of ${LOG_LEVELS.join(', ')}`), 'info'),
     corsOrigins: read(env, 'HEALTHMESH_CORS_ORIGINS', originList, []),
     publicUrl: '',
+    gateways: read(env, 'HEALTHMESH_GATEWAYS', integer(1, MAX_GATEWAYS), 1),
   };
   config.publicUrl = read(env, 'HEALTHMESH_PUBLIC_URL', url, `http://localhost:${config.gatewayPort}`).replace(/\/+$/, '');
   for (const [key, value] of Object.entries(optional)) if (value !== undefined) Object.assign(config, { [key]: value });
   if ((config.oidcIssuer === undefined) !== (config.oidcClientId === undefined)) throw new Error('HEALTHMESH_OIDC_ISSUER and HEALTHMESH_OIDC_CLIENT_ID go together');
+  // The embedded PGlite is one process's own (a second one on its directory is refused): one gateway.
+  if (config.gateways > 1 && !config.databaseUrl) throw new ConfigError(`HEALTHMESH_GATEWAYS=${config.gateways} needs DATABASE_URL (PostgreSQL): the embedded PGlite serves one process, so it runs one gateway`);
   return config;
 }

@@ -41,6 +41,7 @@ import {
 import { createLogger, type DestinationStream, type Logger } from '../subgraphs/runtime/logging.js';
 import { startTracing, type RunningTracing } from '../subgraphs/runtime/tracing.js';
 import type { PlatformConfig } from './config.js';
+import { startGatewayCluster } from './gateway-cluster.js';
 import { portalRoutesFor } from './portal.js';
 import { servedSubgraphs } from './subgraphs.js';
 
@@ -116,6 +117,11 @@ export function gatewayOperationalRoutes(db: DatabaseHandle['db'], subgraphUrls:
   return [readinessRoute([databaseCheck(db), ...Object.entries(subgraphUrls).map(([name, url]) => healthCheck(name, url))]), crlRoute(ca)];
 }
 
+/** `HEALTHMESH_<NAME>_URL` for each subgraph: how a gateway in another process finds them. */
+function subgraphUrlVariables(urls: Readonly<Record<string, string>>): Record<string, string> {
+  return Object.fromEntries(Object.entries(urls).map(([name, url]) => [`HEALTHMESH_${name.toUpperCase()}_URL`, url]));
+}
+
 export async function startPlatform(config: PlatformConfig, options: StartOptions = {}): Promise<RunningPlatform> {
   const log = options.log ?? (() => {});
   configureCors(config.corsOrigins);
@@ -165,9 +171,13 @@ export async function startPlatform(config: PlatformConfig, options: StartOption
     const subgraphUrls: Record<string, string> = { ...config.subgraphUrls };
     for (const running of started) subgraphUrls[running.name] = running.url;
 
-    const gateway = await startGateway(
-      gatewayOptionsFrom(config, { issuerKey, contextKey, auditKey, researchSecret, keyring, ca, receiptSigner, database: database.db, subgraphUrls, logger }),
-    );
+    // Several gateways (PostgreSQL only): processes of their own behind the one port, calling these subgraphs.
+    const gateway =
+      config.gateways > 1
+        ? await startGatewayCluster(config, subgraphUrlVariables(subgraphUrls), log)
+        : await startGateway(
+            gatewayOptionsFrom(config, { issuerKey, contextKey, auditKey, researchSecret, keyring, ca, receiptSigner, database: database.db, subgraphUrls, logger }),
+          );
 
     let stopping: Promise<void> | undefined;
     return {

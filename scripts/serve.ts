@@ -5,10 +5,11 @@
  *              HEALTHMESH_PUBLIC_KEYS_DIR and the consent service's to HEALTHMESH_CONSENT_KEYS_DIR, then exit
  *   migrate    apply migrations and seed an empty region, then exit
  *   <subgraph> one domain subgraph (population, resources, clinical, results, archive, immunization, research)
- *   gateway    the gateway, calling the subgraphs at HEALTHMESH_<NAME>_URL
+ *   gateway    the gateway, calling the subgraphs at HEALTHMESH_<NAME>_URL (HEALTHMESH_GATEWAYS of them on one port)
  */
 import './cli-errors.js';
 import 'reflect-metadata';
+import cluster from 'node:cluster';
 import {
   auditKeys,
   keyringFromConfig,
@@ -33,6 +34,7 @@ import { configureCors, migrateAll, openDatabase, startSubgraph, type RunningHtt
 import { createLogger } from '../subgraphs/runtime/logging.js';
 import { startTracing } from '../subgraphs/runtime/tracing.js';
 import { gatewayOptionsFrom } from './platform.js';
+import { exposeGatewayClusterMetrics, GATEWAY_PROCESS_HEADER, gatewayWorkerNumber, startGatewayCluster } from './gateway-cluster.js';
 import { CONFIG_HELP, configOrExit, exitWith, parseCommandLine, UsageError } from './cli.js';
 
 const SERVICES = ['keys', 'migrate', 'gateway', 'consent', ...DOMAIN_SUBGRAPHS.map((s) => s.name)];
@@ -43,7 +45,8 @@ Runs one part of the platform on its own, as docker-compose does:
   keys        create the gateway's keys in $HEALTHMESH_DATA_DIR/keys, publish the public keys to
               HEALTHMESH_PUBLIC_KEYS_DIR and the consent service's to HEALTHMESH_CONSENT_KEYS_DIR, then exit
   migrate     apply migrations and seed an empty region, then exit
-  gateway     the gateway, calling the subgraphs at HEALTHMESH_<NAME>_URL (needs DATABASE_URL)
+  gateway     the gateway, calling the subgraphs at HEALTHMESH_<NAME>_URL (needs DATABASE_URL);
+              HEALTHMESH_GATEWAYS=N runs N gateway processes behind the one port (node:cluster)
   consent     the consent subgraph (needs DATABASE_URL)
   ${DOMAIN_SUBGRAPHS.map((s) => s.name).join(', ')}
               one domain subgraph (needs DATABASE_URL)
@@ -54,7 +57,7 @@ ${CONFIG_HELP}`,
 const service = positionals[0]!;
 if (!SERVICES.includes(service)) exitWith(`unknown service "${service}"; use one of ${SERVICES.join(', ')}`);
 const config = configOrExit();
-const log = (line: string) => process.stdout.write(`[${service}] ${line}\n`);
+const log = (line: string) => process.stdout.write(`[${service}${cluster.isWorker ? ` ${gatewayWorkerNumber()}` : ''}] ${line}\n`);
 const logger = createLogger({ level: config.logLevel });
 
 async function run(): Promise<RunningHttpService | undefined> {
@@ -83,6 +86,10 @@ async function run(): Promise<RunningHttpService | undefined> {
   }
   if (service === 'gateway') {
     if (!config.databaseUrl) throw new UsageError('the gateway service needs DATABASE_URL (PostgreSQL) for consents, grants and audit');
+    // HEALTHMESH_GATEWAYS > 1: this process forks that many gateways (this command again) on the one port.
+    if (cluster.isPrimary && config.gateways > 1) return startGatewayCluster(config, {}, log);
+    const gatewayNumber = gatewayWorkerNumber();
+    if (gatewayNumber !== undefined) exposeGatewayClusterMetrics();
     const contextKey = await loadOrCreateKeyPair(config.dataDir, 'context-signing');
     const issuerKey = await loadOrCreateKeyPair(config.dataDir, 'identity-issuer');
     const database = await openDatabase({ url: config.databaseUrl, maxConnections: 10 });
@@ -90,8 +97,8 @@ async function run(): Promise<RunningHttpService | undefined> {
     await subscribeToShredding(config.databaseUrl, keyring);
     const ca = loadOrCreatePlatformCa(config.dataDir);
     configureCors(config.corsOrigins);
-    return startGateway(
-      gatewayOptionsFrom(config, {
+    return startGateway({
+      ...gatewayOptionsFrom(config, {
         issuerKey,
         contextKey,
         auditKey: await loadOrCreateKeyPair(config.dataDir, 'audit-signing'),
@@ -101,9 +108,10 @@ async function run(): Promise<RunningHttpService | undefined> {
         receiptSigner: loadOrCreateReceiptSigner(ca),
         database: database.db,
         subgraphUrls: config.subgraphUrls,
-        logger,
+        logger: gatewayNumber === undefined ? logger : logger.child({ gateway: gatewayNumber }),
       }),
-    );
+      ...(gatewayNumber === undefined ? {} : { responseHeaders: { [GATEWAY_PROCESS_HEADER]: String(gatewayNumber) } }),
+    });
   }
   // The consent service audits its own writes, so it signs with the audit key too.
   if (!config.databaseUrl) throw new UsageError('a single subgraph service needs DATABASE_URL (PostgreSQL)');

@@ -9,6 +9,7 @@ parseCommandLine({
 
 Starts the whole platform in one process: migrates and seeds the embedded database on first start,
 then serves the gateway (default http://localhost:4000/graphql) and every subgraph on loopback ports.
+On PostgreSQL, HEALTHMESH_GATEWAYS=N runs N gateway processes behind that one port (node:cluster).
 
 ${CONFIG_HELP}`,
 });
@@ -19,7 +20,7 @@ log(`healthmesh: starting on ${config.databaseUrl ? 'PostgreSQL' : `embedded PGl
 
 const platform = await startPlatform(config, { log });
 log('');
-log(`  gateway      ${platform.gateway.url.replace('127.0.0.1', 'localhost')}`);
+log(`  gateway      ${platform.gateway.url.replace('127.0.0.1', 'localhost')}${config.gateways > 1 ? `  (${config.gateways} processes on this port)` : ''}`);
 log(`  portal       ${new URL('/', platform.gateway.url).href.replace('127.0.0.1', 'localhost')}  (the resident portal)`);
 for (const subgraph of platform.subgraphs) log(`  ${subgraph.name.padEnd(12)} ${subgraph.url}  (refuses requests not signed by the gateway)`);
 log('');

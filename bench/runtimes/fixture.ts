@@ -44,41 +44,48 @@ export interface BenchmarkSetup {
 /** Uses per benchmark grant: enough for any run (each healthmesh request consumes one). */
 const BENCHMARK_GRANT_USES = 10_000_000;
 
+/** The claims of the demo actor `name`, as a token for them carries. */
+export function demoActorClaims(seed: string, name: string): Actor {
+  const demo = demoActors(seed).find((a) => a.actor === name);
+  if (!demo) throw new Error(`no demo actor ${name}`);
+  return {
+    sub: demo.actor,
+    role: demo.role,
+    ...(demo.residentId ? { residentId: demo.residentId } : {}),
+    ...(demo.institutionId ? { institutionId: demo.institutionId } : {}),
+    ...(demo.practitionerId ? { practitionerId: demo.practitionerId } : {}),
+  };
+}
+
+/**
+ * A clinician's headers for reading `residentId` under a grant issued straight into the consent tables
+ * (the platform caps requested grants at 20 uses, far fewer than a load run): token, TREAT, the grant.
+ */
+export async function grantedCaller(platform: RunningPlatform, grantSecret: Uint8Array, actor: Actor, residentId: string, categories: readonly DataCategory[]): Promise<BenchmarkCaller> {
+  const { token: grantToken } = await issueGrant(platform.database.db, grantSecret, {
+    requestId: `bench-${actor.sub}-${residentId}`,
+    residentId,
+    granteeSub: actor.sub,
+    granteeInstitutionId: actor.institutionId!,
+    categories: [...categories],
+    purpose: 'TREAT',
+    maxLevel: 4,
+    uses: BENCHMARK_GRANT_USES,
+    validFrom: new Date(Date.now() - 60_000),
+    validUntil: new Date(Date.now() + 12 * 3_600_000),
+  });
+  return { headers: { authorization: `Bearer ${await issueToken(platform.issuerKey, actor)}`, [PURPOSE_HEADER]: 'TREAT', [GRANT_HEADER]: grantToken } };
+}
+
 /**
  * Issues the benchmark's grants straight into the consent tables (the platform caps requested grants
  * at 20 uses, far fewer than a load run), and the tokens and claims every runtime is called with.
  */
 export async function prepareBenchmark(platform: RunningPlatform, config: PlatformConfig): Promise<BenchmarkSetup> {
-  const actors = demoActors(config.seed);
-  const actorOf = (name: string): Actor => {
-    const demo = actors.find((a) => a.actor === name);
-    if (!demo) throw new Error(`no demo actor ${name}`);
-    return {
-      sub: demo.actor,
-      role: demo.role,
-      ...(demo.residentId ? { residentId: demo.residentId } : {}),
-      ...(demo.institutionId ? { institutionId: demo.institutionId } : {}),
-      ...(demo.practitionerId ? { practitionerId: demo.practitionerId } : {}),
-    };
-  };
+  const actorOf = (name: string) => demoActorClaims(config.seed, name);
   const residentId = actorOf(BENCHMARK_RESIDENT).residentId!;
   const grantSecret = loadOrCreateSecret(config.dataDir, 'grant-token');
-  const caller = async (name: string, categories: readonly DataCategory[]): Promise<BenchmarkCaller> => {
-    const actor = actorOf(name);
-    const { token: grantToken } = await issueGrant(platform.database.db, grantSecret, {
-      requestId: `bench-runtimes-${name}`,
-      residentId,
-      granteeSub: actor.sub,
-      granteeInstitutionId: actor.institutionId!,
-      categories: [...categories],
-      purpose: 'TREAT',
-      maxLevel: 4,
-      uses: BENCHMARK_GRANT_USES,
-      validFrom: new Date(Date.now() - 60_000),
-      validUntil: new Date(Date.now() + 12 * 3_600_000),
-    });
-    return { headers: { authorization: `Bearer ${await issueToken(platform.issuerKey, actor)}`, [PURPOSE_HEADER]: 'TREAT', [GRANT_HEADER]: grantToken } };
-  };
+  const caller = (name: string, categories: readonly DataCategory[]) => grantedCaller(platform, grantSecret, actorOf(name), residentId, categories);
   const everything = Object.fromEntries(DATA_CATEGORIES.map((category) => [category, { maxLevel: 5 as const }]));
   const clinician = actorOf(PERMITTED_CLINICIAN);
   return {

@@ -1,9 +1,12 @@
 /**
- * Load from a separate process: autocannon's CLI as a child, so the load generator's own work never
- * shares an event loop with the gateway it measures (DESIGN's benchmark rule, issue 8).
+ * Load from a separate process: autocannon run by a child (`load-child.ts`), so the load generator's
+ * own work never shares an event loop with the gateway it measures (DESIGN's benchmark rule, issue 8).
  */
 import { spawn } from 'node:child_process';
-import { createRequire } from 'node:module';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 export interface LoadSettings {
   connections: number;
@@ -13,11 +16,19 @@ export interface LoadSettings {
   warmUpSeconds: number;
 }
 
-export interface LoadTarget {
-  url: string;
-  /** The JSON request body, the same bytes on every request. */
+/** One request of the load: its JSON body and headers (content-type is added). */
+export interface LoadRequest {
   body: string;
   headers: Readonly<Record<string, string>>;
+}
+
+export interface LoadTarget extends LoadRequest {
+  url: string;
+  /**
+   * Requests each connection sends in turn, round and round (residents sampled across a region);
+   * absent, every request is `body` with `headers`, the same bytes each time.
+   */
+  rotation?: readonly LoadRequest[];
 }
 
 export interface LoadResult {
@@ -31,8 +42,8 @@ export interface LoadResult {
   errors: number;
 }
 
-/** The fields of autocannon's `--json` report this module reads. */
-interface AutocannonReport {
+/** The fields of autocannon's report this module reads. */
+export interface AutocannonReport {
   requests: { average: number; total: number };
   latency: { p50: number; p99: number };
   non2xx: number;
@@ -40,7 +51,15 @@ interface AutocannonReport {
   timeouts: number;
 }
 
-const AUTOCANNON = createRequire(import.meta.url).resolve('autocannon/autocannon.js');
+/** What the child is told to do: autocannon's own options, as JSON. */
+export interface LoadChildOptions {
+  url: string;
+  connections: number;
+  duration: number;
+  requests: Array<{ method: 'POST'; body: string; headers: Record<string, string> }>;
+}
+
+const CHILD = fileURLToPath(new URL('./load-child.js', import.meta.url));
 
 /** Warms up, then measures; throws when any answer was not a 2xx or any request failed. */
 export async function generateLoad(target: LoadTarget, settings: LoadSettings): Promise<LoadResult> {
@@ -58,23 +77,31 @@ export async function generateLoad(target: LoadTarget, settings: LoadSettings): 
   return result;
 }
 
-function runAutocannon(target: LoadTarget, connections: number, seconds: number): Promise<AutocannonReport> {
-  const headers = Object.entries({ 'content-type': 'application/json', ...target.headers }).flatMap(([name, value]) => ['-H', `${name}=${value}`]);
-  const args = [AUTOCANNON, '-c', String(connections), '-d', String(seconds), '-m', 'POST', ...headers, '-b', target.body, '--json', target.url];
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-    child.once('error', reject);
-    child.once('close', (code) => {
-      if (code !== 0) return reject(new Error(`autocannon exited with ${code}: ${stderr.slice(0, 500)}`));
-      try {
-        resolve(JSON.parse(stdout) as AutocannonReport);
-      } catch {
-        reject(new Error(`autocannon printed no JSON report: ${stdout.slice(0, 300)}`));
-      }
+async function runAutocannon(target: LoadTarget, connections: number, seconds: number): Promise<AutocannonReport> {
+  const requests = (target.rotation ?? [target]).map(({ body, headers }) => ({ method: 'POST' as const, body, headers: { 'content-type': 'application/json', ...headers } }));
+  const options: LoadChildOptions = { url: target.url, connections, duration: seconds, requests };
+  // A file rather than argv: a rotation of hundreds of tokens is longer than a command line may be.
+  const dir = mkdtempSync(join(tmpdir(), 'healthmesh-load-'));
+  const file = join(dir, 'options.json');
+  writeFileSync(file, JSON.stringify(options));
+  try {
+    return await new Promise((resolve, reject) => {
+      const child = spawn(process.execPath, [CHILD, file], { stdio: ['ignore', 'pipe', 'pipe'] });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+      child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+      child.once('error', reject);
+      child.once('close', (code) => {
+        if (code !== 0) return reject(new Error(`the load generator exited with ${code}: ${stderr.slice(0, 500)}`));
+        try {
+          resolve(JSON.parse(stdout) as AutocannonReport);
+        } catch {
+          reject(new Error(`the load generator printed no JSON report: ${stdout.slice(0, 300)}`));
+        }
+      });
     });
-  });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }

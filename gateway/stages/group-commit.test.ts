@@ -2,7 +2,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eq } from 'drizzle-orm';
 import { testBackends } from '../../testkit/databases.js';
-import { migrateAll, type DatabaseHandle } from '../../subgraphs/runtime/index.js';
+import { migrateAll, openDatabase, type DatabaseHandle } from '../../subgraphs/runtime/index.js';
 import { consentTables, IllFormedAuditTextError, issueGrant, verifyAuditLog, type AuditEvent, type AuditSigner } from '../../consent/index.js';
 import { commitRefusal, commitUse, GrantUseLostError } from './consume-grant.js';
 
@@ -33,6 +33,7 @@ function use(requestId: string, grantId: string | null, residentId = 'res-1'): A
 describe.each(testBackends())('group commit of grant uses and audit entries on $name', (backend) => {
   let handle: DatabaseHandle;
   let dispose: () => Promise<void>;
+  let url: string | undefined;
   const grant = async (uses: number) =>
     (
       await issueGrant(handle.db, new Uint8Array(32), {
@@ -53,7 +54,7 @@ describe.each(testBackends())('group commit of grant uses and audit entries on $
   const requestIds = async () => (await handle.db.select({ requestId: consentTables.auditEntries.requestId }).from(consentTables.auditEntries)).map((row) => row.requestId);
 
   beforeAll(async () => {
-    ({ handle, dispose } = await backend.open());
+    ({ handle, dispose, url } = await backend.open());
     await migrateAll(handle, ['consent']);
   });
   afterAll(async () => {
@@ -92,6 +93,33 @@ describe.each(testBackends())('group commit of grant uses and audit entries on $
     // Batched: far fewer signed heads than requests, and the log verifies end to end.
     expect(heads[0]!.n).toBeLessThan(calls.length / 4);
     expect(await verifyAuditLog(handle.db, verifier)).toMatchObject({ valid: true, treeSize: before + written.length });
+  });
+
+  it.runIf(backend.name === 'postgres')('keeps every leaf once when two gateway processes (connection pools of their own) append at once', async () => {
+    // The second pool stands for a second gateway process: its own connections, its own group commit.
+    const other = await openDatabase({ url: url!, maxConnections: 10 });
+    try {
+      const limited = await grant(30);
+      const before = (await requestIds()).length;
+      const calls = Array.from({ length: 200 }, (_, i) => {
+        const [db, kind] = [i % 2 === 0 ? handle.db : other.db, i % 5 === 0 ? 'limited' : 'refusal'];
+        return { kind, promise: kind === 'limited' ? commitUse(db, [use(`pools-limited-${i}`, limited)], signers[0]!) : commitRefusal(db, [use(`pools-${i}`, null)], signers[0]!) };
+      });
+      const outcomes = await Promise.allSettled(calls.map((call) => call.promise));
+      const fulfilled = calls.filter((_, i) => outcomes[i]!.status === 'fulfilled');
+      // The grant's 30 uses went to 30 of the 40 requests relying on it, whichever process asked.
+      expect(fulfilled.filter((call) => call.kind === 'limited')).toHaveLength(30);
+      expect(fulfilled.filter((call) => call.kind === 'refusal')).toHaveLength(160);
+      const written = (await requestIds()).slice(before);
+      expect(written).toHaveLength(190);
+      const [log] = await handle.query<{ entries: number; leaves: number; last: number }>(
+        'select count(*)::int as entries, count(distinct leaf_index)::int as leaves, max(leaf_index)::int as last from consent.audit_entry',
+      );
+      expect(log).toEqual({ entries: before + 190, leaves: before + 190, last: before + 189 });
+      expect(await verifyAuditLog(handle.db, verifier)).toMatchObject({ valid: true, treeSize: before + 190 });
+    } finally {
+      await other.close();
+    }
   });
 
   it('consumes distinct grants of one batch together, refusing exactly the requests whose grant has no use left', async () => {

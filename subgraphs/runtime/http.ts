@@ -42,6 +42,8 @@ export interface HttpServiceOptions {
   logger?: Logger;
   /** The `service` label of this server's metrics (default: the logger's `service` binding). */
   service?: string;
+  /** Set on every response, next to `x-request-id` (a clustered gateway names its process). */
+  responseHeaders?: Readonly<Record<string, string>>;
 }
 
 export interface ServeOptions<Context extends BaseContext> extends HttpServiceOptions {
@@ -121,6 +123,7 @@ export async function serveHttp(handleGraphQL: GraphQLHandler, options: HttpServ
     const started = performance.now();
     const requestId = incomingRequestId(request) ?? randomUUID();
     response.setHeader(REQUEST_ID_HEADER, requestId);
+    for (const [name, value] of Object.entries(options.responseHeaders ?? {})) response.setHeader(name, value);
     const line = new RequestLine(requestId, logger);
     const method = (request.method ?? 'GET').toUpperCase();
     // A no-op unless tracing is started (tracing.ts), which asks for neither description; a caller's `traceparent` is continued.

@@ -8,9 +8,17 @@ import type { ServerResponse } from 'node:http';
 import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
 import { httpStatusOf } from '../../schema/errors.js';
 
-/** The registry `GET /metrics` serves (one per process, shared by every service it runs). */
+/** The registry of this process's metrics (one per process, shared by every service it runs). */
 export const metricsRegistry = new Registry();
 collectDefaultMetrics({ register: metricsRegistry, prefix: 'healthmesh_' });
+
+/** What `GET /metrics` answers: this process's registry, unless `exposeMetricsFrom` said otherwise. */
+let exposition: () => Promise<string> = () => metricsRegistry.metrics();
+
+/** `GET /metrics` answers `source` instead (one of several gateway processes: the sum over them all). */
+export function exposeMetricsFrom(source: () => Promise<string>): void {
+  exposition = source;
+}
 
 const registers = [metricsRegistry];
 const requestLabels = ['service', 'route', 'method', 'status'] as const;
@@ -100,9 +108,9 @@ export function recordSubgraphFetchError(subgraph: string, code: string): void {
   subgraphFetchErrors.inc({ subgraph, code: errorCodeLabel(code) });
 }
 
-/** Writes the Prometheus text exposition of this process's metrics. */
+/** Writes the Prometheus text exposition: this process's metrics, or what `exposeMetricsFrom` named. */
 export async function serveMetrics(response: ServerResponse): Promise<true> {
-  const body = await metricsRegistry.metrics();
+  const body = await exposition();
   response.writeHead(200, { 'content-type': metricsRegistry.contentType, 'cache-control': 'no-store' }).end(body);
   return true;
 }
