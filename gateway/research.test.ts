@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startExtraGateway, startTestPlatform, testBackends, type GraphQLResponse, type TestPlatform } from '../testkit/index.js';
+import { postToSubgraph, startExtraGateway, startTestPlatform, testBackends, type GraphQLResponse, type TestPlatform } from '../testkit/index.js';
 import type { RunningGateway } from './index.js';
 import { scenarioPseudonym } from './research-mart.js';
 
@@ -128,6 +128,37 @@ describe.each(testBackends())('research scenarios through the gateway on $name',
     expect(new Set(subjects.map((s) => s.pseudonym))).toEqual(new Set(consenting.map((id) => scenarioPseudonym(stack.platform.researchSecret, scenarioId, id))));
     const items = await stack.platform.database.query<{ n: number }>('select count(*)::int as n from research.mart_lab_item where scenario_id = $1', [scenarioId]);
     expect(items[0]!.n).toBeGreaterThan(0);
+  });
+
+  it('stores a subject once when two gateways build the same mart at once', async () => {
+    const pseudonym = sha256(`twice-${randomUUID()}`);
+    const subject = { pseudonym, sex: '1', ageBand: '50-54', labItems: [{ loinc: '4548-4', value: '6.1' }, { loinc: '4548-4', value: '6.4' }] };
+    const store = (labItems: typeof subject.labItems) =>
+      postToSubgraph(
+        stack,
+        'research',
+        {
+          query: 'mutation($s: ID!, $subjects: [MartSubjectInput!]!) { storeScenarioMart(scenarioId: $s, minCellSize: 5, replace: false, subjects: $subjects) }',
+          variables: { s: scenarioId, subjects: [{ ...subject, labItems }] },
+        },
+        { requestId: randomUUID(), actor: { sub: 'researcher', role: 'researcher' }, scenario: { id: scenarioId, use: 'build' } },
+      );
+    const stored = await Promise.all([store(subject.labItems), store(subject.labItems), store(subject.labItems)]);
+    for (const answer of stored) expect(answer.body).toEqual({ data: { storeScenarioMart: 1 } });
+    const count = async (table: string) =>
+      (await stack.platform.database.query<{ n: number }>(`select count(*)::int as n from research.${table} where scenario_id = $1 and pseudonym = $2`, [scenarioId, pseudonym]))[0]!.n;
+    expect([await count('mart_subject'), await count('mart_lab_item')]).toEqual([1, 2]);
+    // Stored again with other values: replaced, not added to.
+    await store([{ loinc: '4548-4', value: '7.0' }]);
+    expect([await count('mart_subject'), await count('mart_lab_item')]).toEqual([1, 1]);
+    const twice = await postToSubgraph(
+      stack,
+      'research',
+      { query: 'mutation($s: ID!, $subjects: [MartSubjectInput!]!) { storeScenarioMart(scenarioId: $s, minCellSize: 5, replace: false, subjects: $subjects) }', variables: { s: scenarioId, subjects: [subject, subject] } },
+      { requestId: randomUUID(), actor: { sub: 'researcher', role: 'researcher' }, scenario: { id: scenarioId, use: 'build' } },
+    );
+    expect(twice.body.errors?.[0]?.extensions?.['code']).toBe('BAD_USER_INPUT');
+    for (const table of ['mart_lab_item', 'mart_subject']) await stack.platform.database.query(`delete from research.${table} where pseudonym = $1`, [pseudonym]);
   });
 
   it('runs a registered document: a mart of exactly the consenting residents, by pseudonym, with no identifier in it', async () => {

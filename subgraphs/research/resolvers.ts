@@ -4,7 +4,7 @@
  * of the approved scenario, within quota); the mart is written and trimmed only under a context that
  * names the scenario for a build. Both are the gateway's (`@internal`, never in the API schema).
  */
-import { and, asc, eq, gt, inArray } from 'drizzle-orm';
+import { and, asc, eq, gt, inArray, sql } from 'drizzle-orm';
 import { GraphQLError } from 'graphql';
 import { Arg, Ctx, Directive, ID, Int, Mutation, Query, Resolver } from 'type-graphql';
 import { rootIs } from '../../schema/enforcement.js';
@@ -106,6 +106,7 @@ export class ResearchResolver {
     if (subjects.length > MART_BATCH) throw new InvalidInputError(`Store at most ${MART_BATCH} subjects at a time.`, { field: 'subjects' });
     if (!Number.isInteger(minCellSize) || minCellSize < MIN_CELL_SIZE_FLOOR) throw new InvalidInputError(`minCellSize is never below ${MIN_CELL_SIZE_FLOOR}.`, { field: 'minCellSize' });
     subjects.forEach(checkSubject);
+    if (new Set(subjects.map((s) => s.pseudonym)).size !== subjects.length) throw new InvalidInputError('A subject is named twice in one store.', { field: 'subjects' });
     await context.db.transaction(async (tx) => {
       if (replace) {
         for (const table of [martSubjects, martDiagnoses, martLabItems]) await tx.delete(table).where(eq(table.scenarioId, scenarioId));
@@ -115,10 +116,23 @@ export class ResearchResolver {
         .insert(martBuilds)
         .values({ scenarioId, minCellSize, builtAt: new Date() })
         .onConflictDoUpdate({ target: martBuilds.scenarioId, set: { minCellSize, builtAt: new Date() } });
+      // Each subject is stored whole, replacing what it had: two gateways building one mart at once (each
+      // batch upserts its subjects first, which locks their rows) leave every subject once, never twice.
       await insertChunked(
         subjects.map((s) => ({ scenarioId, pseudonym: s.pseudonym, sex: s.sex ?? null, birthYear: s.birthYear ?? null, ageBand: s.ageBand ?? null, district: s.district ?? null })),
-        (chunk) => tx.insert(martSubjects).values(chunk).onConflictDoNothing(),
+        (chunk) =>
+          tx
+            .insert(martSubjects)
+            .values(chunk)
+            .onConflictDoUpdate({
+              target: [martSubjects.scenarioId, martSubjects.pseudonym],
+              set: { sex: sql`excluded.sex`, birthYear: sql`excluded.birth_year`, ageBand: sql`excluded.age_band`, district: sql`excluded.district` },
+            }),
       );
+      const pseudonyms = subjects.map((s) => s.pseudonym);
+      if (!replace && pseudonyms.length > 0) {
+        for (const table of [martDiagnoses, martLabItems]) await tx.delete(table).where(and(eq(table.scenarioId, scenarioId), inArray(table.pseudonym, pseudonyms)));
+      }
       await insertChunked(
         subjects.flatMap((s) => (s.diagnoses ?? []).map((d) => ({ scenarioId, pseudonym: s.pseudonym, code: d.code, codeSystem: d.codeSystem ?? null, year: d.year ?? null }))),
         (chunk) => tx.insert(martDiagnoses).values(chunk),
