@@ -1,9 +1,8 @@
 /**
  * The leaves of one page of stored audit entries, for full verification (audit-log-verify.ts): the
  * page as the database sends it (one JSON text), each entry's canonical bytes and RFC 9162 leaf
- * hash, and the first entry that cannot be a leaf where it stands. A pure function of the text, so a
- * verification may run it on worker threads (audit-leaf-worker.ts) while it reads the next pages and
- * compares the subtrees: on a large log, hashing is most of the work.
+ * hash, and the first entry that cannot be a leaf where it stands: a pure function of the text, while
+ * the database builds the next pages.
  */
 import { canonicalEntryBytes } from './audit.js';
 import { leafHash } from './merkle/index.js';

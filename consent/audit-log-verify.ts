@@ -5,16 +5,11 @@
  * its entry, every stored subtree, the root at every signed head; it reports the first position
  * (1-based leaf position) where the log stops being what the audit key signed.
  */
-import { existsSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
-import { fileURLToPath } from 'node:url';
-import { Worker } from 'node:worker_threads';
 import { and, asc, between, desc, eq, gte, or, sql } from 'drizzle-orm';
 import { executedRows } from '../subgraphs/runtime/database.js';
 import { appendLeaves, foldSubtrees, frontierOf, subtreeKey, verifyConsistency, type SubtreeNode } from './merkle/index.js';
 import { auditConsistencyProof, auditRootAt, latestTreeHead, MissingSubtreeError, treeHeadSignatureCheck, treeHeadSignatureValid, type SignedTreeHead } from './audit-tree.js';
 import type { AuditVerifier } from './audit.js';
-import type { LeafJob } from './audit-leaf-worker.js';
 import { pageLeaves, type PageLeaves } from './audit-leaves.js';
 import type { Executor } from './grants.js';
 import { auditEntries, auditTreeHeads, auditTreeNodes } from './tables.js';
@@ -85,56 +80,10 @@ export async function checkAuditLog(db: Executor, verifier: AuditVerifier, ancho
 export interface FullVerifyOptions {
   anchor?: TreeAnchor;
   pageSize?: number;
-  /**
-   * Worker threads hashing pages (default: one per CPU up to 4 for a log of 20,000 entries or more
-   * when running from the build; 0 hashes in this thread). The results are the same either way.
-   */
-  workers?: number;
 }
 
-/** Hashes pages of entries into leaves, here or on worker threads; in the order asked or not, each answer is its page's. */
-interface PageHasher {
-  hash(page: string, firstLeafIndex: number): Promise<PageLeaves>;
-  close(): Promise<void>;
-}
-
-const inThread: PageHasher = { hash: async (page, firstLeafIndex) => pageLeaves(page, firstLeafIndex), close: async () => undefined };
-
-/** The worker script beside this module: present in the build (dist/), absent when run from TypeScript sources. */
-const WORKER_SCRIPT = new URL('./audit-leaf-worker.js', import.meta.url);
-const WORKERS_FROM_ENTRIES = 20_000;
-
-function workerHasher(count: number): PageHasher {
-  const workers = Array.from({ length: count }, () => new Worker(WORKER_SCRIPT));
-  const waiting = new Map<number, { resolve: (leaves: PageLeaves) => void; reject: (error: unknown) => void }>();
-  for (const worker of workers) {
-    worker.on('message', ({ id, result }: { id: number; result: PageLeaves }) => {
-      waiting.get(id)?.resolve(result);
-      waiting.delete(id);
-    });
-    worker.on('error', (error) => {
-      for (const job of waiting.values()) job.reject(error);
-      waiting.clear();
-    });
-  }
-  let next = 0;
-  return {
-    hash: (page, firstLeafIndex) =>
-      new Promise((resolve, reject) => {
-        const id = next++;
-        waiting.set(id, { resolve, reject });
-        workers[id % workers.length]!.postMessage({ id, page, firstLeafIndex } satisfies LeafJob);
-      }),
-    close: async () => {
-      await Promise.all(workers.map((worker) => worker.terminate()));
-    },
-  };
-}
-
-function pageHasher(requested: number | undefined, logSize: number): PageHasher {
-  const count = requested ?? (logSize >= WORKERS_FROM_ENTRIES ? Math.min(availableParallelism(), 4) : 0);
-  return count > 0 && existsSync(fileURLToPath(WORKER_SCRIPT)) ? workerHasher(count) : inThread;
-}
+/** Pages read at once: the database builds the next pages' JSON while this thread hashes one. */
+const PAGES_IN_FLIGHT = 4;
 
 /** A stored subtree's hash by level and index (undefined when it is not stored). */
 type StoredNodes = (level: number, index: number) => string | undefined;
@@ -217,92 +166,83 @@ export async function verifyAuditLog(db: Executor, verifier: AuditVerifier, opti
     if (options.anchor && anchorRoot === undefined && options.anchor.treeSize <= size) anchorRoot = rootAt(options.anchor.treeSize);
     return undefined;
   };
-  // A page arrives as one JSON text with its last leaf index, so the next page can be asked for before
-  // this one is parsed; pages are hashed (here or on worker threads) while later ones are read.
-  const pageFrom = async (leafIndex: number): Promise<{ text: string | null; entries: number; lastLeafIndex: number | null }> => {
-    const [result] = executedRows<{ page: string | null; n: number | string; last: number | string | null }>(
-      await db.execute(sql`select json_agg(e order by e.leaf_index)::text as page, count(*) as n, max(e.leaf_index) as last
-        from (select * from ${auditEntries} where ${auditEntries.leafIndex} >= ${leafIndex} order by ${auditEntries.leafIndex} limit ${pageSize}) e`),
+  // Pages are ranges of leaf indices up to the last stored one, so several are read at once (each on a
+  // connection of its own) while this one is hashed and its subtrees compared. A
+  // page arrives as one JSON text (parsed natively, then mapped once per column: receiving thousands
+  // of rows column by column, and drizzle's per-row mapping of a select(), cost more than hashing).
+  const pageAt = async (from: number): Promise<string | null> => {
+    const [result] = executedRows<{ page: string | null }>(
+      await db.execute(sql`select json_agg(e order by e.leaf_index)::text as page
+        from (select * from ${auditEntries} where ${auditEntries.leafIndex} >= ${from} and ${auditEntries.leafIndex} < ${from + pageSize}) e`),
     );
-    const last = result?.last;
-    return { text: result?.page ?? null, entries: Number(result?.n ?? 0), lastLeafIndex: last === null || last === undefined ? null : Number(last) };
+    return result?.page ?? null;
   };
-  const hasher = pageHasher(options.workers, heads.at(-1)?.treeSize ?? 0);
-  try {
-    settle(0);
-    // Pages read and handed to the hasher, oldest first: as many in flight as there are hashers, and one more.
-    const inFlight: Array<Promise<PageLeaves>> = [];
-    const depth = hasher === inThread ? 1 : 5;
-    let readFrom: number | undefined = 0;
-    let expectedFirst = 0;
-    const readMore = async () => {
-      while (readFrom !== undefined && inFlight.length < depth) {
-        const page = await pageFrom(readFrom);
-        if (page.text === null) {
-          readFrom = undefined;
-          break;
-        }
-        const hashed = hasher.hash(page.text, expectedFirst);
-        // A page that reports a problem leaves the later ones unread: their failure must not go unhandled.
-        hashed.catch(() => undefined);
-        inFlight.push(hashed);
-        expectedFirst += page.entries;
-        readFrom = page.lastLeafIndex === null ? undefined : page.lastLeafIndex + 1;
-      }
-    };
-    for (;;) {
-      await readMore();
-      const hashedPage = inFlight.shift();
-      if (!hashedPage) break;
-      const hashed = await hashedPage;
-      // Ask for the next pages before comparing this one's subtrees.
-      const reading = readMore();
-      reading.catch(() => undefined);
-      let { problem, leaves: leafBytes } = hashed;
-      // The page's first entry after the previous page's last, in seq order (within a page, pageLeaves checks).
-      if (hashed.entries > 0 && !(problem?.offset === 0 && problem.kind === 'MISSING_ENTRIES') && hashed.firstSeq <= previousSeq) {
-        problem = { offset: 0, kind: 'REORDERED' };
-        leafBytes = leafBytes.subarray(0, 0);
-      }
-      const leaves = Array.from({ length: leafBytes.length / 32 }, (_, i) => Buffer.from(leafBytes.buffer, leafBytes.byteOffset + i * 32, 32));
-      let rowProblem: AuditLogReport | undefined;
-      if (problem) {
-        const position = state.size + problem.offset + 1;
-        // Out of seq order: the pair starts at the previous position.
-        rowProblem = problem.kind === 'REORDERED' ? broken(position - 2, position - 1, 'REORDERED') : broken(position - 1, position, problem.kind);
-      }
-      const next = appendLeaves(state.size, state.frontier, leaves);
-      // One query for every stored subtree this page should have created.
-      const stored = await storedNodes(db, next.created);
-      for (const node of next.created) {
-        if (node.level === 0) {
-          const settled = settle(node.index);
-          if (settled) return await reported(settled);
-        }
-        const hash = node.hash.toString('hex');
-        if (stored(node.level, node.index) !== hash) {
-          if (node.level === 0) {
-            const kind = stored(0, node.index + 1) === hash ? 'REORDERED' : 'ALTERED';
-            return await reported(broken(node.index, node.index + 1, kind));
-          }
-          const lastLeaf = (node.index + 1) * 2 ** node.level;
-          return await reported(broken(lastLeaf - 1, lastLeaf, 'NODE_ALTERED'));
-        }
-        known.set(subtreeKey(node), node.hash);
-      }
-      state = next;
-      previousSeq = hashed.lastSeq;
-      // Only the frontier can be part of a later root: memory stays a few pages' worth.
-      known.clear();
-      for (const node of state.frontier) known.set(subtreeKey(node), node.hash);
-      const settled = settle(state.size) ?? rowProblem;
-      if (settled) return await reported(settled);
-      const badSignature = await firstBadSignature();
-      if (badSignature) return badSignature;
-      await reading;
+  const [newest] = executedRows<{ last: number | string | null }>(await db.execute(sql`select max(${auditEntries.leafIndex}) as last from ${auditEntries}`));
+  const lastLeaf = newest?.last === null || newest?.last === undefined ? -1 : Number(newest.last);
+  const noEntries: PageLeaves = { leaves: new Uint8Array(0), entries: 0, firstSeq: 0, lastSeq: 0 };
+  settle(0);
+  // Pages asked for, oldest first.
+  const inFlight: Array<{ from: number; hashed: Promise<PageLeaves> }> = [];
+  let nextFrom = 0;
+  const readMore = () => {
+    while (nextFrom <= lastLeaf && inFlight.length < PAGES_IN_FLIGHT) {
+      const from = nextFrom;
+      nextFrom += pageSize;
+      const hashed = pageAt(from).then((text) => (text === null ? noEntries : pageLeaves(text, from)));
+      // A page that reports a problem leaves the later ones unawaited: their failure must not go unhandled.
+      hashed.catch(() => undefined);
+      inFlight.push({ from, hashed });
     }
-  } finally {
-    await hasher.close();
+  };
+  for (;;) {
+    readMore();
+    const page = inFlight.shift();
+    if (!page) break;
+    // Leaves missing before this page (a page short at its end, or a whole page gone).
+    if (state.size !== page.from) return await reported(broken(state.size, state.size + 1, 'MISSING_ENTRIES'));
+    const hashed = await page.hashed;
+    readMore();
+    let { problem, leaves: leafBytes } = hashed;
+    // The page's first entry after the previous page's last, in seq order (within a page, pageLeaves checks).
+    if (hashed.entries > 0 && !(problem?.offset === 0 && problem.kind === 'MISSING_ENTRIES') && hashed.firstSeq <= previousSeq) {
+      problem = { offset: 0, kind: 'REORDERED' };
+      leafBytes = leafBytes.subarray(0, 0);
+    }
+    const leaves = Array.from({ length: leafBytes.length / 32 }, (_, i) => Buffer.from(leafBytes.buffer, leafBytes.byteOffset + i * 32, 32));
+    let rowProblem: AuditLogReport | undefined;
+    if (problem) {
+      const position = state.size + problem.offset + 1;
+      // Out of seq order: the pair starts at the previous position.
+      rowProblem = problem.kind === 'REORDERED' ? broken(position - 2, position - 1, 'REORDERED') : broken(position - 1, position, problem.kind);
+    }
+    const next = appendLeaves(state.size, state.frontier, leaves);
+    // One query for every stored subtree this page should have created.
+    const stored = await storedNodes(db, next.created);
+    for (const node of next.created) {
+      if (node.level === 0) {
+        const settled = settle(node.index);
+        if (settled) return await reported(settled);
+      }
+      const hash = node.hash.toString('hex');
+      if (stored(node.level, node.index) !== hash) {
+        if (node.level === 0) {
+          const kind = stored(0, node.index + 1) === hash ? 'REORDERED' : 'ALTERED';
+          return await reported(broken(node.index, node.index + 1, kind));
+        }
+        const lastCovered = (node.index + 1) * 2 ** node.level;
+        return await reported(broken(lastCovered - 1, lastCovered, 'NODE_ALTERED'));
+      }
+      known.set(subtreeKey(node), node.hash);
+    }
+    state = next;
+    if (hashed.entries > 0) previousSeq = hashed.lastSeq;
+    // Only the frontier can be part of a later root: memory stays a few pages' worth.
+    known.clear();
+    for (const node of state.frontier) known.set(subtreeKey(node), node.hash);
+    const settled = settle(state.size) ?? rowProblem;
+    if (settled) return await reported(settled);
+    const badSignature = await firstBadSignature();
+    if (badSignature) return badSignature;
   }
   const head = heads[nextHead];
   if (head) {

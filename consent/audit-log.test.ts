@@ -1,4 +1,3 @@
-import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { testBackends } from '../testkit/databases.js';
 import { readEvent, testAuditKey } from '../testkit/audit.js';
@@ -171,11 +170,7 @@ describe.each(testBackends())('the Merkle audit log on $name', (backend) => {
     await handle.query('drop table consent.audit_tree_node_saved');
   });
 
-  it('reports the same on worker threads (as the build runs it) as in this thread, at every page size', async () => {
-    // The build has the worker script beside the verifier (from TypeScript sources there is none).
-    expect(existsSync(new URL('../dist/consent/audit-leaf-worker.js', import.meta.url))).toBe(true);
-    const builtVerifier = new URL('../dist/consent/audit-log-verify.js', import.meta.url).href;
-    const built = (await import(builtVerifier)) as typeof import('./audit-log-verify.js');
+  it('reports the same problem at the same position whatever the page size (pages are read several at once)', async () => {
     const swap = (a: number, b: number) => [
       `update consent.audit_entry set leaf_index = -1 where leaf_index = ${a}`,
       `update consent.audit_entry set leaf_index = ${a} where leaf_index = ${b}`,
@@ -186,15 +181,14 @@ describe.each(testBackends())('the Merkle audit log on $name', (backend) => {
       ['altered', ['update consent.audit_entry set rows_returned = 99 where leaf_index = 4'], { valid: false, brokenAt: { position: 5, problem: 'ALTERED' } }],
       ['reordered across a page boundary', swap(1, 2), { valid: false, brokenAt: { position: 2, problem: 'REORDERED' } }],
       ['reordered within a page', swap(2, 3), { valid: false, brokenAt: { position: 3, problem: 'REORDERED' } }],
-      ['removed', ['delete from consent.audit_entry where leaf_index = 3'], { valid: false, brokenAt: { position: 4, problem: 'MISSING_ENTRIES' } }],
+      ['one removed', ['delete from consent.audit_entry where leaf_index = 3'], { valid: false, brokenAt: { position: 4, problem: 'MISSING_ENTRIES' } }],
+      ['a whole page removed', ['delete from consent.audit_entry where leaf_index in (2, 3)'], { valid: false, brokenAt: { position: 3, problem: 'MISSING_ENTRIES' } }],
     ];
     for (const [name, tampering, expected] of cases) {
       await fresh();
       for (const statement of tampering) await handle.query(statement);
-      for (const pageSize of [2, 3, 5000]) {
-        const here = await verifyAuditLog(handle.db, verifier, { pageSize, workers: 0 });
-        expect([name, pageSize, here]).toEqual([name, pageSize, expect.objectContaining(expected)]);
-        expect([name, pageSize, await built.verifyAuditLog(handle.db, verifier, { pageSize, workers: 2 })]).toEqual([name, pageSize, here]);
+      for (const pageSize of [1, 2, 3, 5000]) {
+        expect([name, pageSize, await verifyAuditLog(handle.db, verifier, { pageSize })]).toEqual([name, pageSize, expect.objectContaining(expected)]);
       }
     }
   });
