@@ -4,6 +4,7 @@
  * requests over a seeded region of 2,000 residents while every statement drizzle sends is captured
  * (`onQuery`), and each captured statement is then EXPLAINed (FORMAT JSON) with its own parameters
  * after ANALYZE. A resolver whose query changes is therefore tested as it now is.
+ * QUERY_PLANS_REPORT=1 prints each request's statements with the scans of their plans.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { approvedGrant, startTestPlatform, testBackends, type TestPlatform } from '../testkit/index.js';
@@ -55,7 +56,7 @@ function scansOf(node: PlanNode, into: Scan[] = []): Scan[] {
 /** What EXPLAIN can plan (the driver's BEGIN/COMMIT and the like are not captured, SET and NOTIFY are not planned). */
 const EXPLAINABLE = /^\s*(select|insert|update|delete|with)\b/i;
 
-/** The requests whose statements are checked: one resident's record and history as a clinician and as the resident. */
+/** The requests whose statements are checked: one resident's record, history, lookups and recognition as a clinician; the access log as the resident. */
 const RECORD = /* GraphQL */ `
   query Record($id: ID!) {
     resident(id: $id) {
@@ -287,8 +288,9 @@ describe.each(testBackends())('the query plans on $name', (backend) => {
     }
     expect(crossPartition).toEqual([]);
     expect(pruned).toBeGreaterThanOrEqual(20);
-    // The only cross-partition probes the hot requests make: a grant by its token hash (the token names
-    // no resident) and a grant use consumed by the grant's id.
+    // The only cross-partition probe of a statement that names the resident: the presented grant, looked
+    // up by its token hash in the facts statement (the token names no resident; another resident's grant
+    // must be found to be refused as OTHER_RESIDENT).
     expect(new Set([...probes].map((probe) => probe.split(':')[0]))).toEqual(new Set(['consent.access_grant']));
   });
 });
