@@ -352,7 +352,9 @@ export function currentConsentsQuery(db: Executor, residentId: string | Placehol
           db
             .select({ one: sql`1` })
             .from(newer)
-            .where(and(eq(newer.consentId, consentVersions.consentId), gt(newer.version, consentVersions.version), asOf(newer.recordedAt))),
+            // The resident too: consent versions are partitioned by resident, so the newer version is looked
+            // for in this resident's partition only (a join between colocated rows carries resident_id).
+            .where(and(eq(newer.residentId, consentVersions.residentId), eq(newer.consentId, consentVersions.consentId), gt(newer.version, consentVersions.version), asOf(newer.recordedAt))),
         ),
       ),
     )

@@ -2,6 +2,7 @@ import { isNull } from 'drizzle-orm';
 import { bigint, bigserial, boolean, index, integer, jsonb, pgSchema, primaryKey, smallint, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
 import type { DataCategory } from '../schema/classification.js';
 import type { PurposeOfUse } from '../schema/context.js';
+import { residentKey } from '../subgraphs/runtime/columns.js';
 
 export const consentSchema = pgSchema('consent');
 
@@ -12,7 +13,7 @@ export const consentSchema = pgSchema('consent');
 export const consentVersions = consentSchema.table(
   'consent_version',
   {
-    id: text('id').primaryKey(),
+    id: text('id').notNull(),
     consentId: text('consent_id').notNull(),
     version: integer('version').notNull(),
     residentId: text('resident_id').notNull(),
@@ -37,14 +38,14 @@ export const consentVersions = consentSchema.table(
     recordedBy: text('recorded_by').notNull(),
     recordedAt: timestamp('recorded_at', { withTimezone: true }).notNull().defaultNow(),
   },
-  (t) => [uniqueIndex('consent_version_key').on(t.consentId, t.version), index('consent_version_resident_idx').on(t.residentId)],
+  (t) => [residentKey('consent_version', t), uniqueIndex('consent_version_key').on(t.consentId, t.version, t.residentId), index('consent_version_resident_idx').on(t.residentId)],
 );
 
 /** A clinician's request for categories of one resident's data (一使用一授权). */
 export const accessRequests = consentSchema.table(
   'access_request',
   {
-    id: text('id').primaryKey(),
+    id: text('id').notNull(),
     residentId: text('resident_id').notNull(),
     requesterSub: text('requester_sub').notNull(),
     requesterPractitionerId: text('requester_practitioner_id'),
@@ -71,7 +72,7 @@ export const accessRequests = consentSchema.table(
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
     expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
   },
-  (t) => [index('access_request_resident_idx').on(t.residentId, t.createdAt), index('access_request_requester_idx').on(t.requesterSub, t.createdAt)],
+  (t) => [residentKey('access_request', t), index('access_request_resident_idx').on(t.residentId, t.createdAt), index('access_request_requester_idx').on(t.requesterSub, t.createdAt)],
 );
 
 /**
@@ -81,7 +82,7 @@ export const accessRequests = consentSchema.table(
 export const accessGrants = consentSchema.table(
   'access_grant',
   {
-    id: text('id').primaryKey(),
+    id: text('id').notNull(),
     tokenHash: text('token_hash').notNull(),
     requestId: text('request_id').notNull(),
     residentId: text('resident_id').notNull(),
@@ -98,7 +99,9 @@ export const accessGrants = consentSchema.table(
     consentId: text('consent_id'),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   },
-  (t) => [uniqueIndex('access_grant_token_key').on(t.tokenHash), index('access_grant_resident_idx').on(t.residentId)],
+  // The token hash is unique per resident only (a partitioned table's unique index holds its partition
+  // key); it is the SHA-256 of an HMAC of the grant's random id, so it cannot repeat across residents either.
+  (t) => [residentKey('access_grant', t), uniqueIndex('access_grant_token_key').on(t.tokenHash, t.residentId), index('access_grant_resident_idx').on(t.residentId)],
 );
 
 /**

@@ -4,18 +4,18 @@
  */
 import { randomBytes } from 'node:crypto';
 import postgres from 'postgres';
-import { openDatabase, type DatabaseHandle } from '../subgraphs/runtime/index.js';
+import { openDatabase, type DatabaseHandle, type DatabaseOptions } from '../subgraphs/runtime/index.js';
 
 export interface TestBackend {
   name: 'pglite' | 'postgres';
   /** Opens a fresh, empty database; `dispose` closes (and for PostgreSQL drops) it. */
-  open(): Promise<{ handle: DatabaseHandle; url?: string; dispose(): Promise<void> }>;
+  open(options?: Pick<DatabaseOptions, 'onQuery'>): Promise<{ handle: DatabaseHandle; url?: string; dispose(): Promise<void> }>;
 }
 
 const pglite: TestBackend = {
   name: 'pglite',
-  async open() {
-    const handle = await openDatabase();
+  async open(options = {}) {
+    const handle = await openDatabase(options);
     return { handle, dispose: () => handle.close() };
   },
 };
@@ -23,13 +23,13 @@ const pglite: TestBackend = {
 function postgresBackend(adminUrl: string): TestBackend {
   return {
     name: 'postgres',
-    async open() {
+    async open(options = {}) {
       const name = `healthmesh_test_${randomBytes(6).toString('hex')}`;
       const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
       await admin.unsafe(`CREATE DATABASE ${name}`);
       const url = new URL(adminUrl);
       url.pathname = `/${name}`;
-      const handle = await openDatabase({ url: url.toString(), maxConnections: 10 });
+      const handle = await openDatabase({ ...options, url: url.toString(), maxConnections: 10 });
       return {
         handle,
         url: url.toString(),

@@ -7,6 +7,7 @@ import type { Actor } from '../schema/context.js';
 import { demoActors, type DemoActor } from '../seed/index.js';
 import { anyFreeSubgraphPorts, loadConfig, type PlatformConfig } from '../scripts/config.js';
 import { startPlatform, type RunningPlatform } from '../scripts/platform.js';
+import type { DatabaseOptions } from '../subgraphs/runtime/database.js';
 import type { DestinationStream } from '../subgraphs/runtime/logging.js';
 import type { TestBackend } from './databases.js';
 
@@ -39,6 +40,8 @@ export interface TestPlatformOptions {
   env?: NodeJS.ProcessEnv;
   /** Captures the JSON log (tests that read it set HEALTHMESH_LOG_LEVEL in `env`; the default is silent). */
   logDestination?: DestinationStream;
+  /** Sees every statement the platform sends to its database (see DatabaseOptions.onQuery). */
+  onQuery?: DatabaseOptions['onQuery'];
 }
 
 export async function startTestPlatform(backend: TestBackend, options: TestPlatformOptions = {}): Promise<TestPlatform> {
@@ -52,7 +55,7 @@ export async function startTestPlatform(backend: TestBackend, options: TestPlatf
     ...zeroPorts,
     ...options.env,
   });
-  const database = await backend.open();
+  const database = await backend.open(options.onQuery ? { onQuery: options.onQuery } : {});
   let platform: RunningPlatform;
   try {
     platform = await startPlatform(config, { database: database.handle, ...(options.logDestination ? { logDestination: options.logDestination } : {}) });

@@ -1,5 +1,5 @@
 import { date, index, integer, jsonb, pgSchema, real, text, uniqueIndex } from 'drizzle-orm/pg-core';
-import { residentIdColumn, sensitivityColumns } from '../runtime/columns.js';
+import { residentIdColumn, residentKey, sensitivityColumns } from '../runtime/columns.js';
 
 export const archiveSchema = pgSchema('archive');
 
@@ -16,7 +16,11 @@ export interface Allergy {
   reaction: string;
 }
 
-/** The resident health archive (居民健康档案, WS 365): one per resident. */
+/**
+ * The resident health archive (居民健康档案, WS 365): one per resident. Not partitioned, like
+ * population.resident: one row per resident is read by its unique resident_id, and the archive number
+ * must stay unique region-wide, which a unique index on a table partitioned by resident_id cannot say.
+ */
 export const healthArchives = archiveSchema.table(
   'health_archive',
   {
@@ -38,7 +42,7 @@ export const healthArchives = archiveSchema.table(
 export const physicalExams = archiveSchema.table(
   'physical_exam',
   {
-    id: text('id').primaryKey(),
+    id: text('id').notNull(),
     residentId: residentIdColumn(),
     institutionId: text('institution_id').notNull(),
     examDate: date('exam_date').notNull(),
@@ -50,14 +54,14 @@ export const physicalExams = archiveSchema.table(
     summary: text('summary').notNull(),
     ...sensitivityColumns(),
   },
-  (t) => [index('physical_exam_resident_date_idx').on(t.residentId, t.examDate)],
+  (t) => [residentKey('physical_exam', t), index('physical_exam_resident_date_idx').on(t.residentId, t.examDate)],
 );
 
 /** A chronic-disease follow-up visit (慢病随访: hypertension, type 2 diabetes). */
 export const followUps = archiveSchema.table(
   'follow_up',
   {
-    id: text('id').primaryKey(),
+    id: text('id').notNull(),
     residentId: residentIdColumn(),
     institutionId: text('institution_id').notNull(),
     /** HYPERTENSION | DIABETES */
@@ -73,7 +77,7 @@ export const followUps = archiveSchema.table(
     nextVisitDate: date('next_visit_date'),
     ...sensitivityColumns(),
   },
-  (t) => [index('follow_up_resident_date_idx').on(t.residentId, t.visitDate)],
+  (t) => [residentKey('follow_up', t), index('follow_up_resident_date_idx').on(t.residentId, t.visitDate)],
 );
 
 export type HealthArchiveRow = typeof healthArchives.$inferSelect;

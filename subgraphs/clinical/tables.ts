@@ -1,5 +1,5 @@
-import { index, integer, pgSchema, text, timestamp } from 'drizzle-orm/pg-core';
-import { residentIdColumn, sensitivityColumns } from '../runtime/columns.js';
+import { foreignKey, index, integer, pgSchema, text, timestamp } from 'drizzle-orm/pg-core';
+import { residentIdColumn, residentKey, sensitivityColumns } from '../runtime/columns.js';
 
 export const clinicalSchema = pgSchema('clinical');
 
@@ -7,7 +7,7 @@ export const clinicalSchema = pgSchema('clinical');
 export const encounters = clinicalSchema.table(
   'encounter',
   {
-    id: text('id').primaryKey(),
+    id: text('id').notNull(),
     residentId: residentIdColumn(),
     institutionId: text('institution_id').notNull(),
     /** OUTPATIENT | INPATIENT | EMERGENCY */
@@ -20,18 +20,16 @@ export const encounters = clinicalSchema.table(
     chiefComplaint: text('chief_complaint'),
     ...sensitivityColumns(),
   },
-  (t) => [index('encounter_history_idx').on(t.residentId, t.startedAt, t.id)],
+  (t) => [residentKey('encounter', t), index('encounter_history_idx').on(t.residentId, t.startedAt, t.id)],
 );
 
 /** A coded diagnosis recorded in an encounter. */
 export const diagnoses = clinicalSchema.table(
   'diagnosis',
   {
-    id: text('id').primaryKey(),
+    id: text('id').notNull(),
     residentId: residentIdColumn(),
-    encounterId: text('encounter_id')
-      .notNull()
-      .references(() => encounters.id),
+    encounterId: text('encounter_id').notNull(),
     institutionId: text('institution_id').notNull(),
     code: text('code').notNull(),
     codeSystem: text('code_system').notNull(),
@@ -42,18 +40,21 @@ export const diagnoses = clinicalSchema.table(
     recordedAt: timestamp('recorded_at', { withTimezone: true }).notNull(),
     ...sensitivityColumns(),
   },
-  (t) => [index('diagnosis_history_idx').on(t.residentId, t.recordedAt, t.id), index('diagnosis_encounter_idx').on(t.encounterId)],
+  (t) => [
+    residentKey('diagnosis', t),
+    foreignKey({ name: 'diagnosis_encounter_fk', columns: [t.encounterId, t.residentId], foreignColumns: [encounters.id, encounters.residentId] }),
+    index('diagnosis_history_idx').on(t.residentId, t.recordedAt, t.id),
+    index('diagnosis_encounter_idx').on(t.residentId, t.encounterId),
+  ],
 );
 
 /** A medication prescribed in an encounter. */
 export const prescriptions = clinicalSchema.table(
   'prescription',
   {
-    id: text('id').primaryKey(),
+    id: text('id').notNull(),
     residentId: residentIdColumn(),
-    encounterId: text('encounter_id')
-      .notNull()
-      .references(() => encounters.id),
+    encounterId: text('encounter_id').notNull(),
     institutionId: text('institution_id').notNull(),
     drugCode: text('drug_code').notNull(),
     drugName: text('drug_name').notNull(),
@@ -65,7 +66,11 @@ export const prescriptions = clinicalSchema.table(
     prescriberId: text('prescriber_id'),
     ...sensitivityColumns(),
   },
-  (t) => [index('prescription_history_idx').on(t.residentId, t.prescribedAt, t.id)],
+  (t) => [
+    residentKey('prescription', t),
+    foreignKey({ name: 'prescription_encounter_fk', columns: [t.encounterId, t.residentId], foreignColumns: [encounters.id, encounters.residentId] }),
+    index('prescription_history_idx').on(t.residentId, t.prescribedAt, t.id),
+  ],
 );
 
 export type EncounterRow = typeof encounters.$inferSelect;

@@ -1,5 +1,5 @@
 import { date, index, integer, pgSchema, text } from 'drizzle-orm/pg-core';
-import { residentIdColumn, sensitivityColumns } from '../runtime/columns.js';
+import { residentIdColumn, residentKey, sensitivityColumns } from '../runtime/columns.js';
 
 export const immunizationSchema = pgSchema('immunization');
 
@@ -7,7 +7,7 @@ export const immunizationSchema = pgSchema('immunization');
 export const immunizationRecords = immunizationSchema.table(
   'immunization_record',
   {
-    id: text('id').primaryKey(),
+    id: text('id').notNull(),
     residentId: residentIdColumn(),
     institutionId: text('institution_id').notNull(),
     /** National immunisation programme vaccine code (e.g. 0101 乙肝疫苗). */
@@ -22,7 +22,7 @@ export const immunizationRecords = immunizationSchema.table(
     route: text('route').notNull(),
     ...sensitivityColumns(),
   },
-  (t) => [index('immunization_history_idx').on(t.residentId, t.administeredOn, t.doseNumber, t.id)],
+  (t) => [residentKey('immunization_record', t), index('immunization_history_idx').on(t.residentId, t.administeredOn, t.doseNumber, t.id)],
 );
 
 export type ImmunizationRecordRow = typeof immunizationRecords.$inferSelect;

@@ -105,7 +105,7 @@ async function priorResults(context: SubgraphContext, residentId: string, codes:
     const rows = await context.db
       .select({ reportId: labReports.id, itemId: labItems.id, localCode: labItems.localCode, loinc: labItems.loinc, collectedAt: labReports.collectedAt, institutionId: labReports.institutionId })
       .from(labItems)
-      .innerJoin(labReports, eq(labItems.reportId, labReports.id))
+      .innerJoin(labReports, and(eq(labItems.reportId, labReports.id), eq(labItems.residentId, labReports.residentId)))
       .where(and(reportFilter, eq(labItems.residentId, residentId), codeCondition))
       .orderBy(sql`${labReports.collectedAt} desc`, asc(labItems.id));
     for (const matcher of labMatchers) {
@@ -308,6 +308,7 @@ export class RecognitionDecisionResolver {
       .values({
         id: `rd-${randomUUID()}`,
         candidateId,
+        residentId: candidate.residentId,
         accepted,
         reason: decline?.code ?? null,
         reasonText: decline?.text ?? null,
@@ -317,7 +318,7 @@ export class RecognitionDecisionResolver {
         decidedAt: now,
         decidedOn: localIsoDay(now),
       })
-      .onConflictDoNothing({ target: recognitionDecisions.candidateId })
+      .onConflictDoNothing({ target: [recognitionDecisions.candidateId, recognitionDecisions.residentId] })
       .returning();
     if (!written) throw new GraphQLError('This candidate already has a decision.', { extensions: { code: ALREADY_DECIDED } });
     return {

@@ -3,8 +3,8 @@
  * institution's external quality assessment (室间质评) per item with its period and the regional HR
  * mark, the candidates shown to clinicians (so a decision can name one) and the decisions taken.
  */
-import { boolean, date, index, integer, numeric, primaryKey, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
-import { residentIdColumn } from '../runtime/columns.js';
+import { boolean, date, foreignKey, index, integer, numeric, primaryKey, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
+import { residentIdColumn, residentKey } from '../runtime/columns.js';
 import { resultsSchema } from './results-schema.js';
 
 /** One recognised item: a lab test (local code, LOINC where known) or an imaging examination (modality + body part). */
@@ -47,7 +47,7 @@ export const recognitionEqaStatuses = resultsSchema.table(
 export const recognitionCandidates = resultsSchema.table(
   'recognition_candidate',
   {
-    id: text('id').primaryKey(),
+    id: text('id').notNull(),
     residentId: residentIdColumn(),
     itemCode: text('item_code').notNull(),
     labReportId: text('lab_report_id'),
@@ -65,17 +65,17 @@ export const recognitionCandidates = resultsSchema.table(
     /** The platform's local (UTC+8) day it was shown: the report's day. */
     shownOn: date('shown_on').notNull(),
   },
-  (t) => [index('recognition_candidate_institution_day_idx').on(t.shownToInstitutionId, t.shownOn)],
+  (t) => [residentKey('recognition_candidate', t), index('recognition_candidate_institution_day_idx').on(t.shownToInstitutionId, t.shownOn)],
 );
 
 /** A clinician's accept or decline of one candidate: at most one per candidate. */
 export const recognitionDecisions = resultsSchema.table(
   'recognition_decision',
   {
-    id: text('id').primaryKey(),
-    candidateId: text('candidate_id')
-      .notNull()
-      .references(() => recognitionCandidates.id),
+    id: text('id').notNull(),
+    candidateId: text('candidate_id').notNull(),
+    /** The candidate's resident: decisions are partitioned and keyed with their candidate (colocated). */
+    residentId: residentIdColumn(),
     accepted: boolean('accepted').notNull(),
     /** A decline's reason code; null when accepted. */
     reason: text('reason'),
@@ -88,7 +88,12 @@ export const recognitionDecisions = resultsSchema.table(
     decidedAt: timestamp('decided_at', { withTimezone: true }).notNull(),
     decidedOn: date('decided_on').notNull(),
   },
-  (t) => [uniqueIndex('recognition_decision_candidate_idx').on(t.candidateId), index('recognition_decision_institution_day_idx').on(t.institutionId, t.decidedOn)],
+  (t) => [
+    residentKey('recognition_decision', t),
+    foreignKey({ name: 'recognition_decision_candidate_fk', columns: [t.candidateId, t.residentId], foreignColumns: [recognitionCandidates.id, recognitionCandidates.residentId] }),
+    uniqueIndex('recognition_decision_candidate_idx').on(t.candidateId, t.residentId),
+    index('recognition_decision_institution_day_idx').on(t.institutionId, t.decidedOn),
+  ],
 );
 
 export type RecognitionItemRow = typeof recognitionItems.$inferSelect;

@@ -119,7 +119,7 @@ export class LabReportResolver {
       const rows = await context.db
         .select(getTableColumns(labItems))
         .from(labItems)
-        .innerJoin(labReports, eq(labItems.reportId, labReports.id))
+        .innerJoin(labReports, and(eq(labItems.reportId, labReports.id), eq(labItems.residentId, labReports.residentId)))
         .where(and(reportFilter, inArray(labItems.reportId, [...reportIds]), eq(labItems.residentId, report.residentId)))
         .orderBy(asc(labItems.reportId), asc(labItems.localCode), asc(labItems.id));
       const byReport = new Map<string, LabItem[]>();

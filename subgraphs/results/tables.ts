@@ -1,5 +1,5 @@
-import { boolean, index, text, timestamp } from 'drizzle-orm/pg-core';
-import { residentIdColumn, sensitivityColumns } from '../runtime/columns.js';
+import { boolean, foreignKey, index, text, timestamp } from 'drizzle-orm/pg-core';
+import { residentIdColumn, residentKey, sensitivityColumns } from '../runtime/columns.js';
 import { resultsSchema } from './results-schema.js';
 
 export { resultsSchema };
@@ -9,7 +9,7 @@ export * from './recognition-tables.js';
 export const labReports = resultsSchema.table(
   'lab_report',
   {
-    id: text('id').primaryKey(),
+    id: text('id').notNull(),
     residentId: residentIdColumn(),
     institutionId: text('institution_id').notNull(),
     encounterId: text('encounter_id'),
@@ -20,17 +20,15 @@ export const labReports = resultsSchema.table(
     reportedAt: timestamp('reported_at', { withTimezone: true }).notNull(),
     ...sensitivityColumns(),
   },
-  (t) => [index('lab_report_history_idx').on(t.residentId, t.collectedAt, t.id)],
+  (t) => [residentKey('lab_report', t), index('lab_report_history_idx').on(t.residentId, t.collectedAt, t.id)],
 );
 
 /** One measured item of a lab report. */
 export const labItems = resultsSchema.table(
   'lab_item',
   {
-    id: text('id').primaryKey(),
-    reportId: text('report_id')
-      .notNull()
-      .references(() => labReports.id),
+    id: text('id').notNull(),
+    reportId: text('report_id').notNull(),
     residentId: residentIdColumn(),
     localCode: text('local_code').notNull(),
     /** LOINC code where the item is mapped; null for local-only items. */
@@ -42,14 +40,18 @@ export const labItems = resultsSchema.table(
     /** N normal, H high, L low, A abnormal (qualitative). */
     abnormalFlag: text('abnormal_flag').notNull(),
   },
-  (t) => [index('lab_item_report_idx').on(t.reportId)],
+  (t) => [
+    residentKey('lab_item', t),
+    foreignKey({ name: 'lab_item_report_fk', columns: [t.reportId, t.residentId], foreignColumns: [labReports.id, labReports.residentId] }),
+    index('lab_item_report_idx').on(t.residentId, t.reportId),
+  ],
 );
 
 /** An imaging report (检查报告). */
 export const imagingReports = resultsSchema.table(
   'imaging_report',
   {
-    id: text('id').primaryKey(),
+    id: text('id').notNull(),
     residentId: residentIdColumn(),
     institutionId: text('institution_id').notNull(),
     encounterId: text('encounter_id'),
@@ -62,7 +64,7 @@ export const imagingReports = resultsSchema.table(
     contrast: boolean('contrast').notNull().default(false),
     ...sensitivityColumns(),
   },
-  (t) => [index('imaging_report_history_idx').on(t.residentId, t.performedAt, t.id)],
+  (t) => [residentKey('imaging_report', t), index('imaging_report_history_idx').on(t.residentId, t.performedAt, t.id)],
 );
 
 export type LabReportRow = typeof labReports.$inferSelect;

@@ -1,5 +1,5 @@
 /** Column sets shared by the domain subgraphs' tables. */
-import { smallint, text } from 'drizzle-orm/pg-core';
+import { primaryKey, smallint, text, type AnyPgColumn } from 'drizzle-orm/pg-core';
 
 /**
  * Every resident-keyed record carries a sensitivity label and its record level (the highest level of
@@ -15,4 +15,14 @@ export function sensitivityColumns() {
 /** The resident a record belongs to: every resident-keyed table leads with it (distributable by resident). */
 export function residentIdColumn() {
   return text('resident_id').notNull();
+}
+
+/**
+ * The key of a resident-keyed record: (id, resident_id). The tables are hash-partitioned by
+ * resident_id (the column Citus would distribute by), and a partitioned table's keys must contain it;
+ * ids are random UUIDs, so (id, resident_id) is as unique as id was. Children reference their parent
+ * by (parent_id, resident_id), so every join between colocated tables carries the resident.
+ */
+export function residentKey(table: string, columns: { id: AnyPgColumn; residentId: AnyPgColumn }) {
+  return primaryKey({ name: `${table}_pkey`, columns: [columns.id, columns.residentId] });
 }

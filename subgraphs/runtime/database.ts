@@ -57,6 +57,8 @@ export interface DatabaseOptions {
   dataDir?: string;
   /** Connection pool size for PostgreSQL. */
   maxConnections?: number;
+  /** Called with every statement drizzle sends, before it runs (tests that EXPLAIN what the code runs). */
+  onQuery?: (query: string, params: unknown[]) => void;
 }
 
 /** Modules with migrations, in the order they are applied. */
@@ -74,7 +76,7 @@ export async function openDatabase(options: DatabaseOptions = {}): Promise<Datab
       onnotice: () => {},
       // Timestamps come back as ISO strings through drizzle's own mapping.
     });
-    const db = drizzlePostgres(sql) as unknown as Database;
+    const db = drizzlePostgres(sql, loggerOf(options)) as unknown as Database;
     let closed = false;
     return {
       kind: 'postgres',
@@ -100,7 +102,7 @@ export async function openDatabase(options: DatabaseOptions = {}): Promise<Datab
     await release?.();
     throw error;
   }
-  const db = drizzlePglite(client) as unknown as Database;
+  const db = drizzlePglite(client, loggerOf(options)) as unknown as Database;
   let closed = false;
   return {
     kind: 'pglite',
@@ -114,6 +116,11 @@ export async function openDatabase(options: DatabaseOptions = {}): Promise<Datab
       await release?.();
     },
   };
+}
+
+function loggerOf(options: DatabaseOptions) {
+  const { onQuery } = options;
+  return onQuery ? { logger: { logQuery: onQuery } } : {};
 }
 
 /** The embedded data directory is held by another process. */
@@ -134,9 +141,9 @@ async function lockDataDirectory(dataDir: string): Promise<() => Promise<void>> 
   }
 }
 
-/** Applies one module's migrations (idempotent). */
-export async function migrateModule(handle: DatabaseHandle, module: ModuleName): Promise<void> {
-  const config = { migrationsFolder: join(migrationsRoot, module), migrationsTable: `${module}_migrations` };
+/** Applies one module's migrations (idempotent); from another copy of `migrations/` when given (a test of an upgrade). */
+export async function migrateModule(handle: DatabaseHandle, module: ModuleName, root = migrationsRoot): Promise<void> {
+  const config = { migrationsFolder: join(root, module), migrationsTable: `${module}_migrations` };
   if (handle.kind === 'pglite') await migratePglite(handle.db as never, config);
   else await migratePostgres(handle.db as never, config);
 }
