@@ -33,14 +33,15 @@ const PARTITIONED = [
   'consent.scenario_member',
 ];
 
-/** A copy of migrations/ as it was before partitioning: the partitioning entries left out of each journal. */
+/** A copy of migrations/ as it was before partitioning: each journal cut before its partitioning entry (later ones came after it). */
 function migrationsBeforePartitioning(): string {
   const root = mkdtempSync(join(tmpdir(), 'healthmesh-migrations-'));
   cpSync('migrations', root, { recursive: true });
   for (const module of MODULES) {
     const journalPath = join(root, module, 'meta', '_journal.json');
     const journal = JSON.parse(readFileSync(journalPath, 'utf8')) as { entries: Array<{ tag: string }> };
-    journal.entries = journal.entries.filter((entry) => !entry.tag.endsWith(PARTITIONING));
+    const partitioning = journal.entries.findIndex((entry) => entry.tag.endsWith(PARTITIONING));
+    if (partitioning >= 0) journal.entries = journal.entries.slice(0, partitioning);
     writeFileSync(journalPath, JSON.stringify(journal));
   }
   return root;
