@@ -166,7 +166,7 @@ async function ingestVsCopy(platform: RunningPlatform, url: string, residents: n
   const ndjson = ingestRecords(INGEST_RECORDS, residents);
   const token = await issueToken(platform.issuerKey, { sub: `his-${INGEST_INSTITUTION}`, role: 'hospital_system', institutionId: INGEST_INSTITUTION });
   const ids: string[] = [];
-  const report = await importFeed(ndjson, { url: platform.gateway.url, token, institutionId: INGEST_INSTITUTION, acceptValid: false, batchSize: 500, onStored: (stored) => ids.push(...stored) });
+  const report = await importFeed(ndjson, { url: platform.gateway.url, token, institutionId: INGEST_INSTITUTION, acceptValid: false, batchSize: 1000, onStored: (stored) => ids.push(...stored) });
   process.stderr.write(`imported ${report.stored} records at ${report.recordsPerSecond} records/s; COPY of the same rows…\n`);
   if (report.stored !== INGEST_RECORDS) throw new Error(`the ingest benchmark's import stored ${report.stored} of ${INGEST_RECORDS}: ${JSON.stringify(report.rejected.slice(0, 3))}`);
   const sql = postgres(url, { max: 1, onnotice: () => {} });

@@ -7,7 +7,7 @@
  * EQA status per item follows its published EQA result and HR mark in the region (seed/region.ts):
  * passed until its end date (some lapsed in 2026), failed, or passed without the HR mark.
  */
-import { IMAGING_PROCEDURES, LAB_PANELS } from '../schema/code-catalogue.js';
+import { IMAGING_PROCEDURES, LAB_PANELS, MORE_IMAGING_ITEMS } from '../schema/code-catalogue.js';
 import type { recognitionEqaStatuses, recognitionItems } from '../subgraphs/results/tables.js';
 import type { Region } from './region.js';
 
@@ -64,16 +64,16 @@ const IMAGING_TERMS: Readonly<Record<string, { days: number; price: number }>> =
   'DX-KNEE': { days: 180, price: 70 },
   'DX-WRIST': { days: 30, price: 60 },
 };
-const MORE_IMAGING: ReadonlyArray<{ code: string; name: string; modality: string; bodyPart: string; days: number; price: number }> = [
-  { code: 'CT-ABD', name: '腹部CT平扫', modality: 'CT', bodyPart: 'ABDOMEN', days: 90, price: 300 },
-  { code: 'CT-LSPINE', name: '腰椎CT平扫', modality: 'CT', bodyPart: 'LSPINE', days: 180, price: 250 },
-  { code: 'MR-KNEE', name: '膝关节MRI平扫', modality: 'MR', bodyPart: 'KNEE', days: 180, price: 550 },
-  { code: 'MR-CSPINE', name: '颈椎MRI平扫', modality: 'MR', bodyPart: 'CSPINE', days: 180, price: 550 },
-  { code: 'US-BREAST', name: '乳腺彩超', modality: 'US', bodyPart: 'BREAST', days: 180, price: 100 },
-  { code: 'US-KIDNEY', name: '泌尿系彩超', modality: 'US', bodyPart: 'KIDNEY', days: 90, price: 90 },
-  { code: 'DX-LSPINE', name: '腰椎正侧位片', modality: 'DX', bodyPart: 'LSPINE', days: 180, price: 80 },
-  { code: 'DX-CSPINE', name: '颈椎正侧位片', modality: 'DX', bodyPart: 'CSPINE', days: 180, price: 70 },
-];
+const MORE_IMAGING_TERMS: Readonly<Record<string, { days: number; price: number }>> = {
+  'CT-ABD': { days: 90, price: 300 },
+  'CT-LSPINE': { days: 180, price: 250 },
+  'MR-KNEE': { days: 180, price: 550 },
+  'MR-CSPINE': { days: 180, price: 550 },
+  'US-BREAST': { days: 180, price: 100 },
+  'US-KIDNEY': { days: 90, price: 90 },
+  'DX-LSPINE': { days: 180, price: 80 },
+  'DX-CSPINE': { days: 180, price: 70 },
+};
 const GROUP_OF_MODALITY: Readonly<Record<string, string>> = { DX: 'PLAIN_RADIOGRAPHY', CT: 'CT', MR: 'MR', US: 'ULTRASOUND' };
 
 /** The catalogue's items, by code. */
@@ -103,8 +103,9 @@ export function recognitionCatalogueRows(): ItemRow[] {
       updatedAt: PUBLISHED,
     });
   }
-  for (const item of MORE_IMAGING) {
-    rows.push({ code: item.code, name: item.name, itemGroup: GROUP_OF_MODALITY[item.modality]!, loinc: null, validityDays: item.days, priceYuan: item.price.toFixed(2), modality: item.modality, bodyPart: item.bodyPart, recognisedGrades: IMAGING_GRADES, updatedAt: PUBLISHED });
+  for (const item of MORE_IMAGING_ITEMS) {
+    const terms = MORE_IMAGING_TERMS[item.code]!;
+    rows.push({ code: item.code, name: item.name, itemGroup: GROUP_OF_MODALITY[item.modality]!, loinc: null, validityDays: terms.days, priceYuan: terms.price.toFixed(2), modality: item.modality, bodyPart: item.bodyPart, recognisedGrades: IMAGING_GRADES, updatedAt: PUBLISHED });
   }
   return rows.sort((a, b) => a.code.localeCompare(b.code));
 }
