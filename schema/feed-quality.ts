@@ -157,12 +157,22 @@ export interface QualityContext {
 
 type Json = Record<string, unknown>;
 
+/** Each path's segments, parsed once: the rules are checked for every record of every batch. */
+const SEGMENTS = new Map<FieldPath, ReadonlyArray<{ name: string; list: boolean }>>();
+
+function segmentsOf(path: FieldPath): ReadonlyArray<{ name: string; list: boolean }> {
+  let segments = SEGMENTS.get(path);
+  if (!segments) {
+    segments = path.split('.').map((segment) => (segment.endsWith('[]') ? { name: segment.slice(0, -2), list: true } : { name: segment, list: false }));
+    SEGMENTS.set(path, segments);
+  }
+  return segments;
+}
+
 /** Every element a path reaches, with its concrete path (`items[].unit` → `items[0].unit`, …). */
 function resolve(record: unknown, path: FieldPath): Array<{ at: string; value: unknown; parent: unknown }> {
   let current: Array<{ at: string; value: unknown; parent: unknown }> = [{ at: '', value: record, parent: undefined }];
-  for (const segment of path.split('.')) {
-    const list = segment.endsWith('[]');
-    const name = list ? segment.slice(0, -2) : segment;
+  for (const { name, list } of segmentsOf(path)) {
     const next: typeof current = [];
     for (const { at, value } of current) {
       const child = isObject(value) ? value[name] : undefined;
