@@ -7,7 +7,7 @@
  * EQA status per item follows its published EQA result and HR mark in the region (seed/region.ts):
  * passed until its end date (some lapsed in 2026), failed, or passed without the HR mark.
  */
-import { IMAGING_PROCEDURES, LAB_PANELS, MORE_IMAGING_ITEMS } from '../schema/code-catalogue.js';
+import { IMAGING_ITEMS, LAB_PANELS } from '../schema/code-catalogue.js';
 import type { recognitionEqaStatuses, recognitionItems } from '../subgraphs/results/tables.js';
 import type { Region } from './region.js';
 
@@ -51,7 +51,7 @@ const MORE_LAB_ITEMS: ReadonlyArray<Omit<ItemRow, 'updatedAt' | 'recognisedGrade
   { code: 'COAG-FIB', name: '纤维蛋白原', itemGroup: 'HAEMATOLOGY', loinc: null, validityDays: 7, priceYuan: '15.00' },
 ];
 
-/** Imaging: group, validity and price by the seeded procedures' codes, then common others. */
+/** Imaging: validity and price of every examination of the catalogue (the seeded procedures, then common others). */
 const IMAGING_TERMS: Readonly<Record<string, { days: number; price: number }>> = {
   'DX-CHEST': { days: 180, price: 60 },
   'CT-CHEST': { days: 180, price: 200 },
@@ -63,8 +63,6 @@ const IMAGING_TERMS: Readonly<Record<string, { days: number; price: number }>> =
   'MR-LSPINE': { days: 180, price: 550 },
   'DX-KNEE': { days: 180, price: 70 },
   'DX-WRIST': { days: 30, price: 60 },
-};
-const MORE_IMAGING_TERMS: Readonly<Record<string, { days: number; price: number }>> = {
   'CT-ABD': { days: 90, price: 300 },
   'CT-LSPINE': { days: 180, price: 250 },
   'MR-KNEE': { days: 180, price: 550 },
@@ -87,25 +85,21 @@ export function recognitionCatalogueRows(): ItemRow[] {
     }
   }
   for (const item of MORE_LAB_ITEMS) rows.push({ ...item, recognisedGrades: LAB_GRADES, updatedAt: PUBLISHED });
-  for (const procedure of IMAGING_PROCEDURES) {
-    const terms = IMAGING_TERMS[procedure.code];
+  for (const item of IMAGING_ITEMS.values()) {
+    const terms = IMAGING_TERMS[item.code];
     if (!terms) continue;
     rows.push({
-      code: procedure.code,
-      name: procedure.name,
-      itemGroup: GROUP_OF_MODALITY[procedure.modality]!,
+      code: item.code,
+      name: item.name,
+      itemGroup: GROUP_OF_MODALITY[item.modality]!,
       loinc: null,
       validityDays: terms.days,
       priceYuan: terms.price.toFixed(2),
-      modality: procedure.modality,
-      bodyPart: procedure.bodyPart,
+      modality: item.modality,
+      bodyPart: item.bodyPart,
       recognisedGrades: IMAGING_GRADES,
       updatedAt: PUBLISHED,
     });
-  }
-  for (const item of MORE_IMAGING_ITEMS) {
-    const terms = MORE_IMAGING_TERMS[item.code]!;
-    rows.push({ code: item.code, name: item.name, itemGroup: GROUP_OF_MODALITY[item.modality]!, loinc: null, validityDays: terms.days, priceYuan: terms.price.toFixed(2), modality: item.modality, bodyPart: item.bodyPart, recognisedGrades: IMAGING_GRADES, updatedAt: PUBLISHED });
   }
   return rows.sort((a, b) => a.code.localeCompare(b.code));
 }

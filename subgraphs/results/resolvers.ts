@@ -135,14 +135,19 @@ export class LabReportResolver {
   }
 }
 
-@InputType({ description: "One imaging report (检查报告) of the sender's own institution, as pushed by a hospital system." })
-export class ImagingReportInput {
+/** What every report a hospital system pushes names: its resident, its institution, its encounter. */
+@InputType()
+abstract class FeedReportInput {
   @Directive(inputIs.reference('RESIDENT'))
   @Field(() => ID) residentId!: string;
   @Field(() => ID, { nullable: true, description: "The record's institution, when the sender names it: it must be the sender's own (else OWN_INSTITUTION)." })
   institutionId?: string;
   @Directive(inputIs.reference('ENCOUNTER'))
   @Field(() => String, { nullable: true }) encounterId?: string;
+}
+
+@InputType({ description: "One imaging report (检查报告) of the sender's own institution, as pushed by a hospital system." })
+export class ImagingReportInput extends FeedReportInput {
   @Field(() => String, { description: "The examination's code in the recognition catalogue (CT-CHEST, MR-HEAD, …): its modality and body part must be the record's." })
   itemCode!: string;
   @Field(() => String, { description: 'DICOM modality: CT, MR, DX, CR, US, …' }) modality!: string;
@@ -165,13 +170,7 @@ export class LabItemInput {
 }
 
 @InputType({ description: 'One lab report with its items, as pushed by a hospital system.' })
-export class LabReportInput {
-  @Directive(inputIs.reference('RESIDENT'))
-  @Field(() => ID) residentId!: string;
-  @Field(() => ID, { nullable: true, description: "The record's institution, when the sender names it: it must be the sender's own (else OWN_INSTITUTION)." })
-  institutionId?: string;
-  @Directive(inputIs.reference('ENCOUNTER'))
-  @Field(() => String, { nullable: true }) encounterId?: string;
+export class LabReportInput extends FeedReportInput {
   @Field(() => String) panelCode!: string;
   @Field(() => String) panelName!: string;
   @Field(() => String) specimen!: string;
