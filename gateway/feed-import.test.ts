@@ -30,8 +30,9 @@ describe.each(testBackends())('hospital feed imports and imaging reports on $nam
     for (const table of WRITTEN) counts[table] = (await stack.platform.database.query<{ n: number }>(`select count(*)::int as n from ${table}`))[0]!.n;
     return counts;
   };
-  const importAs = async (institution: string, text: string, options: { acceptValid?: boolean } = {}) =>
+  const importAs = async (institution: string, text: string, options: { acceptValid?: boolean; onStored?: (ids: readonly string[]) => void } = {}) =>
     importFeed(text, {
+      ...(options.onStored ? { onStored: options.onStored } : {}),
       url: stack.platform.gateway.url,
       token: await stack.token(`his-${institution}`),
       institutionId: institution,
@@ -139,12 +140,13 @@ describe.each(testBackends())('hospital feed imports and imaging reports on $nam
     expect(await rowCounts()).toEqual(before);
   });
 
-  it("records an imaging report in the resident's access log and offers it for recognition of that examination", async () => {
+  it("records an imported imaging report in the resident's access log and offers it for recognition of that examination", async () => {
     const resident = stack.actor('resident-multi').residentId!;
     const performedAt = new Date(Date.now() - 2 * DAY_MS).toISOString();
-    const written = await stack.query<{ recordImagingReports: string[] }>('his-inst-02', RECORD_IMAGING, { input: [feedImagingReport(resident, { performedAt })] });
-    expect(written.body.errors).toBeUndefined();
-    const [reportId] = written.body.data!.recordImagingReports;
+    const ids: string[] = [];
+    const imported = await importAs('inst-02', ndjson([{ kind: 'imagingReport', ...feedImagingReport(resident, { performedAt }) }]), { onStored: (stored) => ids.push(...stored) });
+    expect(imported).toMatchObject({ stored: 1, rejected: [] });
+    const [reportId] = ids;
     expect(reportId).toMatch(/^img-/);
 
     const log = await stack.query<AccessLog>('resident-multi', ACCESS_LOG);
