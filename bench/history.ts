@@ -46,6 +46,8 @@ const HISTORY_QUERY = `query History($id: ID!) { resident(id: $id) {
 } }`;
 
 const INGEST_INSTITUTION = 'inst-05';
+/** COPY runs per table; the fastest counts. */
+const COPY_RUNS = 3;
 
 interface SizeResult {
   residents: number;
@@ -112,8 +114,8 @@ async function main(): Promise<void> {
       '',
       '| path | records/s |',
       '|---|---:|',
-      `| npm run import (whole file checked first, then written: gateway, quality rules, references, encryption, audit; batches of 1000/500, 3 in flight) | ${ingest.importPerSecond.toFixed(0)} |`,
-      `| PostgreSQL COPY of the same rows (into copies of the tables with their indexes) | ${ingest.copyPerSecond.toFixed(0)} |`,
+      `| npm run import after an equal warm-up import (whole file checked first, then written: gateway, quality rules, references, encryption, audit; batches of 1000/500, 3 in flight) | ${ingest.importPerSecond.toFixed(0)} |`,
+      `| PostgreSQL COPY of the same rows (into copies of the tables with their indexes; best of ${COPY_RUNS}) | ${ingest.copyPerSecond.toFixed(0)} |`,
       `| ratio | ${(ingest.importPerSecond / ingest.copyPerSecond).toFixed(3)} (goal ≥ 0.25) |`,
     );
   }
@@ -165,9 +167,9 @@ const WRITTEN_TABLES: ReadonlyArray<{ table: string; where: (ids: string) => str
 async function ingestVsCopy(platform: RunningPlatform, url: string, residents: number): Promise<{ records: number; importPerSecond: number; copyPerSecond: number; rows: number }> {
   const token = await issueToken(platform.issuerKey, { sub: `his-${INGEST_INSTITUTION}`, role: 'hospital_system', institutionId: INGEST_INSTITUTION });
   const options = { url: platform.gateway.url, token, institutionId: INGEST_INSTITUTION, acceptValid: false, batchSize: 1000 };
-  // A warm-up import first (not measured, its rows not copied), as the history load has its warm-up:
-  // the first feed request of each kind pays for query plans, compiled code and pooled connections.
-  const warmUp = await importFeed(ingestRecords(Math.min(INGEST_RECORDS, 600), residents, 'warm-up'), options);
+  // A warm-up import of as many records first (not measured, its rows not copied), as the history load
+  // has its warm-up: the first imports pay for query plans, optimised code and pooled connections.
+  const warmUp = await importFeed(ingestRecords(INGEST_RECORDS, residents, 'warm-up'), options);
   if (warmUp.stored === 0) throw new Error(`the ingest benchmark's warm-up import stored nothing: ${JSON.stringify(warmUp.rejected.slice(0, 3))}`);
   const ids: string[] = [];
   const report = await importFeed(ingestRecords(INGEST_RECORDS, residents, 'measured'), { ...options, onStored: (stored) => ids.push(...stored) });
@@ -191,9 +193,15 @@ async function ingestVsCopy(platform: RunningPlatform, url: string, residents: n
       await reader.end({ timeout: 1 });
       const data = Buffer.concat(chunks);
       rows += data.toString('utf8').split('\n').filter((line) => line.length > 0).length;
-      const started = performance.now();
-      await pipeline(Readable.from([data]), await sql.unsafe(`copy bench_copy.target_${i} from stdin`).writable());
-      copyMs += performance.now() - started;
+      // COPY at its best of three runs (the target emptied in between, untimed): the ratio is not flattered by a slow COPY.
+      let best = Infinity;
+      for (let run = 0; run < COPY_RUNS; run++) {
+        if (run > 0) await sql.unsafe(`truncate bench_copy.target_${i}`);
+        const started = performance.now();
+        await pipeline(Readable.from([data]), await sql.unsafe(`copy bench_copy.target_${i} from stdin`).writable());
+        best = Math.min(best, performance.now() - started);
+      }
+      copyMs += best;
     }
     await sql`drop schema bench_copy cascade`;
     return { records: INGEST_RECORDS, importPerSecond: report.recordsPerSecond, copyPerSecond: (INGEST_RECORDS * 1000) / copyMs, rows };
