@@ -36,9 +36,10 @@ const ROWS_PER_STATEMENT = 5_000;
 
 /**
  * Inserts `rows` (drizzle insert models of `table`, keyed by property) in statements of at most
- * 5,000 rows. Columns no row sets are left to their database defaults. An array column (`text[]`)
- * travels as a list of its array literals and is cast back per row, since unnest would flatten it.
- * `onConflictDoNothing` skips rows that would break a unique constraint.
+ * 5,000 rows. A column a row leaves unset (undefined, not null) gets its database default, as in
+ * drizzle's own insert: rows are written in groups of the same set columns (usually one group). An
+ * array column (`text[]`) travels as a list of its array literals and is cast back per row, since
+ * unnest would flatten it. `onConflictDoNothing` skips rows that would break a unique constraint.
  */
 export async function insertRows<Table extends PgTable>(
   db: StatementRunner,
@@ -46,14 +47,33 @@ export async function insertRows<Table extends PgTable>(
   rows: ReadonlyArray<Table['$inferInsert']>,
   options: { onConflictDoNothing?: boolean } = {},
 ): Promise<void> {
-  if (rows.length === 0) return;
-  const records = rows as ReadonlyArray<Record<string, unknown>>;
-  const columns = Object.entries(getTableColumns(table)).filter(([key]) => records.some((row) => row[key] !== undefined));
+  const all = Object.entries(getTableColumns(table));
+  const groups = new Map<string, Array<Record<string, unknown>>>();
+  for (const row of rows as ReadonlyArray<Record<string, unknown>>) {
+    const set = all.map(([key]) => (row[key] === undefined ? '0' : '1')).join('');
+    const group = groups.get(set);
+    if (group) group.push(row);
+    else groups.set(set, [row]);
+  }
+  for (const [set, group] of groups) {
+    const columns = all.filter((_, i) => set[i] === '1');
+    for (let start = 0; start < group.length; start += ROWS_PER_STATEMENT) await insertGroup(db, table, columns, group.slice(start, start + ROWS_PER_STATEMENT), options);
+  }
+}
+
+/** One statement: rows that all set exactly these columns. */
+async function insertGroup(
+  db: StatementRunner,
+  table: PgTable,
+  columns: ReadonlyArray<[string, ReturnType<typeof getTableColumns>[string]]>,
+  rows: ReadonlyArray<Record<string, unknown>>,
+  options: { onConflictDoNothing?: boolean },
+): Promise<void> {
+  const isArray = columns.map(([, column]) => column.columnType === 'PgArray');
   const names = sql.join(
     columns.map(([, column]) => sql.identifier(column.name)),
     sql`, `,
   );
-  const isArray = columns.map(([, column]) => column.columnType === 'PgArray');
   const selected = sql.join(
     columns.map(([, column], i) => (isArray[i] ? sql`${sql.identifier(`c${i}`)}::${sql.raw(column.getSQLType())}` : sql.identifier(`c${i}`))),
     sql`, `,
@@ -62,13 +82,15 @@ export async function insertRows<Table extends PgTable>(
     columns.map((_, i) => sql.identifier(`c${i}`)),
     sql`, `,
   );
+  const arrays = columns.map(([key, column], i) => {
+    const values = rows.map((row) => (row[key] === null ? null : column.mapToDriverValue(row[key])));
+    return sql`${sql.param(arrayLiteral(values))}::${sql.raw(isArray[i] ? 'text' : valueType(column.getSQLType()))}[]`;
+  });
   const onConflict = options.onConflictDoNothing ? sql` on conflict do nothing` : sql``;
-  for (let start = 0; start < records.length; start += ROWS_PER_STATEMENT) {
-    const chunk = records.slice(start, start + ROWS_PER_STATEMENT);
-    const arrays = columns.map(([key, column], i) => {
-      const values = chunk.map((row) => (row[key] == null ? null : column.mapToDriverValue(row[key])));
-      return sql`${sql.param(arrayLiteral(values))}::${sql.raw(isArray[i] ? 'text' : valueType(column.getSQLType()))}[]`;
-    });
-    await db.execute(sql`insert into ${table} (${names}) select ${selected} from unnest(${sql.join(arrays, sql`, `)}) as u(${aliases})${onConflict}`);
+  if (columns.length === 0) {
+    // Every column left to its default: unnest has nothing to expand.
+    for (let i = 0; i < rows.length; i++) await db.execute(sql`insert into ${table} default values${onConflict}`);
+    return;
   }
+  await db.execute(sql`insert into ${table} (${names}) select ${selected} from unnest(${sql.join(arrays, sql`, `)}) as u(${aliases})${onConflict}`);
 }
