@@ -10,13 +10,17 @@
  * `.data/bench-history-<size>`) and reused by later runs (`region.ts`): seeding 100,000 residents takes long.
  */
 import 'reflect-metadata';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import postgres from 'postgres';
 import { issueToken } from '../gateway/identity.js';
-import { importFeed } from '../scripts/feed-import.js';
+import type { ImportReport } from '../scripts/feed-import.js';
 import { parseCommandLine, positiveInteger } from '../scripts/cli.js';
 import type { RunningPlatform } from '../scripts/platform.js';
 import { startBenchRegion } from './region.js';
@@ -40,6 +44,9 @@ const SIZES = (process.env['BENCH_HISTORY_RESIDENTS'] ?? '2000,100000').split(',
 
 
 const INGEST_INSTITUTION = 'inst-05';
+const run = promisify(execFile);
+/** COPY runs per table; the fastest counts. */
+const COPY_RUNS = 3;
 
 interface SizeResult {
   residents: number;
@@ -56,7 +63,7 @@ async function main(): Promise<void> {
     return;
   }
   const results: SizeResult[] = [];
-  let ingest: { records: number; importPerSecond: number; copyPerSecond: number; rows: number } | undefined;
+  let ingest: IngestResult | undefined;
   for (const [i, residents] of SIZES.entries()) {
     const { platform, config, databaseUrl } = await startBenchRegion('history', residents, adminUrl);
     const url = databaseUrl!;
@@ -98,9 +105,11 @@ async function main(): Promise<void> {
       '',
       '| path | records/s |',
       '|---|---:|',
-      `| npm run import (gateway, quality rules, references, encryption, audit; batches of 500/200) | ${ingest.importPerSecond.toFixed(0)} |`,
-      `| PostgreSQL COPY of the same rows (into copies of the tables with their indexes) | ${ingest.copyPerSecond.toFixed(0)} |`,
-      `| ratio | ${(ingest.importPerSecond / ingest.copyPerSecond).toFixed(3)} (goal ≥ 0.25) |`,
+      `| npm run import in a process of its own, after an equal warm-up import (whole file checked first, then written: gateway, quality rules, references, encryption, audit; batches of 1000/500, 3 in flight) | ${ingest.importPerSecond.toFixed(0)} |`,
+      `| PostgreSQL COPY of the same rows (into copies of the tables with their indexes), first run | ${ingest.firstCopyPerSecond.toFixed(0)} |`,
+      `| ratio to the first COPY | ${(ingest.importPerSecond / ingest.firstCopyPerSecond).toFixed(3)} (goal ≥ 0.25) |`,
+      `| PostgreSQL COPY, best of ${COPY_RUNS} runs (the target emptied in between) | ${ingest.bestCopyPerSecond.toFixed(0)} |`,
+      `| ratio to the best COPY | ${(ingest.importPerSecond / ingest.bestCopyPerSecond).toFixed(3)} |`,
     );
   }
   const report = `${lines.join('\n')}\n`;
@@ -133,11 +142,22 @@ const WRITTEN_TABLES: ReadonlyArray<{ table: string; where: (ids: string) => str
 ];
 
 /** Imports feed records through the gateway, then COPYs the very rows it wrote into copies of the tables. */
-async function ingestVsCopy(platform: RunningPlatform, url: string, residents: number): Promise<{ records: number; importPerSecond: number; copyPerSecond: number; rows: number }> {
-  const ndjson = ingestRecords(INGEST_RECORDS, residents);
+interface IngestResult {
+  records: number;
+  importPerSecond: number;
+  /** COPY's first run into each table (as earlier benchmarks measured it), and its best of COPY_RUNS. */
+  firstCopyPerSecond: number;
+  bestCopyPerSecond: number;
+  rows: number;
+}
+
+async function ingestVsCopy(platform: RunningPlatform, url: string, residents: number): Promise<IngestResult> {
   const token = await issueToken(platform.issuerKey, { sub: `his-${INGEST_INSTITUTION}`, role: 'hospital_system', institutionId: INGEST_INSTITUTION });
-  const ids: string[] = [];
-  const report = await importFeed(ndjson, { url: platform.gateway.url, token, institutionId: INGEST_INSTITUTION, acceptValid: false, batchSize: 500, onStored: (stored) => ids.push(...stored) });
+  // A warm-up import of as many records first (not measured, its rows not copied), as the history load
+  // has its warm-up: the first imports pay for query plans, optimised code and pooled connections.
+  const warmUp = await importInChild(ingestRecords(INGEST_RECORDS, residents, 'warm-up'), platform.gateway.url, token);
+  if (warmUp.report.stored === 0) throw new Error(`the ingest benchmark's warm-up import stored nothing: ${JSON.stringify(warmUp.report.rejected.slice(0, 3))}`);
+  const { report, ids } = await importInChild(ingestRecords(INGEST_RECORDS, residents, 'measured'), platform.gateway.url, token);
   process.stderr.write(`imported ${report.stored} records at ${report.recordsPerSecond} records/s; COPY of the same rows…\n`);
   if (report.stored !== INGEST_RECORDS) throw new Error(`the ingest benchmark's import stored ${report.stored} of ${INGEST_RECORDS}: ${JSON.stringify(report.rejected.slice(0, 3))}`);
   const sql = postgres(url, { max: 1, onnotice: () => {} });
@@ -147,7 +167,8 @@ async function ingestVsCopy(platform: RunningPlatform, url: string, residents: n
     await sql`create table bench_copy.ids (id text primary key)`;
     await sql`insert into bench_copy.ids select unnest(${ids}::text[])`;
     let rows = 0;
-    let copyMs = 0;
+    let firstMs = 0;
+    let bestMs = 0;
     for (const [i, { table, where }] of WRITTEN_TABLES.entries()) {
       await sql.unsafe(`create table bench_copy.source_${i} as select * from ${table} where ${where('array(select id from bench_copy.ids)')}`);
       await sql.unsafe(`create table bench_copy.target_${i} (like ${table} including all)`);
@@ -158,19 +179,46 @@ async function ingestVsCopy(platform: RunningPlatform, url: string, residents: n
       await reader.end({ timeout: 1 });
       const data = Buffer.concat(chunks);
       rows += data.toString('utf8').split('\n').filter((line) => line.length > 0).length;
-      const started = performance.now();
-      await pipeline(Readable.from([data]), await sql.unsafe(`copy bench_copy.target_${i} from stdin`).writable());
-      copyMs += performance.now() - started;
+      // The first COPY, and the best of COPY_RUNS (the target emptied in between, untimed), so the ratio is not flattered by a slow COPY.
+      let best = Infinity;
+      for (let run = 0; run < COPY_RUNS; run++) {
+        if (run > 0) await sql.unsafe(`truncate bench_copy.target_${i}`);
+        const started = performance.now();
+        await pipeline(Readable.from([data]), await sql.unsafe(`copy bench_copy.target_${i} from stdin`).writable());
+        const ms = performance.now() - started;
+        if (run === 0) firstMs += ms;
+        best = Math.min(best, ms);
+      }
+      bestMs += best;
     }
     await sql`drop schema bench_copy cascade`;
-    return { records: INGEST_RECORDS, importPerSecond: report.recordsPerSecond, copyPerSecond: (INGEST_RECORDS * 1000) / copyMs, rows };
+    return { records: INGEST_RECORDS, importPerSecond: report.recordsPerSecond, firstCopyPerSecond: (INGEST_RECORDS * 1000) / firstMs, bestCopyPerSecond: (INGEST_RECORDS * 1000) / bestMs, rows };
   } finally {
     await sql.end({ timeout: 5 });
   }
 }
 
+/**
+ * Runs the import in a process of its own (bench/ingest-client.ts), as a hospital system would: the
+ * client's parsing, local checks and serialisation never share the platform's event loop.
+ */
+async function importInChild(ndjson: string, url: string, token: string): Promise<{ report: ImportReport; ids: string[] }> {
+  const dir = mkdtempSync(join(tmpdir(), 'healthmesh-ingest-'));
+  try {
+    const file = join(dir, 'feed.ndjson');
+    writeFileSync(file, ndjson);
+    const { stdout } = await run(process.execPath, [fileURLToPath(new URL('./ingest-client.js', import.meta.url)), file, url, INGEST_INSTITUTION], {
+      env: { ...process.env, HEALTHMESH_TOKEN: token },
+      maxBuffer: 64 * 1024 * 1024,
+    });
+    return JSON.parse(stdout) as { report: ImportReport; ids: string[] };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 /** A third each of encounters, lab reports and doses, for seeded residents, as NDJSON. */
-function ingestRecords(count: number, residents: number): string {
+function ingestRecords(count: number, residents: number, lot: string): string {
   const lines: string[] = [];
   for (let i = 0; i < count; i++) {
     const residentId = `res-${String(1 + (i % Math.max(1, residents - 1))).padStart(6, '0')}`;
@@ -188,7 +236,7 @@ function ingestRecords(count: number, residents: number): string {
       }));
     } else {
       lines.push(JSON.stringify({
-        kind: 'immunization', residentId, vaccineCode: '0101', vaccineName: '乙肝疫苗', doseNumber: 1 + (i % 3), lotNumber: `B${i}`, manufacturer: '深圳康泰',
+        kind: 'immunization', residentId, vaccineCode: '0101', vaccineName: '乙肝疫苗', doseNumber: 1 + (i % 3), lotNumber: `${lot}-${i}`, manufacturer: '深圳康泰',
         administeredOn: day, site: '左上臂三角肌', route: '肌内注射',
       }));
     }

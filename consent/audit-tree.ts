@@ -6,6 +6,7 @@
 import { sign, verify } from 'node:crypto';
 import { and, desc, eq, lte, or } from 'drizzle-orm';
 import { appendLeaves, consistencyProof, foldSubtrees, frontierOf, inclusionProof, rootAt, subtreeKey, type SubtreeNode, type SubtreeReader } from './merkle/index.js';
+import { insertRows } from '../subgraphs/runtime/bulk-insert.js';
 import type { Executor } from './grants.js';
 import { auditTreeHeads, auditTreeNodes, type AuditTreeHeadRow } from './tables.js';
 import type { AuditSigner, AuditVerifier } from './audit.js';
@@ -84,8 +85,6 @@ export class MissingSubtreeError extends Error {
   }
 }
 
-const NODE_ROWS_PER_INSERT = 5000;
-
 /** What appending leaves writes: every subtree they complete, the new root and, with a signer, its signed head. */
 export interface TreeAppend {
   size: number;
@@ -105,7 +104,7 @@ export function planTreeAppend(size: number, frontier: readonly SubtreeNode[], l
 /** Writes a planned append: its statements are sent together (one round trip on PostgreSQL). */
 export async function writeTreeAppend(tx: Executor, append: TreeAppend): Promise<void> {
   const writes: Array<Promise<unknown>> = [];
-  for (let i = 0; i < append.nodes.length; i += NODE_ROWS_PER_INSERT) writes.push(tx.insert(auditTreeNodes).values(append.nodes.slice(i, i + NODE_ROWS_PER_INSERT)));
+  writes.push(insertRows(tx, auditTreeNodes, append.nodes));
   if (append.head) writes.push(tx.insert(auditTreeHeads).values(append.head));
   await Promise.all(writes);
 }

@@ -13,6 +13,7 @@ import { getTableConfig } from 'drizzle-orm/pg-core';
 import { InvalidInputError } from '../schema/errors.js';
 import type { Executor } from './grants.js';
 import { executedRows, type Database } from '../subgraphs/runtime/database.js';
+import { insertRows } from '../subgraphs/runtime/bulk-insert.js';
 import { appendToTree, auditRootAt, MissingSubtreeError, planTreeAppend, signTreeHead, writeTreeAppend } from './audit-tree.js';
 import { frontierOf, leafHash, subtreeKey, type SubtreeNode } from './merkle/index.js';
 import { auditChainVerifications, auditCheckpoints, auditEntries, auditTreeHeads, auditTreeNodes, type AuditEntryRow } from './tables.js';
@@ -245,7 +246,7 @@ export async function appendPreparedAuditEntries(tx: Executor, prepared: readonl
   const head = rows.at(-1)!;
   // Everything is known now: the writes go together (one round trip on PostgreSQL).
   await Promise.all([
-    tx.insert(auditEntries).values(rows),
+    insertRows(tx, auditEntries, rows),
     writeTreeAppend(tx, tree),
     signer
       ? tx.insert(auditCheckpoints).values({

@@ -5,6 +5,7 @@
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { SensitivityLevel } from '../schema/classification.js';
 import type { Actor, PurposeOfUse } from '../schema/context.js';
+import { insertRows } from '../subgraphs/runtime/bulk-insert.js';
 import { tableRowMapper, type Database } from '../subgraphs/runtime/database.js';
 import { currentConsentsQuery, deniedCategories, isInForce, toConsentRecord, type ConsentRecord } from './consents.js';
 import { grantByTokenHashQuery, hashGrantToken, judgeGrant, type Executor, type GrantProblem } from './grants.js';
@@ -149,19 +150,19 @@ export interface FedCareRelationship {
  */
 export async function recordCareRelationships(db: Executor, relationships: readonly FedCareRelationship[]): Promise<void> {
   if (relationships.length === 0) return;
-  await db
-    .insert(careRelationships)
-    .values(
-      relationships.map((r) => ({
-        residentId: r.residentId,
-        institutionId: r.institutionId,
-        since: r.since,
-        startedByOperation: r.operation,
-        startedByRequestId: r.requestId,
-        startedByRecordIds: [...r.recordIds],
-      })),
-    )
-    .onConflictDoNothing();
+  await insertRows(
+    db,
+    careRelationships,
+    relationships.map((r) => ({
+      residentId: r.residentId,
+      institutionId: r.institutionId,
+      since: r.since,
+      startedByOperation: r.operation,
+      startedByRequestId: r.requestId,
+      startedByRecordIds: [...r.recordIds],
+    })),
+    { onConflictDoNothing: true },
+  );
 }
 
 /** Of these requests, the ones whose feed write started a care relationship of this resident (for the access log). */

@@ -1,10 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { QUALITY_RULES } from '../schema/feed-quality.js';
-import { feedDose, feedEncounter, feedLabReport, feedRefusal, startTestPlatform, testBackends, type TestPlatform } from '../testkit/index.js';
+import { feedDose, feedEncounter, feedImagingReport, feedLabReport, feedRefusal, startTestPlatform, testBackends, type TestPlatform } from '../testkit/index.js';
 
 const MUTATIONS = {
   recordEncounters: 'mutation($input: [EncounterInput!]!) { recordEncounters(input: $input) }',
   recordLabReports: 'mutation($input: [LabReportInput!]!) { recordLabReports(input: $input) }',
+  recordImagingReports: 'mutation($input: [ImagingReportInput!]!) { recordImagingReports(input: $input) }',
   recordImmunizations: 'mutation($input: [ImmunizationInput!]!) { recordImmunizations(input: $input) }',
 } as const;
 type Mutation = keyof typeof MUTATIONS;
@@ -17,6 +18,7 @@ const OTHER = 'inst-03';
 const encounter = feedEncounter;
 const labReport = feedLabReport;
 const dose = feedDose;
+const imaging = feedImagingReport;
 
 /** What the world of one case needs: a fresh resident, and practitioners and encounters to reference. */
 interface World {
@@ -36,6 +38,7 @@ const CASES: Array<{ rule: string; mutation: Mutation; record: (w: World) => Jso
     record: (w) => encounter(w.resident, { diagnoses: [{ code: 'BA00', codeSystem: 'ICD-11', codeSystemVersion: '2024', display: '高血压', rank: 'PRIMARY' }] }),
     field: 'input[0].diagnoses[0].code',
   },
+  { rule: 'KNOWN_ITEM', mutation: 'recordImagingReports', record: (w) => imaging(w.resident, { itemCode: 'CT-HEAD-AND-NECK' }), field: 'input[0].itemCode' },
   { rule: 'UNIT', mutation: 'recordLabReports', record: (w) => labReport(w.resident, {}, { unit: 'mmol/mol' }), field: 'input[0].items[0].unit' },
   { rule: 'RANGE', mutation: 'recordLabReports', record: (w) => labReport(w.resident, {}, { value: '680' }), field: 'input[0].items[0].value' },
   { rule: 'NOT_FUTURE', mutation: 'recordImmunizations', record: (w) => dose(w.resident, { administeredOn: `${new Date().getUTCFullYear() + 1}-01-10` }), field: 'input[0].administeredOn' },
@@ -69,6 +72,7 @@ describe.each(testBackends())('the quality rules of hospital feeds on $name', (b
     const counts = await stack.platform.database.query<{ n: number }>(
       `select ((select count(*) from clinical.encounter where resident_id = $1 and institution_id = any($2))
              + (select count(*) from results.lab_report where resident_id = $1 and institution_id = any($2))
+             + (select count(*) from results.imaging_report where resident_id = $1 and institution_id = any($2))
              + (select count(*) from immunization.immunization_record where resident_id = $1 and institution_id = any($2)))::int as n`,
       [residentId, [SENDER, world.sensitivePractitioner.institutionId]],
     );
@@ -118,13 +122,14 @@ describe.each(testBackends())('the quality rules of hospital feeds on $name', (b
     for (const [mutation, record] of [
       ['recordEncounters', encounter(resident, { institutionId: SENDER })],
       ['recordLabReports', labReport(resident)],
+      ['recordImagingReports', imaging(resident)],
       ['recordImmunizations', dose(resident)],
     ] as const) {
       const response = await stack.query<Record<string, string[]>>(`his-${SENDER}`, MUTATIONS[mutation], { input: [record] });
       expect(response.body.errors, mutation).toBeUndefined();
       expect(response.body.data![mutation]).toHaveLength(1);
     }
-    expect(await rowsFor(resident)).toBe(3);
+    expect(await rowsFor(resident)).toBe(4);
   });
 
   it('leaves zero rows from a batch with one bad record among good ones, and names every bad record', async () => {

@@ -67,7 +67,7 @@ import { checkFeedReferences, type ReferenceLookup } from './stages/check-refere
 import { commitRefusal, commitUse, GrantUseLostError } from './stages/consume-grant.js';
 import { decideSubjects, grantInvalid, rowScopeOf, subjectRoots } from './stages/decide.js';
 import { decryptAndMask } from './stages/decrypt-and-mask.js';
-import { recordFeedWrites, recordRegistrations, recordWritesAbout, type AboutLookup } from './stages/feed-writes.js';
+import { feedCheckAnswer, recordFeedWrites, recordRegistrations, recordWritesAbout, type AboutLookup } from './stages/feed-writes.js';
 import { filteredDocumentInterner, filterOperation, overrideRootArguments, type CoordinateDecider } from './stages/filter-operation.js';
 import { protectWrites } from './stages/protect-writes.js';
 import { resolvePurpose } from './stages/purpose.js';
@@ -463,13 +463,22 @@ const checkQuality = ({ declarations }: LifecycleDependencies): Stage => ({
 
 const checkReferences = ({ lookupReferences, declarations }: LifecycleDependencies): Stage => ({
   name: 'check-references',
-  before: ({ state }) => checkFeedReferences(required(state, 'analysis', 'check-references'), state.actor, state.requestId, lookupReferences, declarations),
+  before: async ({ state, skipPlanning }) => {
+    const analysis = required(state, 'analysis', 'check-references');
+    await checkFeedReferences(analysis, state.actor, state.requestId, lookupReferences, declarations);
+    // A check that passed is answered here: no data key is used, no subgraph asked, nothing written or audited.
+    const answer = feedCheckAnswer(analysis, declarations);
+    if (!answer) return;
+    state.feedCheckOnly = true;
+    skipPlanning({ data: answer });
+  },
 });
 
 const protect = ({ keyring, declarations }: LifecycleDependencies): Stage => ({
   name: 'protect-writes',
   before: async ({ state, variables, changeExecution }) => {
     const analysis = required(state, 'analysis', 'protect-writes');
+    if (state.feedCheckOnly) return;
     const overrides = await protectWrites(analysis.operation, analysis.rootFields.map((field) => field.node), variables, keyring, declarations);
     state.variableOverrides = overrides;
     if (Object.keys(overrides).length > 0) changeExecution((args) => ({ ...args, variableValues: { ...args.variableValues, ...overrides } }));

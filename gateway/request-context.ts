@@ -23,6 +23,8 @@ export interface GatewayRequestContext {
   analysis?: OperationAnalysis;
   /** Set by resolve-subjects: residents found by identifier, by root response key. */
   resolvedSubjects?: Map<string, ResolvedSubject>;
+  /** Set by check-references: the operation only checks feed records (`@feed(checkOnly:)`), so nothing is protected, planned or written. */
+  feedCheckOnly?: boolean;
   /** Set by protect-writes: the input values the gateway substitutes (ciphertexts, blind indexes, minted ids). */
   variableOverrides?: Record<string, unknown>;
   /** Set by decide: one decision per root field that reads a resident. */

@@ -453,6 +453,30 @@ export function imagingProcedure(code: string): ImagingProcedure {
   return procedure;
 }
 
+/** An imaging examination of the region's catalogue: the seeded procedures and others hospitals report. */
+export interface ImagingItem {
+  code: string;
+  name: string;
+  modality: ImagingProcedure['modality'];
+  /** DICOM Body Part Examined. */
+  bodyPart: string;
+}
+
+/** Examinations the seeded reports do not carry, but hospital feeds do (and the recognition catalogue lists). */
+export const MORE_IMAGING_ITEMS: readonly ImagingItem[] = [
+  { code: 'CT-ABD', name: '腹部CT平扫', modality: 'CT', bodyPart: 'ABDOMEN' },
+  { code: 'CT-LSPINE', name: '腰椎CT平扫', modality: 'CT', bodyPart: 'LSPINE' },
+  { code: 'MR-KNEE', name: '膝关节MRI平扫', modality: 'MR', bodyPart: 'KNEE' },
+  { code: 'MR-CSPINE', name: '颈椎MRI平扫', modality: 'MR', bodyPart: 'CSPINE' },
+  { code: 'US-BREAST', name: '乳腺彩超', modality: 'US', bodyPart: 'BREAST' },
+  { code: 'US-KIDNEY', name: '泌尿系彩超', modality: 'US', bodyPart: 'KIDNEY' },
+  { code: 'DX-LSPINE', name: '腰椎正侧位片', modality: 'DX', bodyPart: 'LSPINE' },
+  { code: 'DX-CSPINE', name: '颈椎正侧位片', modality: 'DX', bodyPart: 'CSPINE' },
+];
+
+/** Every imaging examination of the catalogue, by code: what an imaging report's `itemCode` may be. */
+export const IMAGING_ITEMS: ReadonlyMap<string, ImagingItem> = new Map([...IMAGING_PROCEDURES, ...MORE_IMAGING_ITEMS].map((item) => [item.code, item]));
+
 export interface VaccineDefinition {
   /** Vaccine code in the style of the national immunisation information system (category + product). */
   code: string;

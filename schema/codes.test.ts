@@ -34,7 +34,7 @@ describe('assertKnownCode', () => {
 
   it('refuses an unknown code system, naming it', () => {
     expect(refusal({ system: 'SNOMED-CT', version: '2024', code: '38341003' })).toBe(
-      'unknown code system "SNOMED-CT"; known systems: ICD-10-CN, ICD-9-CM-3, LOINC, NIP-VACCINE, ATC, LOCAL',
+      'unknown code system "SNOMED-CT"; known systems: ICD-10-CN, ICD-9-CM-3, LOINC, NIP-VACCINE, ATC, DICOM-MODALITY, DICOM-BODY-PART, LOCAL',
     );
   });
 

@@ -27,6 +27,14 @@ const ICD9CM3_PATTERN = /^\d{2}(\.\d{1,4}(x\d{3})?)?$/;
 const LOINC_PATTERN = /^(\d{1,7})-(\d)$/;
 const LOCAL_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 
+/** DICOM acquisition modalities a regional imaging report comes from (CR/DX radiography, CT, MR, US, mammography, nuclear medicine, PET, angiography, fluoroscopy). */
+const DICOM_MODALITIES: ReadonlySet<string> = new Set(['CR', 'DX', 'CT', 'MR', 'US', 'MG', 'NM', 'PT', 'XA', 'RF']);
+/** DICOM Body Part Examined defined terms the region's examinations use. */
+const DICOM_BODY_PARTS: ReadonlySet<string> = new Set([
+  'HEAD', 'BRAIN', 'NECK', 'CHEST', 'HEART', 'BREAST', 'ABDOMEN', 'PELVIS', 'KIDNEY', 'LIVER', 'CSPINE', 'TSPINE', 'LSPINE', 'SPINE',
+  'SHOULDER', 'ELBOW', 'WRIST', 'HAND', 'HIP', 'KNEE', 'ANKLE', 'FOOT', 'EXTREMITY', 'WHOLEBODY',
+]);
+
 export const CODE_SYSTEMS: Readonly<Record<string, CodeSystem>> = {
   'ICD-10-CN': {
     id: 'ICD-10-CN',
@@ -66,6 +74,20 @@ export const CODE_SYSTEMS: Readonly<Record<string, CodeSystem>> = {
     format: 'letter, two digits, two letters, two digits (e.g. C08CA01)',
     isWellFormed: (code) => /^[A-Z]\d{2}([A-Z]([A-Z](\d{2})?)?)?$/.test(code),
   },
+  'DICOM-MODALITY': {
+    id: 'DICOM-MODALITY',
+    name: 'DICOM Modality (PS3.3 C.7.3.1.1.1, the acquisition modalities of CID 29)',
+    versions: ['2025b'],
+    format: `one of ${[...DICOM_MODALITIES].join(', ')}`,
+    isWellFormed: (code) => DICOM_MODALITIES.has(code),
+  },
+  'DICOM-BODY-PART': {
+    id: 'DICOM-BODY-PART',
+    name: 'DICOM Body Part Examined (PS3.16 Annex L, defined terms)',
+    versions: ['2025b'],
+    format: 'a defined term such as CHEST, HEAD, ABDOMEN, LSPINE',
+    isWellFormed: (code) => DICOM_BODY_PARTS.has(code),
+  },
   LOCAL: {
     id: 'LOCAL',
     name: '机构本地编码',
@@ -79,6 +101,8 @@ export const ICD10_CN = { system: 'ICD-10-CN', version: '2.0' } as const;
 export const ICD9_CM3 = { system: 'ICD-9-CM-3', version: '3.0' } as const;
 export const LOINC = { system: 'LOINC', version: '2.78' } as const;
 export const NIP_VACCINE = { system: 'NIP-VACCINE', version: '2021' } as const;
+export const DICOM_MODALITY = { system: 'DICOM-MODALITY', version: '2025b' } as const;
+export const DICOM_BODY_PART = { system: 'DICOM-BODY-PART', version: '2025b' } as const;
 
 /** Whether `system` is a code system the platform knows. */
 export function isKnownCodeSystem(system: string): boolean {

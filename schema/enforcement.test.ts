@@ -52,6 +52,7 @@ describe('the enforcement declarations of the supergraph', () => {
       'Mutation.recordImmunizations': 'feed',
       'Mutation.registerResident': 'write',
       'Mutation.recordLabReports': 'feed',
+      'Mutation.recordImagingReports': 'feed',
       'Mutation.submitScenario': 'write',
       'Mutation.reviewScenario': 'write',
       'Query.recognizableResults': 'subject',
@@ -107,8 +108,10 @@ describe('the enforcement declarations of the supergraph', () => {
       residentField: 'residentId',
       references: { residentId: 'resident', attendingPractitionerId: 'practitioner' },
       protects: [{ argument: 'input', fields: [{ field: 'chiefComplaint', kind: 'TEXT', required: false, storedAs: 'Encounter.chiefComplaint' }] }],
+      checkOnly: 'checkOnly',
     });
-    expect(rootDeclaration(declarations, 'mutation', 'recordLabReports')).toMatchObject({ category: 'RESULTS', references: { residentId: 'resident', encounterId: 'encounter' }, protects: [] });
+    expect(rootDeclaration(declarations, 'mutation', 'recordLabReports')).toMatchObject({ category: 'RESULTS', references: { residentId: 'resident', encounterId: 'encounter' }, protects: [], checkOnly: 'checkOnly' });
+    expect(rootDeclaration(declarations, 'mutation', 'recordImagingReports')).toMatchObject({ category: 'RESULTS', references: { residentId: 'resident', encounterId: 'encounter' }, protects: [], checkOnly: 'checkOnly' });
     expect(rootDeclaration(declarations, 'mutation', 'recordImmunizations')).toMatchObject({ category: 'PUBLIC_HEALTH', references: { residentId: 'resident' } });
     expect(rootDeclaration(declarations, 'mutation', 'recordFollowUps')).toMatchObject({ category: 'PUBLIC_HEALTH', references: { residentId: 'resident' } });
   });

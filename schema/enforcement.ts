@@ -34,8 +34,8 @@ directive @internal on FIELD_DEFINITION
 directive @write(newResident: String, about: String, aboutKind: String, category: String, reviewsScenario: String) on FIELD_DEFINITION
 "Reads a research scenario's mart (the scenario named by this argument): only its registered documents, while approved, within its quota."
 directive @research(scenario: String!) on FIELD_DEFINITION
-"A hospital feed writing records of a category from a list argument; its input fields declare their @reference."
-directive @feed(argument: String!, category: String!) on FIELD_DEFINITION
+"A hospital feed writing records of a category from a list argument; its input fields declare their @reference. checkOnly names a Boolean argument that, when true, runs every check and writes nothing (the answer is an empty list)."
+directive @feed(argument: String!, category: String!, checkOnly: String) on FIELD_DEFINITION
 "An identifying input field (kind NAME, ID_CARD, PHONE, ADDRESS, TEXT): validated, encrypted as the stored coordinate storedAs, blind-indexed into indexInto."
 directive @identifying(kind: String!, storedAs: String!, indexInto: String) on INPUT_FIELD_DEFINITION
 "A feed record's reference (kind RESIDENT, PRACTITIONER or ENCOUNTER), checked before anything is written."
@@ -102,6 +102,8 @@ export type RootDeclaration =
       /** Input field of one record → what it references (the resident field included). */
       references: Readonly<Record<string, ReferenceKind>>;
       protects: readonly ProtectedArgument[];
+      /** The Boolean argument that makes a call a check only (nothing written), when the feed has one. */
+      checkOnly?: string;
     };
 
 export type RootOperation = 'query' | 'mutation' | 'subscription';
@@ -233,7 +235,16 @@ function declarationOf(coordinate: string, directive: ConstDirectiveNode, args: 
       }
       const residentFields = Object.keys(references).filter((name) => references[name] === 'resident');
       if (residentFields.length !== 1) throw new Error(`@feed ${coordinate}: its records need exactly one @reference(kind: "RESIDENT"), not ${residentFields.length}`);
-      return { kind: 'feed', argument, category, residentField: residentFields[0]!, references, protects: protectedArguments(coordinate, args, schema) };
+      const checkOnly = stringArgument(directive, 'checkOnly');
+      return {
+        kind: 'feed',
+        argument,
+        category,
+        residentField: residentFields[0]!,
+        references,
+        protects: protectedArguments(coordinate, args, schema),
+        ...(checkOnly === undefined ? {} : { checkOnly: argumentNamed(checkOnly) }),
+      };
     }
     default:
       throw new Error(`unknown root declaration @${directive.name.value}`);
@@ -350,9 +361,16 @@ export const rootIs = {
     ];
     return args.length > 0 ? `@write(${args.join(', ')})` : '@write';
   },
-  /** A hospital feed of `category` records in the list argument `argument`. */
-  feed: (argument: string, category: DataCategory): string => `@feed(argument: "${argument}", category: "${category}")`,
+  /** A hospital feed of `category` records in the list argument `argument`; `checkOnly` names its check-only flag. */
+  feed: (argument: string, category: DataCategory, options: { checkOnly?: string } = {}): string =>
+    `@feed(argument: "${argument}", category: "${category}"${options.checkOnly ? `, checkOnly: "${options.checkOnly}"` : ''})`,
 };
+
+/** The check-only flag every feed mutation takes (declared with `@feed(checkOnly:)`). */
+export const FEED_CHECK_ONLY = {
+  argument: 'checkOnly',
+  description: 'Only check the records (quality and reference rules) and write nothing: the answer is an empty list, or the same refusal a write would get.',
+} as const;
 
 /** Input-field declarations as type-graphql `@Directive(...)` applications. */
 export const inputIs = {

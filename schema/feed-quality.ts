@@ -6,13 +6,19 @@
  * sending anything. Reference rules need the platform's data (residents, practitioners, encounters);
  * they are listed here with their ids and messages and checked by the gateway's reference lookups.
  */
-import { LAB_PANELS, type LabItemDefinition } from './code-catalogue.js';
+import { IMAGING_ITEMS, LAB_PANELS, type LabItemDefinition } from './code-catalogue.js';
 import { CODE_SYSTEMS } from './codes.js';
 
 /** The kinds of feed record, by the mutation that writes them. */
-export const FEED_RECORD_KINDS = { recordEncounters: 'encounter', recordLabReports: 'labReport', recordImmunizations: 'immunization' } as const;
+export const FEED_RECORD_KINDS = { recordEncounters: 'encounter', recordLabReports: 'labReport', recordImagingReports: 'imagingReport', recordImmunizations: 'immunization' } as const;
 export type FeedMutation = keyof typeof FEED_RECORD_KINDS;
 export type FeedRecordKind = (typeof FEED_RECORD_KINDS)[FeedMutation];
+
+/**
+ * The most records one call of each feed mutation takes: a batch is one request body (at most 1 MB)
+ * and one transaction per table, and references at most MAX_REFERENCE_LOOKUP distinct ids per kind.
+ */
+export const MAX_FEED_BATCH: Readonly<Record<FeedMutation, number>> = { recordEncounters: 1000, recordLabReports: 500, recordImagingReports: 500, recordImmunizations: 1000 };
 
 /**
  * A field path inside a record: `department`, `diagnoses[].code` (every element of a list). The
@@ -29,6 +35,8 @@ export type QualityCheck =
   | { type: 'allowedValues'; fields: PerKind<{ path: FieldPath; values: readonly string[] }> }
   /** A coding whose system and version the platform knows, and a code of that system's format. */
   | { type: 'codeSystem'; codings: PerKind<{ path: FieldPath; system: string | { field: string }; version: string | { field: string } }> }
+  /** A catalogue item's code, whose catalogue entry agrees with the record's own fields (an imaging examination's modality and body part). */
+  | { type: 'catalogueItem'; items: PerKind<{ path: FieldPath; agrees: readonly ('modality' | 'bodyPart')[] }> }
   /** A lab item known to the catalogue carries the catalogue's unit. */
   | { type: 'catalogueUnit'; items: PerKind<FieldPath> }
   /** Numbers within bounds; lab values of quantitative catalogue items within `plausibleFactor` × their reference limit. */
@@ -48,7 +56,7 @@ export interface QualityRule {
   check: QualityCheck;
 }
 
-const TIME_FIELDS: PerKind<FieldPath> = { encounter: ['startedAt', 'endedAt'], labReport: ['collectedAt', 'reportedAt'], immunization: ['administeredOn'] };
+const TIME_FIELDS: PerKind<FieldPath> = { encounter: ['startedAt', 'endedAt'], labReport: ['collectedAt', 'reportedAt'], imagingReport: ['performedAt'], immunization: ['administeredOn'] };
 
 /** The rule catalogue. Ids are stable: reports and tests name them. */
 export const QUALITY_RULES: readonly QualityRule[] = [
@@ -60,6 +68,7 @@ export const QUALITY_RULES: readonly QualityRule[] = [
       fields: {
         encounter: ['residentId', 'encounterClass', 'department', 'startedAt', 'diagnoses', 'diagnoses[].code', 'diagnoses[].display', 'prescriptions[].drugName', 'prescriptions[].dosage'],
         labReport: ['residentId', 'panelCode', 'panelName', 'specimen', 'collectedAt', 'reportedAt', 'items', 'items[].localCode', 'items[].name', 'items[].value'],
+        imagingReport: ['residentId', 'itemCode', 'modality', 'bodyPart', 'findings', 'impression', 'performedAt'],
         immunization: ['residentId', 'vaccineCode', 'vaccineName', 'doseNumber', 'lotNumber', 'manufacturer', 'administeredOn', 'site', 'route'],
       },
     },
@@ -86,9 +95,18 @@ export const QUALITY_RULES: readonly QualityRule[] = [
       codings: {
         encounter: [{ path: 'diagnoses[].code', system: { field: 'codeSystem' }, version: { field: 'codeSystemVersion' } }],
         labReport: [{ path: 'items[].loinc', system: 'LOINC', version: '2.78' }],
+        imagingReport: [
+          { path: 'modality', system: 'DICOM-MODALITY', version: '2025b' },
+          { path: 'bodyPart', system: 'DICOM-BODY-PART', version: '2025b' },
+        ],
         immunization: [{ path: 'vaccineCode', system: 'NIP-VACCINE', version: '2021' }],
       },
     },
+  },
+  {
+    id: 'KNOWN_ITEM',
+    message: "is not an examination of the catalogue, or the catalogue's modality and body part for it are not the record's",
+    check: { type: 'catalogueItem', items: { imagingReport: [{ path: 'itemCode', agrees: ['modality', 'bodyPart'] }] } },
   },
   { id: 'UNIT', message: "the unit is not the catalogue's unit for this lab item", check: { type: 'catalogueUnit', items: { labReport: ['items[]'] } } },
   {
@@ -139,12 +157,22 @@ export interface QualityContext {
 
 type Json = Record<string, unknown>;
 
+/** Each path's segments, parsed once: the rules are checked for every record of every batch. */
+const SEGMENTS = new Map<FieldPath, ReadonlyArray<{ name: string; list: boolean }>>();
+
+function segmentsOf(path: FieldPath): ReadonlyArray<{ name: string; list: boolean }> {
+  let segments = SEGMENTS.get(path);
+  if (!segments) {
+    segments = path.split('.').map((segment) => (segment.endsWith('[]') ? { name: segment.slice(0, -2), list: true } : { name: segment, list: false }));
+    SEGMENTS.set(path, segments);
+  }
+  return segments;
+}
+
 /** Every element a path reaches, with its concrete path (`items[].unit` → `items[0].unit`, …). */
 function resolve(record: unknown, path: FieldPath): Array<{ at: string; value: unknown; parent: unknown }> {
   let current: Array<{ at: string; value: unknown; parent: unknown }> = [{ at: '', value: record, parent: undefined }];
-  for (const segment of path.split('.')) {
-    const list = segment.endsWith('[]');
-    const name = list ? segment.slice(0, -2) : segment;
+  for (const { name, list } of segmentsOf(path)) {
     const next: typeof current = [];
     for (const { at, value } of current) {
       const child = isObject(value) ? value[name] : undefined;
@@ -212,6 +240,16 @@ const INTERPRETERS: { [T in QualityCheck['type']]: (check: Extract<QualityCheck,
         if (isBlank(value)) return [];
         const of = (spec: string | { field: string }) => (typeof spec === 'string' ? spec : String((isObject(parent) ? parent[spec.field] : undefined) ?? ''));
         return codingProblem(of(system), of(version), String(value)) ? [at] : [];
+      }),
+    ),
+  catalogueItem: (check, kind, record) =>
+    (check.items[kind] ?? []).flatMap(({ path, agrees }) =>
+      resolve(record, path).flatMap(({ at, value, parent }) => {
+        if (isBlank(value)) return [];
+        const item = IMAGING_ITEMS.get(String(value));
+        if (!item) return [at];
+        // A disagreeing field is named (not the code): the sender sees which of its fields is wrong for the item.
+        return agrees.filter((field) => isObject(parent) && !isBlank(parent[field]) && parent[field] !== item[field]);
       }),
     ),
   catalogueUnit: (check, kind, record) =>

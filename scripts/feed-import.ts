@@ -4,17 +4,26 @@
  * pushed through the gateway's bulk feed mutations in batches, where the same rules and the reference
  * rules are checked again and every batch is written all or nothing.
  *
- * By default one bad record anywhere means nothing is sent (a file whose records all pass the local
- * checks can still be refused by a reference rule: the refused batch writes nothing, the import stops,
- * and the report names what was committed before). With `acceptValid` the bad records are left out
- * and reported, the good ones stored.
+ * By default the whole file is all or nothing: one bad record anywhere means nothing is written. The
+ * local checks run first; then every batch is sent as a check only (`checkOnly: true`: the gateway
+ * runs the quality and reference rules and writes nothing), and only when the whole file passed are
+ * the batches written. (Records reference only what the platform already holds: ids are the
+ * platform's, so a record cannot name another record of the same file.) With `acceptValid` the bad
+ * records are left out and reported, the good ones stored. Batches travel a few at a time
+ * (`concurrency`), each written all or nothing.
  */
-import { FEED_RECORD_KINDS, qualityRule, qualityViolations, type FeedMutation, type FeedRecordKind } from '../schema/feed-quality.js';
+import { FEED_CHECK_ONLY } from '../schema/enforcement.js';
+import { FEED_RECORD_KINDS, MAX_FEED_BATCH, qualityRule, qualityViolations, type FeedMutation, type FeedRecordKind } from '../schema/feed-quality.js';
 
-const MUTATION_OF: Readonly<Record<FeedRecordKind, FeedMutation>> = { encounter: 'recordEncounters', labReport: 'recordLabReports', immunization: 'recordImmunizations' };
-const INPUT_TYPE_OF: Readonly<Record<FeedMutation, string>> = { recordEncounters: 'EncounterInput', recordLabReports: 'LabReportInput', recordImmunizations: 'ImmunizationInput' };
-/** The largest batch each mutation takes. */
-export const MAX_BATCH: Readonly<Record<FeedMutation, number>> = { recordEncounters: 500, recordLabReports: 200, recordImmunizations: 500 };
+const MUTATION_OF = Object.fromEntries(Object.entries(FEED_RECORD_KINDS).map(([mutation, kind]) => [kind, mutation])) as Readonly<Record<FeedRecordKind, FeedMutation>>;
+const INPUT_TYPE_OF: Readonly<Record<FeedMutation, string>> = {
+  recordEncounters: 'EncounterInput',
+  recordLabReports: 'LabReportInput',
+  recordImagingReports: 'ImagingReportInput',
+  recordImmunizations: 'ImmunizationInput',
+};
+/** Batches in flight at once: the gateway checks one while the database writes another. */
+export const DEFAULT_CONCURRENCY = 3;
 
 /** A line the import could not use, or a record a rule refused. */
 export interface Rejection {
@@ -49,7 +58,10 @@ export interface ImportOptions {
   acceptValid: boolean;
   /** Records per request, at most each mutation's maximum. */
   batchSize: number;
-  onProgress?: (done: number, total: number) => void;
+  /** Batches in flight at once (default DEFAULT_CONCURRENCY); each is still written all or nothing. */
+  concurrency?: number;
+  /** Records checked (all-or-nothing mode checks the whole file first) or written so far, of all. */
+  onProgress?: (done: number, total: number, phase: 'checking' | 'writing') => void;
   /** Called with the ids of each batch written. */
   onStored?: (ids: readonly string[]) => void;
   now?: Date;
@@ -102,7 +114,7 @@ export async function importFeed(text: string, options: ImportOptions): Promise<
     mode: options.acceptValid ? 'accept-valid' : 'all-or-nothing',
     records: records.length + new Set(rejected.filter((r) => r.kind === null).map((r) => r.line)).size,
     stored: 0,
-    storedByKind: { encounter: 0, labReport: 0, immunization: 0 },
+    storedByKind: { encounter: 0, labReport: 0, immunization: 0, imagingReport: 0 },
     rejected,
     elapsedMs: 0,
     recordsPerSecond: 0,
@@ -113,40 +125,83 @@ export async function importFeed(text: string, options: ImportOptions): Promise<
     report.recordsPerSecond = report.elapsedMs > 0 ? Math.round((report.stored * 1000) / report.elapsedMs) : 0;
     return report;
   };
+  const reject = (batch: readonly ParsedLine[], refusal: Refusal): Set<number> => {
+    const named = new Set<number>();
+    for (const { index, field, rule } of refusal) {
+      const parsed = batch[index];
+      if (!parsed) continue;
+      named.add(index);
+      report.rejected.push({ line: parsed.line, kind: parsed.kind, field, rule, message: messageOf(rule) });
+    }
+    return named;
+  };
   if (!options.acceptValid && rejected.length > 0) {
     report.stoppedAt = { line: rejected[0]!.line, reason: 'a record breaks a quality rule: nothing was sent' };
     return finish();
   }
+  const planned = [...batches(good, options.batchSize)];
+  const concurrency = Math.max(1, options.concurrency ?? DEFAULT_CONCURRENCY);
+
+  if (!options.acceptValid) {
+    // The whole file is checked (quality and reference rules, at the gateway) before anything is written:
+    // a bad reference in the last batch must not leave the first ones stored.
+    let checked = 0;
+    let unnamed: ParsedLine | undefined;
+    await eachConcurrently(planned, concurrency, async (batch) => {
+      const { refusal } = await sendBatch(batch, options, true);
+      if (refusal && reject(batch, refusal).size === 0) unnamed ??= batch[0];
+      checked += batch.length;
+      options.onProgress?.(checked, report.records, 'checking');
+    });
+    if (unnamed) {
+      report.stoppedAt = { line: unnamed.line, reason: 'the gateway refused a batch without naming its records: nothing was written' };
+      return finish();
+    }
+    if (report.rejected.length > 0) {
+      report.stoppedAt = { line: Math.min(...report.rejected.map((r) => r.line)), reason: 'a record breaks a reference rule: nothing was written' };
+      return finish();
+    }
+  }
+
   let done = rejected.length;
-  options.onProgress?.(done, report.records);
-  for (const batch of batches(good, options.batchSize)) {
+  options.onProgress?.(done, report.records, 'writing');
+  await eachConcurrently(planned, concurrency, async (batch) => {
+    // After a refusal in all-or-nothing mode no further batch starts (those already sent finish).
+    if (report.stoppedAt) return;
     let pending = batch;
     // A refused batch wrote nothing: drop the records it names and send the rest again (accept-valid only).
     while (pending.length > 0) {
-      const { refusal, ids } = await sendBatch(pending, options);
+      const { refusal, ids } = await sendBatch(pending, options, false);
       if (!refusal) {
         options.onStored?.(ids);
         report.stored += pending.length;
         report.storedByKind[pending[0]!.kind] += pending.length;
         break;
       }
-      const named = new Set<number>();
-      for (const { index, field, rule } of refusal) {
-        const parsed = pending[index];
-        if (!parsed) continue;
-        named.add(index);
-        report.rejected.push({ line: parsed.line, kind: parsed.kind, field, rule, message: messageOf(rule) });
-      }
+      const named = reject(pending, refusal);
       if (!options.acceptValid || named.size === 0) {
-        report.stoppedAt = { line: pending[0]!.line, reason: named.size === 0 ? 'the gateway refused a batch without naming its records' : 'a batch was refused: it and everything after it were not written' };
-        return finish();
+        // Checked a moment ago, refused now: the platform's data changed in between (e.g. an encounter was removed).
+        report.stoppedAt ??= {
+          line: pending[0]!.line,
+          reason: named.size === 0 ? 'the gateway refused a batch without naming its records' : 'a batch that passed the check was refused when written: it and the batches not yet sent were not written',
+        };
+        return;
       }
       pending = pending.filter((_, i) => !named.has(i));
     }
     done += batch.length;
-    options.onProgress?.(done, report.records);
-  }
+    options.onProgress?.(done, report.records, 'writing');
+  });
   return finish();
+}
+
+/** Runs `work` over the items with at most `concurrency` at a time, in order of start; the first failure fails all. */
+async function eachConcurrently<T>(items: readonly T[], concurrency: number, work: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) await work(items[next++]!);
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, worker));
 }
 
 function messageOf(rule: string): string {
@@ -162,11 +217,11 @@ function messageOf(rule: string): string {
  * may reference an encounter of the same file), then lab reports, then doses, each kind in file order.
  */
 function* batches(records: readonly ParsedLine[], size: number): Generator<ParsedLine[]> {
-  const order: readonly FeedRecordKind[] = ['encounter', 'labReport', 'immunization'];
+  const order: readonly FeedRecordKind[] = ['encounter', 'labReport', 'imagingReport', 'immunization'];
   const sorted = order.flatMap((kind) => records.filter((record) => record.kind === kind));
   let current: ParsedLine[] = [];
   for (const record of sorted) {
-    const limit = Math.min(size, MAX_BATCH[MUTATION_OF[record.kind]]);
+    const limit = Math.min(size, MAX_FEED_BATCH[MUTATION_OF[record.kind]]);
     if (current.length > 0 && (current[0]!.kind !== record.kind || current.length >= limit)) {
       yield current;
       current = [];
@@ -176,17 +231,23 @@ function* batches(records: readonly ParsedLine[], size: number): Generator<Parse
   if (current.length > 0) yield current;
 }
 
-/** The ids written, or the refusal's breaches by position in the batch. */
-async function sendBatch(batch: readonly ParsedLine[], options: ImportOptions): Promise<{ ids: string[]; refusal?: Array<{ index: number; field: string; rule: string }> }> {
+/** A refusal's breaches by position in the batch. */
+type Refusal = Array<{ index: number; field: string; rule: string }>;
+
+/** The ids written (none for a check), or the refusal's breaches by position in the batch. */
+async function sendBatch(batch: readonly ParsedLine[], options: ImportOptions, checkOnly: boolean): Promise<{ ids: string[]; refusal?: Refusal }> {
   const mutation = MUTATION_OF[batch[0]!.kind];
   const response = await fetch(options.url, {
     method: 'POST',
     headers: { 'content-type': 'application/json', authorization: `Bearer ${options.token}` },
-    body: JSON.stringify({ query: `mutation($input: [${INPUT_TYPE_OF[mutation]}!]!) { ${mutation}(input: $input) }`, variables: { input: batch.map((b) => b.record) } }),
+    body: JSON.stringify({
+      query: `mutation($input: [${INPUT_TYPE_OF[mutation]}!]!, $checkOnly: Boolean!) { ${mutation}(input: $input, ${FEED_CHECK_ONLY.argument}: $checkOnly) }`,
+      variables: { input: batch.map((b) => b.record), checkOnly },
+    }),
   });
   const body = (await response.json().catch(() => ({}))) as { data?: Record<string, unknown> | null; errors?: Array<{ message: string; extensions?: Record<string, unknown> }> };
   const ids = body.data?.[mutation];
-  if (!body.errors && Array.isArray(ids) && ids.length === batch.length) return { ids: ids.map(String) };
+  if (!body.errors && Array.isArray(ids) && ids.length === (checkOnly ? 0 : batch.length)) return { ids: ids.map(String) };
   const [error] = body.errors ?? [];
   const code = error?.extensions?.['code'];
   if (code !== 'BAD_USER_INPUT') throw new Error(`the gateway refused the batch: ${String(code ?? response.status)} ${error?.message ?? ''}`.trim());

@@ -77,7 +77,7 @@ describe.each(testBackends())('npm run import on $name', (backend) => {
     const outcome = await runImport([encounter(a), labReport(a), dose(b), labReport(b)]);
     expect(outcome.stderr).toBe('');
     expect(outcome.code).toBe(0);
-    expect(outcome.stdout).toMatch(/^stored 4 of 4 records \(1 encounters, 2 lab reports, 1 immunisations\) in \d+\.\d\d s: \d+ records\/s\n/);
+    expect(outcome.stdout).toMatch(/^stored 4 of 4 records \(1 encounters, 2 lab reports, 0 imaging reports, 1 immunisations\) in \d+\.\d\d s: \d+ records\/s\n/);
     expect(outcome.report).toMatchObject({ mode: 'all-or-nothing', records: 4, stored: 4, rejected: [] });
     expect(outcome.report.recordsPerSecond).toBeGreaterThan(0);
     expect(await rowsFor([a, b])).toBe(4);

@@ -1,6 +1,6 @@
 /**
- * `npm run import -- <file.ndjson>`: a hospital system's bulk import of encounters, lab reports and
- * immunisations through the gateway (scripts/feed-import.ts does the work). Prints a progress bar on a
+ * `npm run import -- <file.ndjson>`: a hospital system's bulk import of encounters, lab reports,
+ * imaging reports and immunisations through the gateway (scripts/feed-import.ts does the work). Prints a progress bar on a
  * terminal, the records per second at the end, and writes a JSON report naming every rejected record
  * by line, field and rule id.
  */
@@ -13,14 +13,19 @@ import { readKeyPair } from '../gateway/keys.js';
 import type { Actor } from '../schema/context.js';
 import { demoActors } from '../seed/demo.js';
 import { CONFIG_HELP, configOrExit, exitWith, parseCommandLine, positiveInteger } from './cli.js';
-import { importFeed } from './feed-import.js';
+import { MAX_FEED_BATCH } from '../schema/feed-quality.js';
+import { DEFAULT_CONCURRENCY, importFeed } from './feed-import.js';
+
+const MAX_BATCH_SIZE = Math.max(...Object.values(MAX_FEED_BATCH));
 
 const { values, positionals } = parseCommandLine({
   usage: `usage: npm run import -- <file.ndjson> [--actor his-inst-NN | --token JWT] [--accept-valid] [options]
 
-Imports one hospital system's records, one JSON object per line with "kind" encounter, labReport or
-immunization and the fields of EncounterInput, LabReportInput or ImmunizationInput. Every record is
-checked against the quality rules first; by default one bad record means nothing is written, with
+Imports one hospital system's records, one JSON object per line with "kind" encounter, labReport,
+imagingReport or immunization and the fields of EncounterInput, LabReportInput, ImagingReportInput or
+ImmunizationInput. By default the whole file is all or nothing: every record is checked against the
+quality rules here, then the whole file against the quality and reference rules at the gateway
+(writing nothing), and only then written; one bad record anywhere means nothing is written. With
 --accept-valid the good records are stored and the rest reported.
 
   --actor NAME       a demo hospital system (his-inst-01 …), token from the local issuer (embedded mode)
@@ -28,7 +33,8 @@ checked against the quality rules first; by default one bad record means nothing
   --institution ID   the sender's institution for the local checks (default: the actor's)
   --url URL          the gateway's GraphQL endpoint (default http://localhost:$PORT/graphql)
   --accept-valid     store the good records, report the bad ones
-  --batch-size N     records per request (default and most 500; lab reports at most 200)
+  --batch-size N     records per request (default and most 1000; lab and imaging reports at most 500)
+  --concurrency N    requests in flight at once (default 3; each batch is still all or nothing)
   --report PATH      where the JSON report goes (default <file>.report.json)
 
 Exit code 0 when every record was stored, 1 when some were rejected or the import stopped, 2 for a
@@ -41,6 +47,7 @@ ${CONFIG_HELP}`,
     url: { type: 'string' },
     'accept-valid': { type: 'boolean' },
     'batch-size': { type: 'string' },
+    concurrency: { type: 'string' },
     report: { type: 'string' },
   },
   positionals: { min: 1, max: 1 },
@@ -48,7 +55,8 @@ ${CONFIG_HELP}`,
 
 const [file] = positionals as [string];
 if (!existsSync(file)) exitWith(`no such file: ${file}`);
-const batchSize = Math.min(500, positiveInteger('--batch-size', values['batch-size'], 500));
+const batchSize = Math.min(MAX_BATCH_SIZE, positiveInteger('--batch-size', values['batch-size'], MAX_BATCH_SIZE));
+const concurrency = Math.min(8, positiveInteger('--concurrency', values.concurrency, DEFAULT_CONCURRENCY));
 const config = configOrExit();
 
 let token = values.token ?? process.env['HEALTHMESH_TOKEN'];
@@ -65,7 +73,7 @@ if (!token) exitWith('give the hospital system as --actor his-inst-NN or --token
 
 const text = readFileSync(file, 'utf8');
 const bar = process.stderr.isTTY
-  ? new SingleBar({ format: '[{bar}] {percentage}% {value}/{total} records · ETA {eta_formatted}', barCompleteChar: '#', barIncompleteChar: '.', stream: process.stderr, hideCursor: true })
+  ? new SingleBar({ format: '{phase} [{bar}] {percentage}% {value}/{total} records · ETA {eta_formatted}', barCompleteChar: '#', barIncompleteChar: '.', stream: process.stderr, hideCursor: true })
   : undefined;
 let started = false;
 let report;
@@ -76,11 +84,12 @@ try {
     institutionId,
     acceptValid: values['accept-valid'] ?? false,
     batchSize,
-    onProgress: (done, total) => {
+    concurrency,
+    onProgress: (done, total, phase) => {
       if (!bar) return;
-      if (!started) bar.start(total, done);
+      if (!started) bar.start(total, done, { phase });
       started = true;
-      bar.update(done);
+      bar.update(done, { phase });
     },
   });
 } catch (error) {
@@ -91,10 +100,10 @@ bar?.stop();
 
 const reportPath = values.report ?? `${file}.report.json`;
 writeFileSync(reportPath, `${JSON.stringify({ file, at: new Date().toISOString(), ...report }, null, 2)}\n`);
-const { encounter, labReport, immunization } = report.storedByKind;
+const { encounter, labReport, imagingReport, immunization } = report.storedByKind;
 const rejectedRecords = new Set(report.rejected.map((r) => r.line)).size;
 process.stdout.write(
-  `stored ${report.stored} of ${report.records} records (${encounter} encounters, ${labReport} lab reports, ${immunization} immunisations) in ${(report.elapsedMs / 1000).toFixed(2)} s: ${report.recordsPerSecond} records/s\n` +
+  `stored ${report.stored} of ${report.records} records (${encounter} encounters, ${labReport} lab reports, ${imagingReport} imaging reports, ${immunization} immunisations) in ${(report.elapsedMs / 1000).toFixed(2)} s: ${report.recordsPerSecond} records/s\n` +
     `rejected ${rejectedRecords} records${report.stoppedAt ? `; stopped at line ${report.stoppedAt.line}: ${report.stoppedAt.reason}` : ''}; report: ${reportPath}\n`,
 );
 process.exit(report.stored === report.records ? 0 : 1);

@@ -156,18 +156,21 @@ describe('the README, run as written', () => {
     for (const e of filtered.data!['resident'].encounters as Array<{ institution: { id: string } }>) expect(e.institution.id).toBe('inst-01');
   });
 
-  it('journey 5: an import with one bad record writes nothing, with --accept-valid stores the good ones; the report names the line and rule', () => {
+  it('journey 5: an import with one bad record writes nothing (a bad unit, or a bad reference in the last batch), with --accept-valid stores the good ones; the report names the line and rule', () => {
     const { status, lines, stderr } = journey('journey-5');
     expect(stderr).toBe('');
     expect(status).toBe(0);
-    expect(lines, lines.join('\n')).toHaveLength(7);
-    expect(lines[0]).toMatch(/^stored 0 of 4 records/);
-    expect(lines[1]).toMatch(/^rejected 1 records; stopped at line 4: .*; report: feed\.ndjson\.report\.json$/);
+    expect(lines, lines.join('\n')).toHaveLength(10);
+    expect(lines[0]).toMatch(/^stored 0 of 6 records/);
+    expect(lines[1]).toMatch(/^rejected 1 records; stopped at line 5: a record breaks a quality rule: nothing was sent; report: feed\.ndjson\.report\.json$/);
     expect(lines[2]).toBe('exit code 1');
-    expect(lines[3]).toMatch(/^stored 3 of 4 records \(1 encounters, 1 lab reports, 1 immunisations\) in \d+\.\d\d s: \d+ records\/s$/);
-    expect(lines[4]).toMatch(/^rejected 1 records; report: feed\.ndjson\.report\.json$/);
+    expect(lines[3]).toMatch(/^stored 0 of 5 records/);
+    expect(lines[4]).toMatch(/^rejected 1 records; stopped at line 5: a record breaks a reference rule: nothing was written; report: units-fixed\.ndjson\.report\.json$/);
     expect(lines[5]).toBe('exit code 1');
-    expect(lines[6]).toMatch(/^line 4: items\[0\]\.unit UNIT \(/);
+    expect(lines[6]).toMatch(/^stored 4 of 5 records \(1 encounters, 1 lab reports, 1 imaging reports, 1 immunisations\) in \d+\.\d\d s: \d+ records\/s$/);
+    expect(lines[7]).toMatch(/^rejected 1 records; report: units-fixed\.ndjson\.report\.json$/);
+    expect(lines[8]).toBe('exit code 1');
+    expect(lines[9]).toMatch(/^line 5: residentId KNOWN_RESIDENT \(/);
   });
 
   it('journey 6: the catalogue, a fresh result from inst-02 recognised, a decline with a reason, the day’s report', () => {

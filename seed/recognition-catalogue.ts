@@ -7,7 +7,7 @@
  * EQA status per item follows its published EQA result and HR mark in the region (seed/region.ts):
  * passed until its end date (some lapsed in 2026), failed, or passed without the HR mark.
  */
-import { IMAGING_PROCEDURES, LAB_PANELS } from '../schema/code-catalogue.js';
+import { IMAGING_ITEMS, LAB_PANELS } from '../schema/code-catalogue.js';
 import type { recognitionEqaStatuses, recognitionItems } from '../subgraphs/results/tables.js';
 import type { Region } from './region.js';
 
@@ -51,7 +51,7 @@ const MORE_LAB_ITEMS: ReadonlyArray<Omit<ItemRow, 'updatedAt' | 'recognisedGrade
   { code: 'COAG-FIB', name: '纤维蛋白原', itemGroup: 'HAEMATOLOGY', loinc: null, validityDays: 7, priceYuan: '15.00' },
 ];
 
-/** Imaging: group, validity and price by the seeded procedures' codes, then common others. */
+/** Imaging: validity and price of every examination of the catalogue (the seeded procedures, then common others). */
 const IMAGING_TERMS: Readonly<Record<string, { days: number; price: number }>> = {
   'DX-CHEST': { days: 180, price: 60 },
   'CT-CHEST': { days: 180, price: 200 },
@@ -63,17 +63,15 @@ const IMAGING_TERMS: Readonly<Record<string, { days: number; price: number }>> =
   'MR-LSPINE': { days: 180, price: 550 },
   'DX-KNEE': { days: 180, price: 70 },
   'DX-WRIST': { days: 30, price: 60 },
+  'CT-ABD': { days: 90, price: 300 },
+  'CT-LSPINE': { days: 180, price: 250 },
+  'MR-KNEE': { days: 180, price: 550 },
+  'MR-CSPINE': { days: 180, price: 550 },
+  'US-BREAST': { days: 180, price: 100 },
+  'US-KIDNEY': { days: 90, price: 90 },
+  'DX-LSPINE': { days: 180, price: 80 },
+  'DX-CSPINE': { days: 180, price: 70 },
 };
-const MORE_IMAGING: ReadonlyArray<{ code: string; name: string; modality: string; bodyPart: string; days: number; price: number }> = [
-  { code: 'CT-ABD', name: '腹部CT平扫', modality: 'CT', bodyPart: 'ABDOMEN', days: 90, price: 300 },
-  { code: 'CT-LSPINE', name: '腰椎CT平扫', modality: 'CT', bodyPart: 'LSPINE', days: 180, price: 250 },
-  { code: 'MR-KNEE', name: '膝关节MRI平扫', modality: 'MR', bodyPart: 'KNEE', days: 180, price: 550 },
-  { code: 'MR-CSPINE', name: '颈椎MRI平扫', modality: 'MR', bodyPart: 'CSPINE', days: 180, price: 550 },
-  { code: 'US-BREAST', name: '乳腺彩超', modality: 'US', bodyPart: 'BREAST', days: 180, price: 100 },
-  { code: 'US-KIDNEY', name: '泌尿系彩超', modality: 'US', bodyPart: 'KIDNEY', days: 90, price: 90 },
-  { code: 'DX-LSPINE', name: '腰椎正侧位片', modality: 'DX', bodyPart: 'LSPINE', days: 180, price: 80 },
-  { code: 'DX-CSPINE', name: '颈椎正侧位片', modality: 'DX', bodyPart: 'CSPINE', days: 180, price: 70 },
-];
 const GROUP_OF_MODALITY: Readonly<Record<string, string>> = { DX: 'PLAIN_RADIOGRAPHY', CT: 'CT', MR: 'MR', US: 'ULTRASOUND' };
 
 /** The catalogue's items, by code. */
@@ -87,24 +85,21 @@ export function recognitionCatalogueRows(): ItemRow[] {
     }
   }
   for (const item of MORE_LAB_ITEMS) rows.push({ ...item, recognisedGrades: LAB_GRADES, updatedAt: PUBLISHED });
-  for (const procedure of IMAGING_PROCEDURES) {
-    const terms = IMAGING_TERMS[procedure.code];
+  for (const item of IMAGING_ITEMS.values()) {
+    const terms = IMAGING_TERMS[item.code];
     if (!terms) continue;
     rows.push({
-      code: procedure.code,
-      name: procedure.name,
-      itemGroup: GROUP_OF_MODALITY[procedure.modality]!,
+      code: item.code,
+      name: item.name,
+      itemGroup: GROUP_OF_MODALITY[item.modality]!,
       loinc: null,
       validityDays: terms.days,
       priceYuan: terms.price.toFixed(2),
-      modality: procedure.modality,
-      bodyPart: procedure.bodyPart,
+      modality: item.modality,
+      bodyPart: item.bodyPart,
       recognisedGrades: IMAGING_GRADES,
       updatedAt: PUBLISHED,
     });
-  }
-  for (const item of MORE_IMAGING) {
-    rows.push({ code: item.code, name: item.name, itemGroup: GROUP_OF_MODALITY[item.modality]!, loinc: null, validityDays: item.days, priceYuan: item.price.toFixed(2), modality: item.modality, bodyPart: item.bodyPart, recognisedGrades: IMAGING_GRADES, updatedAt: PUBLISHED });
   }
   return rows.sort((a, b) => a.code.localeCompare(b.code));
 }

@@ -3,7 +3,8 @@
  * transaction per batch, multi-row inserts), holding at most two batches in memory at a time.
  */
 import { createHash } from 'node:crypto';
-import { eq, getTableColumns, sql } from 'drizzle-orm';
+import { eq } from 'drizzle-orm';
+import { insertRows } from '../subgraphs/runtime/bulk-insert.js';
 import type { PgDatabase, PgQueryResultHKT, PgTable } from 'drizzle-orm/pg-core';
 import { normaliseIdCardNumber } from '../schema/id-card.js';
 import { normaliseHealthCardNumber } from '../schema/health-card.js';
@@ -74,42 +75,6 @@ export class RegionAlreadySeededError extends Error {
 export async function isRegionSeeded(db: SeedDatabase): Promise<boolean> {
   const rows = await db.select({ id: residents.id }).from(residents).limit(1);
   return rows.length > 0;
-}
-
-/** Rows per INSERT statement: each statement binds one array per column, so this bounds its size. */
-const ROWS_PER_STATEMENT = 5_000;
-
-/** A Postgres array literal (`{"a",NULL,"say \\"hi\\""}`), sent as one text parameter so no driver needs array support. */
-function arrayLiteral(values: readonly unknown[]): string {
-  const parts = values.map((value) => {
-    if (value === null || value === undefined) return 'NULL';
-    if (typeof value === 'number' || typeof value === 'boolean') return String(value);
-    return `"${String(value).replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
-  });
-  return `{${parts.join(',')}}`;
-}
-
-/**
- * A multi-row insert that binds one array per column (`INSERT … SELECT * FROM unnest($1::text[], …)`)
- * instead of one parameter per value: a handful of parameters per statement whatever the row count,
- * and several times faster to build and to parse than a VALUES list (on PGlite and on PostgreSQL).
- * Columns no row sets are left to their database defaults.
- */
-async function insertRows(db: SeedDatabase, table: PgTable, rows: readonly Record<string, unknown>[]): Promise<void> {
-  if (rows.length === 0) return;
-  const columns = Object.entries(getTableColumns(table)).filter(([key]) => rows.some((row) => row[key] !== undefined));
-  const names = sql.join(
-    columns.map(([, column]) => sql.identifier(column.name)),
-    sql`, `,
-  );
-  for (let i = 0; i < rows.length; i += ROWS_PER_STATEMENT) {
-    const chunk = rows.slice(i, i + ROWS_PER_STATEMENT);
-    const arrays = columns.map(([key, column]) => {
-      const values = chunk.map((row) => (row[key] == null ? null : column.mapToDriverValue(row[key])));
-      return sql`${sql.param(arrayLiteral(values))}::${sql.raw(column.getSQLType())}[]`;
-    });
-    await db.execute(sql`insert into ${table} (${names}) select * from unnest(${sql.join(arrays, sql`, `)})`);
-  }
 }
 
 /** The bundle as stored: identifying fields through the protector, blind indexes over the plaintext. */

@@ -27,6 +27,19 @@ export const feedLabReport = (residentId: string, change: Json = {}, item: Json 
   ...change,
 });
 
+/** A plain chest CT (catalogue item CT-CHEST) without findings. */
+export const feedImagingReport = (residentId: string, change: Json = {}): Json => ({
+  residentId,
+  itemCode: 'CT-CHEST',
+  modality: 'CT',
+  bodyPart: 'CHEST',
+  findings: '两肺野清晰，未见明显结节及实变影。',
+  impression: '胸部CT平扫未见明显异常。',
+  performedAt: '2026-01-10T03:00:00.000Z',
+  contrast: false,
+  ...change,
+});
+
 /** A first hepatitis B dose. */
 export const feedDose = (residentId: string, change: Json = {}): Json => ({
   residentId, vaccineCode: '0101', vaccineName: '乙肝疫苗', doseNumber: 1, lotNumber: '202501A01', manufacturer: '深圳康泰',

@@ -5,4 +5,4 @@ export { startExtraGateway, startRecordingProxy, startStalledService, type Recor
 export { approvedGrant } from './grants.js';
 export { postToSubgraph, type SubgraphAnswer } from './subgraph-client.js';
 export { scopedClaims, type TestScope } from './claims.js';
-export { feedDose, feedEncounter, feedLabReport, feedRefusal } from './feed-records.js';
+export { feedDose, feedEncounter, feedImagingReport, feedLabReport, feedRefusal } from './feed-records.js';

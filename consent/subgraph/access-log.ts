@@ -18,6 +18,7 @@ const WRITE_PREFIX = 'Mutation.';
 const WRITTEN_RECORDS: Readonly<Record<string, readonly [one: string, many: string]>> = {
   recordEncounters: ['an encounter', 'encounters'],
   recordLabReports: ['a lab report', 'lab reports'],
+  recordImagingReports: ['an imaging report', 'imaging reports'],
   recordImmunizations: ['an immunisation', 'immunisations'],
   recordFollowUps: ['a follow-up visit', 'follow-up visits'],
   recordRecognitionDecision: ['whether an earlier result of yours stands in for a new test (互认)', 'recognition decisions'],

@@ -248,9 +248,30 @@ function refuseBeyondLimits(measure: Measure, limits: OperationLimits, { asRoot 
   if (asRoot && measure.rootFields > limits.maxRootFields) throw tooComplex('maxRootFields', limits);
 }
 
+type Coercion = ReturnType<typeof getVariableValues>;
+
+/**
+ * One coercion per request: check-operation and analyse both need the variables coerced, and a feed
+ * batch's variables are hundreds of records, so the result is kept for the request's variables object.
+ */
+const coercions = new WeakMap<object, { schema: GraphQLSchema; operation: OperationDefinitionNode; result: Coercion }>();
+
+function coercion(schema: GraphQLSchema, operation: OperationDefinitionNode, variables: Readonly<Record<string, unknown>>): Coercion {
+  const kept = coercions.get(variables);
+  if (kept && kept.schema === schema && kept.operation === operation) return kept.result;
+  const result = getVariableValues(schema, operation.variableDefinitions ?? [], variables, { maxErrors: 1, hideSuggestions: true });
+  coercions.set(variables, { schema, operation, result });
+  return result;
+}
+
+/** The variables as execution will coerce them, or undefined when one does not fit its type. */
+export function coercedVariables(schema: GraphQLSchema, operation: OperationDefinitionNode, variables: Readonly<Record<string, unknown>>): VariableValues | undefined {
+  return coercion(schema, operation, variables).coerced;
+}
+
 /** The variables as execution will coerce them; a value of the wrong type is the client's mistake. */
 function coerceVariables(schema: GraphQLSchema, operation: OperationDefinitionNode, variables: Record<string, unknown>): VariableValues {
-  const result = getVariableValues(schema, operation.variableDefinitions ?? [], variables, { maxErrors: 1, hideSuggestions: true });
+  const result = coercion(schema, operation, variables);
   if (result.coerced) return result.coerced;
   throw badUserInput(withoutValues(result.errors[0]?.message ?? 'Invalid variables.'));
 }

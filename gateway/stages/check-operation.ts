@@ -16,6 +16,7 @@ import {
   type OperationDefinitionNode,
 } from 'graphql';
 import { ERROR_CODES } from '../../schema/errors.js';
+import { coercedVariables } from './analyse-operation.js';
 
 /** The operation the request runs; throws a client error when there is none or it cannot run. */
 export function checkOperation(
@@ -37,6 +38,8 @@ export function checkOperation(
 
 /** Throws BAD_USER_INPUT for the first variable that does not fit its type. */
 export function checkVariables(schema: GraphQLSchema, operation: OperationDefinitionNode, variables: Readonly<Record<string, unknown>>): void {
+  // The usual case, every variable fitting, costs the one coercion analyse reuses; only a misfit is looked at per variable.
+  if (coercedVariables(schema, operation, variables)) return;
   for (const definition of operation.variableDefinitions ?? []) {
     const name = definition.variable.name.value;
     const type = typeFromAST(schema, definition.type);

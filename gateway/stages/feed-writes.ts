@@ -27,6 +27,8 @@ export interface FeedCall {
   write: FeedWrite;
   /** By position; values that are not objects are kept, so positions match the client's. */
   records: unknown[];
+  /** The call only checks its records (`@feed(checkOnly:)` given true): nothing is written. */
+  checkOnly: boolean;
 }
 
 /** The operation's feed writes (none for anything but a mutation). */
@@ -37,8 +39,18 @@ export function feedCallsOf(analysis: OperationAnalysis, declarations: Enforceme
     if (write?.kind !== 'feed') return [];
     const value = field.arguments[write.argument];
     // GraphQL coerces a single object to a one-item list.
-    return [{ field, write, records: Array.isArray(value) ? value : [value] }];
+    return [{ field, write, records: Array.isArray(value) ? value : [value], checkOnly: write.checkOnly !== undefined && field.arguments[write.checkOnly] === true }];
   });
+}
+
+/**
+ * The answer of an operation whose feed calls all only check their records (an empty list each), or
+ * undefined when it writes. Run after the checks passed: the operation then needs no plan at all.
+ */
+export function feedCheckAnswer(analysis: OperationAnalysis, declarations: EnforcementDeclarations): Record<string, unknown[]> | undefined {
+  const calls = feedCallsOf(analysis, declarations);
+  if (calls.length === 0 || !calls.every((call) => call.checkOnly)) return undefined;
+  return Object.fromEntries(calls.map((call) => [call.field.responseKey, []]));
 }
 
 /** A record's reference as GraphQL's ID coercion will read it; undefined when absent or not an id. */

@@ -6,7 +6,8 @@ import { classified } from '../../schema/classification.js';
 import { InvalidInputError } from '../../schema/errors.js';
 import { recordSensitivity } from '../../schema/sensitivity.js';
 import { LocalDate } from '../../schema/scalars.js';
-import { inputIs, rootIs } from '../../schema/enforcement.js';
+import { inputIs, FEED_CHECK_ONLY, rootIs } from '../../schema/enforcement.js';
+import { insertRows } from '../runtime/bulk-insert.js';
 import { boundedPageSize, residentRowFilter } from '../runtime/row-filter.js';
 import type { SubgraphContext } from '../runtime/server.js';
 import { followUps, healthArchives, physicalExams, type FollowUpRow, type HealthArchiveRow, type PhysicalExamRow } from './tables.js';
@@ -152,15 +153,17 @@ export class FollowUpInput {
 @Resolver()
 export class ArchiveFeedResolver {
   @Mutation(() => [ID], { description: 'HIS feed: records chronic-disease follow-up visits, all or nothing (at most 500).' })
-  @Directive(rootIs.feed('input', 'PUBLIC_HEALTH'))
+  @Directive(rootIs.feed('input', 'PUBLIC_HEALTH', { checkOnly: FEED_CHECK_ONLY.argument }))
   async recordFollowUps(
     @Arg('input', () => [FollowUpInput]) input: FollowUpInput[],
+    @Arg(FEED_CHECK_ONLY.argument, () => Boolean, { defaultValue: false, description: FEED_CHECK_ONLY.description }) checkOnly: boolean,
     @Ctx() context: SubgraphContext,
   ): Promise<string[]> {
     const institutionId = authorizeFeedWrite(context.request.actor);
     if (input.length === 0 || input.length > 500) throw new InvalidInputError('Push between 1 and 500 follow-up visits at a time.', { field: 'input' });
     const today = todayInChina();
     input.forEach((visit, index) => validateFollowUp(visit, index, today));
+    if (checkOnly) return [];
     const rows = input.map((visit) => ({
       id: `fu-${randomUUID()}`,
       residentId: visit.residentId,
@@ -177,7 +180,7 @@ export class ArchiveFeedResolver {
       ...recordSensitivity({}),
     }));
     await context.db.transaction(async (tx) => {
-      await tx.insert(followUps).values(rows);
+      await insertRows(tx, followUps, rows);
     });
     return rows.map((row) => row.id);
   }

@@ -7,8 +7,10 @@ import { assertKnownCode } from '../../schema/codes.js';
 import { InvalidInputError } from '../../schema/errors.js';
 import { looksLikeFieldCiphertext } from '../../schema/protected-value.js';
 import { recordSensitivity } from '../../schema/sensitivity.js';
-import { inputIs, rootIs } from '../../schema/enforcement.js';
+import { MAX_FEED_BATCH } from '../../schema/feed-quality.js';
+import { inputIs, FEED_CHECK_ONLY, rootIs } from '../../schema/enforcement.js';
 import { lookupIds } from '../runtime/reference-lookup.js';
+import { insertRows } from '../runtime/bulk-insert.js';
 import { historyPage } from '../runtime/history.js';
 import { boundedPageSize, residentRowFilter } from '../runtime/row-filter.js';
 import type { SubgraphContext } from '../runtime/server.js';
@@ -205,8 +207,6 @@ export class EncounterInput {
   @Field(() => [PrescriptionInput], { nullable: true }) prescriptions?: PrescriptionInput[];
 }
 
-/** Rows per INSERT statement (about a dozen parameters each). */
-const INSERT_CHUNK = 1_000;
 const ENCOUNTER_CLASSES = new Set(['OUTPATIENT', 'INPATIENT', 'EMERGENCY']);
 const DIAGNOSIS_RANKS = new Set(['PRIMARY', 'SECONDARY']);
 
@@ -232,15 +232,17 @@ export class ClinicalFeedResolver {
     return ids.map((id) => residentOf.get(id) ?? null);
   }
 
-  @Mutation(() => [ID], { description: 'HIS feed: records encounters with their diagnoses and prescriptions, all or nothing (at most 500).' })
-  @Directive(rootIs.feed('input', 'CLINICAL'))
+  @Mutation(() => [ID], { description: `HIS feed: records encounters with their diagnoses and prescriptions, all or nothing (at most ${MAX_FEED_BATCH.recordEncounters}).` })
+  @Directive(rootIs.feed('input', 'CLINICAL', { checkOnly: FEED_CHECK_ONLY.argument }))
   async recordEncounters(
     @Arg('input', () => [EncounterInput]) input: EncounterInput[],
+    @Arg(FEED_CHECK_ONLY.argument, () => Boolean, { defaultValue: false, description: FEED_CHECK_ONLY.description }) checkOnly: boolean,
     @Ctx() context: SubgraphContext,
   ): Promise<string[]> {
     const institutionId = authorizeFeedWrite(context.request.actor, input.map((record) => record.institutionId));
-    if (input.length === 0 || input.length > 500) throw new InvalidInputError('Push between 1 and 500 encounters at a time.', { field: 'input' });
+    if (input.length === 0 || input.length > MAX_FEED_BATCH.recordEncounters) throw new InvalidInputError(`Push between 1 and ${MAX_FEED_BATCH.recordEncounters} encounters at a time.`, { field: 'input' });
     input.forEach(validateEncounter);
+    if (checkOnly) return [];
     // Rows are built first and written in one statement per table: one round trip each, not two per encounter.
     const encounterRows: Array<typeof encounters.$inferInsert> = [];
     const diagnosisRows: Array<typeof diagnoses.$inferInsert> = [];
@@ -290,10 +292,9 @@ export class ClinicalFeedResolver {
       prescriptionRows.push(...itemPrescriptions);
     }
     await context.db.transaction(async (tx) => {
-      // Chunked: a statement binds at most 65,535 parameters.
-      for (let i = 0; i < encounterRows.length; i += INSERT_CHUNK) await tx.insert(encounters).values(encounterRows.slice(i, i + INSERT_CHUNK));
-      for (let i = 0; i < diagnosisRows.length; i += INSERT_CHUNK) await tx.insert(diagnoses).values(diagnosisRows.slice(i, i + INSERT_CHUNK));
-      for (let i = 0; i < prescriptionRows.length; i += INSERT_CHUNK) await tx.insert(prescriptions).values(prescriptionRows.slice(i, i + INSERT_CHUNK));
+      await insertRows(tx, encounters, encounterRows);
+      await insertRows(tx, diagnoses, diagnosisRows);
+      await insertRows(tx, prescriptions, prescriptionRows);
     });
     return encounterRows.map((row) => row.id);
   }

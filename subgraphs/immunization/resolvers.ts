@@ -7,7 +7,9 @@ import { assertKnownCode, NIP_VACCINE } from '../../schema/codes.js';
 import { InvalidInputError } from '../../schema/errors.js';
 import { recordSensitivity } from '../../schema/sensitivity.js';
 import { LocalDate } from '../../schema/scalars.js';
-import { inputIs, rootIs } from '../../schema/enforcement.js';
+import { MAX_FEED_BATCH } from '../../schema/feed-quality.js';
+import { inputIs, FEED_CHECK_ONLY, rootIs } from '../../schema/enforcement.js';
+import { insertRows } from '../runtime/bulk-insert.js';
 import { historyPage } from '../runtime/history.js';
 import { boundedPageSize, residentRowFilter } from '../runtime/row-filter.js';
 import type { SubgraphContext } from '../runtime/server.js';
@@ -73,16 +75,18 @@ export class ImmunizationInput {
 
 @Resolver()
 export class ImmunizationFeedResolver {
-  @Mutation(() => [ID], { description: 'HIS feed: records administered vaccine doses, all or nothing (at most 500).' })
-  @Directive(rootIs.feed('input', 'PUBLIC_HEALTH'))
+  @Mutation(() => [ID], { description: `HIS feed: records administered vaccine doses, all or nothing (at most ${MAX_FEED_BATCH.recordImmunizations}).` })
+  @Directive(rootIs.feed('input', 'PUBLIC_HEALTH', { checkOnly: FEED_CHECK_ONLY.argument }))
   async recordImmunizations(
     @Arg('input', () => [ImmunizationInput]) input: ImmunizationInput[],
+    @Arg(FEED_CHECK_ONLY.argument, () => Boolean, { defaultValue: false, description: FEED_CHECK_ONLY.description }) checkOnly: boolean,
     @Ctx() context: SubgraphContext,
   ): Promise<string[]> {
     const institutionId = authorizeFeedWrite(context.request.actor, input.map((record) => record.institutionId));
-    if (input.length === 0 || input.length > 500) throw new InvalidInputError('Push between 1 and 500 immunisation records at a time.', { field: 'input' });
+    if (input.length === 0 || input.length > MAX_FEED_BATCH.recordImmunizations) throw new InvalidInputError(`Push between 1 and ${MAX_FEED_BATCH.recordImmunizations} immunisation records at a time.`, { field: 'input' });
     const today = todayInChina();
     input.forEach((dose, index) => validateImmunization(dose, index, today));
+    if (checkOnly) return [];
     const rows = input.map((dose) => ({
       id: `imm-${randomUUID()}`,
       residentId: dose.residentId,
@@ -99,7 +103,7 @@ export class ImmunizationFeedResolver {
       ...recordSensitivity({}),
     }));
     await context.db.transaction(async (tx) => {
-      await tx.insert(immunizationRecords).values(rows);
+      await insertRows(tx, immunizationRecords, rows);
     });
     return rows.map((row) => row.id);
   }

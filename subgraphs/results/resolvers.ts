@@ -2,11 +2,13 @@ import { authorizeFeedWrite } from '../../consent/policy.js';
 import { randomUUID } from 'node:crypto';
 import { and, asc, eq, getTableColumns, inArray, lt, type SQL } from 'drizzle-orm';
 import { Arg, Ctx, Directive, Field, FieldResolver, ID, InputType, Int, Mutation, Resolver, Root } from 'type-graphql';
-import { assertKnownCode, LOINC } from '../../schema/codes.js';
+import { assertKnownCode, DICOM_BODY_PART, DICOM_MODALITY, IMAGING_ITEMS, LOINC } from '../../schema/codes.js';
 import { InvalidInputError } from '../../schema/errors.js';
 import { classified } from '../../schema/classification.js';
 import { labTestCodes, recordSensitivity } from '../../schema/sensitivity.js';
-import { inputIs, rootIs } from '../../schema/enforcement.js';
+import { MAX_FEED_BATCH } from '../../schema/feed-quality.js';
+import { inputIs, FEED_CHECK_ONLY, rootIs } from '../../schema/enforcement.js';
+import { insertRows } from '../runtime/bulk-insert.js';
 import { historyPage } from '../runtime/history.js';
 import { boundedPageSize, residentRowFilter } from '../runtime/row-filter.js';
 import type { SubgraphContext } from '../runtime/server.js';
@@ -16,7 +18,6 @@ import { ImagingReport, LabItem, LabReport, Resident } from './types.js';
 /** Largest number of items one lab report may carry (and the most `LabReport.items` returns). */
 export const MAX_ITEMS_PER_REPORT = 100;
 const ABNORMAL_FLAGS = new Set(['N', 'H', 'L', 'A']);
-const ITEM_INSERT_CHUNK = 1_000;
 /** Clock skew tolerated between a hospital system and the platform. */
 const CLOCK_SKEW_MS = 5 * 60_000;
 
@@ -134,6 +135,29 @@ export class LabReportResolver {
   }
 }
 
+/** What every report a hospital system pushes names: its resident, its institution, its encounter. */
+@InputType()
+abstract class FeedReportInput {
+  @Directive(inputIs.reference('RESIDENT'))
+  @Field(() => ID) residentId!: string;
+  @Field(() => ID, { nullable: true, description: "The record's institution, when the sender names it: it must be the sender's own (else OWN_INSTITUTION)." })
+  institutionId?: string;
+  @Directive(inputIs.reference('ENCOUNTER'))
+  @Field(() => String, { nullable: true }) encounterId?: string;
+}
+
+@InputType({ description: "One imaging report (检查报告) of the sender's own institution, as pushed by a hospital system." })
+export class ImagingReportInput extends FeedReportInput {
+  @Field(() => String, { description: "The examination's code in the recognition catalogue (CT-CHEST, MR-HEAD, …): its modality and body part must be the record's." })
+  itemCode!: string;
+  @Field(() => String, { description: 'DICOM modality: CT, MR, DX, CR, US, …' }) modality!: string;
+  @Field(() => String, { description: 'DICOM Body Part Examined: CHEST, HEAD, LSPINE, …' }) bodyPart!: string;
+  @Field(() => String, { description: '检查所见.' }) findings!: string;
+  @Field(() => String, { description: '诊断意见.' }) impression!: string;
+  @Field(() => Date) performedAt!: Date;
+  @Field(() => Boolean, { nullable: true, description: 'Whether contrast medium was used (default false).' }) contrast?: boolean;
+}
+
 @InputType({ description: 'One measured item of a lab report.' })
 export class LabItemInput {
   @Field(() => String) localCode!: string;
@@ -146,13 +170,7 @@ export class LabItemInput {
 }
 
 @InputType({ description: 'One lab report with its items, as pushed by a hospital system.' })
-export class LabReportInput {
-  @Directive(inputIs.reference('RESIDENT'))
-  @Field(() => ID) residentId!: string;
-  @Field(() => ID, { nullable: true, description: "The record's institution, when the sender names it: it must be the sender's own (else OWN_INSTITUTION)." })
-  institutionId?: string;
-  @Directive(inputIs.reference('ENCOUNTER'))
-  @Field(() => String, { nullable: true }) encounterId?: string;
+export class LabReportInput extends FeedReportInput {
   @Field(() => String) panelCode!: string;
   @Field(() => String) panelName!: string;
   @Field(() => String) specimen!: string;
@@ -163,16 +181,18 @@ export class LabReportInput {
 
 @Resolver()
 export class ResultsFeedResolver {
-  @Mutation(() => [ID], { description: 'HIS feed: records lab reports with their items, all or nothing (at most 200).' })
-  @Directive(rootIs.feed('input', 'RESULTS'))
+  @Mutation(() => [ID], { description: `HIS feed: records lab reports with their items, all or nothing (at most ${MAX_FEED_BATCH.recordLabReports}).` })
+  @Directive(rootIs.feed('input', 'RESULTS', { checkOnly: FEED_CHECK_ONLY.argument }))
   async recordLabReports(
     @Arg('input', () => [LabReportInput]) input: LabReportInput[],
+    @Arg(FEED_CHECK_ONLY.argument, () => Boolean, { defaultValue: false, description: FEED_CHECK_ONLY.description }) checkOnly: boolean,
     @Ctx() context: SubgraphContext,
   ): Promise<string[]> {
     const institutionId = authorizeFeedWrite(context.request.actor, input.map((record) => record.institutionId));
-    if (input.length === 0 || input.length > 200) throw new InvalidInputError('Push between 1 and 200 lab reports at a time.', { field: 'input' });
+    if (input.length === 0 || input.length > MAX_FEED_BATCH.recordLabReports) throw new InvalidInputError(`Push between 1 and ${MAX_FEED_BATCH.recordLabReports} lab reports at a time.`, { field: 'input' });
     const now = Date.now();
     input.forEach((report, index) => validateLabReport(report, index, now));
+    if (checkOnly) return [];
     const reportRows: Array<typeof labReports.$inferInsert> = [];
     const itemRows: Array<typeof labItems.$inferInsert> = [];
     for (const report of input) {
@@ -206,14 +226,60 @@ export class ResultsFeedResolver {
       }
     }
     await context.db.transaction(async (tx) => {
-      await tx.insert(labReports).values(reportRows);
-      // 200 reports of 100 items would exceed PostgreSQL's 65,535 bind parameters in one statement.
-      for (let start = 0; start < itemRows.length; start += ITEM_INSERT_CHUNK) {
-        await tx.insert(labItems).values(itemRows.slice(start, start + ITEM_INSERT_CHUNK));
-      }
+      await insertRows(tx, labReports, reportRows);
+      await insertRows(tx, labItems, itemRows);
     });
     return reportRows.map((row) => row.id);
   }
+
+  @Mutation(() => [ID], { description: `HIS feed: records the sender's own imaging reports (检查报告), all or nothing (at most ${MAX_FEED_BATCH.recordImagingReports}).` })
+  @Directive(rootIs.feed('input', 'RESULTS', { checkOnly: FEED_CHECK_ONLY.argument }))
+  async recordImagingReports(
+    @Arg('input', () => [ImagingReportInput]) input: ImagingReportInput[],
+    @Arg(FEED_CHECK_ONLY.argument, () => Boolean, { defaultValue: false, description: FEED_CHECK_ONLY.description }) checkOnly: boolean,
+    @Ctx() context: SubgraphContext,
+  ): Promise<string[]> {
+    const institutionId = authorizeFeedWrite(context.request.actor, input.map((record) => record.institutionId));
+    if (input.length === 0 || input.length > MAX_FEED_BATCH.recordImagingReports) {
+      throw new InvalidInputError(`Push between 1 and ${MAX_FEED_BATCH.recordImagingReports} imaging reports at a time.`, { field: 'input' });
+    }
+    // The gateway checked every quality rule; this is the subgraph's own floor (defence in depth), the same rules in code.
+    const now = Date.now();
+    input.forEach((report, index) => validateImagingReport(report, index, now));
+    if (checkOnly) return [];
+    const rows: Array<typeof imagingReports.$inferInsert> = input.map((report) => ({
+      id: `img-${randomUUID()}`,
+      residentId: report.residentId,
+      institutionId,
+      encounterId: report.encounterId ?? null,
+      modality: report.modality,
+      bodyPart: report.bodyPart,
+      findings: report.findings,
+      impression: report.impression,
+      performedAt: report.performedAt,
+      contrast: report.contrast ?? false,
+      // No modality or body part is sensitive by itself; the level is still derived, not defaulted.
+      ...recordSensitivity({}),
+    }));
+    await context.db.transaction(async (tx) => {
+      await insertRows(tx, imagingReports, rows);
+    });
+    return rows.map((row) => row.id);
+  }
+}
+
+function validateImagingReport(report: ImagingReportInput, index: number, now: number): void {
+  const at = `input[${index}]`;
+  for (const field of ['residentId', 'itemCode', 'findings', 'impression'] as const) {
+    if (report[field].trim().length === 0) throw new InvalidInputError(`${at}.${field} must not be empty.`, { field: `${at}.${field}` });
+  }
+  assertKnownCode({ ...DICOM_MODALITY, code: report.modality }, `${at}.modality`);
+  assertKnownCode({ ...DICOM_BODY_PART, code: report.bodyPart }, `${at}.bodyPart`);
+  const item = IMAGING_ITEMS.get(report.itemCode);
+  if (!item || item.modality !== report.modality || item.bodyPart !== report.bodyPart) {
+    throw new InvalidInputError(`${at}.itemCode is not an examination of the catalogue with this modality and body part.`, { field: `${at}.itemCode` });
+  }
+  if (report.performedAt.getTime() > now + CLOCK_SKEW_MS) throw new InvalidInputError(`${at}.performedAt is in the future.`, { field: `${at}.performedAt` });
 }
 
 function validateLabReport(report: LabReportInput, index: number, now: number): void {

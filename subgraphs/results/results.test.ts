@@ -164,7 +164,8 @@ describe('results subgraph schema', () => {
     expect(classifications.get('Resident.labReports')).toEqual({ category: 'RESULTS', level: 3, encrypted: false });
     expect(classifications.get('Resident.imagingReports')).toEqual({ category: 'RESULTS', level: 3, encrypted: false });
     expect(built.sdl).toMatch(/type Institution @key\(fields: "id", resolvable: false\)/);
-    expect(built.sdl).toMatch(/recordLabReports\(input: \[LabReportInput!\]!\): \[ID!\]!/);
+    expect(signature(built.sdl, 'Mutation', 'recordLabReports')).toEqual({ args: ['checkOnly: Boolean!', 'input: [LabReportInput!]!'], type: '[ID!]!' });
+    expect(signature(built.sdl, 'Mutation', 'recordImagingReports')).toEqual({ args: ['checkOnly: Boolean!', 'input: [ImagingReportInput!]!'], type: '[ID!]!' });
   });
 
   it('classifies every field of every object type, free-text imaging sections at level 4 without encryption', () => {
@@ -271,9 +272,9 @@ describe('recordLabReports (HIS feed)', () => {
     expect(row!.n).toBe(20_000);
   });
 
-  it('refuses a batch of 201 reports and an item list of 101', async () => {
+  it('refuses a batch of 501 reports and an item list of 101', async () => {
     const before = await labReportCount();
-    const tooMany = await run(RECORD, claims(null, his), { input: Array.from({ length: 201 }, () => labReport()) });
+    const tooMany = await run(RECORD, claims(null, his), { input: Array.from({ length: 501 }, () => labReport()) });
     expect(tooMany.errors?.[0]?.extensions?.['code']).toBe('BAD_USER_INPUT');
     const items = Array.from({ length: 101 }, (_, i) => ({ localCode: `ITEM${i}`, name: 'x', value: '1', abnormalFlag: 'N' }));
     const tooLong = await run(RECORD, claims(null, his), { input: [labReport({ items })] });

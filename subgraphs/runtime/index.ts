@@ -21,3 +21,4 @@ export { RequestBatches } from './batch.js';
 export { applyCors, configureCors, CORS_ALLOWED_HEADERS, CORS_EXPOSED_HEADERS } from './cors.js';
 export { metricsRegistry, observeRequest, recordAuditAppend, recordGrantUse, recordSubgraphFetchError, routeLabel } from './metrics.js';
 export { databaseCheck, healthCheck, readinessRoute, ReadinessProblem, type ReadinessCheck } from './readiness.js';
+export { insertRows, type StatementRunner } from './bulk-insert.js';

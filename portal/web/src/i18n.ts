@@ -156,6 +156,7 @@ const zh = {
     registerResident: '为您建立了档案',
     recordEncounters: '上传了就诊记录',
     recordLabReports: '上传了检验报告',
+    recordImagingReports: '上传了检查报告',
     recordImmunizations: '上传了预防接种记录',
     recordFollowUps: '上传了随访记录',
   } as Record<string, string>,

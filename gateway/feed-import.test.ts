@@ -1,0 +1,173 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { importFeed } from '../scripts/feed-import.js';
+import { approvedGrant, feedDose, feedEncounter, feedImagingReport, feedLabReport, feedRefusal, startTestPlatform, testBackends, type TestPlatform } from '../testkit/index.js';
+
+const TREAT = { 'x-purpose-of-use': 'TREAT' };
+const RECORD_IMAGING = 'mutation($input: [ImagingReportInput!]!, $checkOnly: Boolean) { recordImagingReports(input: $input, checkOnly: $checkOnly) }';
+const ASK = `query($residentId: ID!, $itemCodes: [String!]!) { recognizableResults(residentId: $residentId, itemCodes: $itemCodes) {
+  id itemCode recognizable reasons institution { id } imagingReport { id modality bodyPart } } }`;
+const ACCESS_LOG = '{ myAccessLog(first: 20) { edges { node { kind summary actorRole actorInstitution { id } categories } } } }';
+const DAY_MS = 86_400_000;
+
+/** Every table a feed writes, and the audit log: what "nothing written" is checked against. */
+const WRITTEN = ['clinical.encounter', 'clinical.diagnosis', 'results.lab_report', 'results.lab_item', 'results.imaging_report', 'immunization.immunization_record', 'consent.audit_entry', 'consent.care_relationship'];
+
+type Candidate = { id: string; itemCode: string; recognizable: boolean; reasons: string[]; institution: { id: string }; imagingReport: { id: string; modality: string; bodyPart: string } | null };
+type AccessLog = { myAccessLog: { edges: Array<{ node: { kind: string; summary: string; actorRole: string; actorInstitution: { id: string } | null; categories: string[] } }> } };
+
+const ndjson = (records: ReadonlyArray<{ kind: string } & Record<string, unknown>>) => records.map((record) => JSON.stringify(record)).join('\n');
+
+describe.each(testBackends())('hospital feed imports and imaging reports on $name', (backend) => {
+  let stack: TestPlatform;
+  let fresh: string[];
+  const nextResident = () => {
+    const resident = fresh.shift();
+    if (!resident) throw new Error('the test region has run out of residents');
+    return resident;
+  };
+  const rowCounts = async () => {
+    const counts: Record<string, number> = {};
+    for (const table of WRITTEN) counts[table] = (await stack.platform.database.query<{ n: number }>(`select count(*)::int as n from ${table}`))[0]!.n;
+    return counts;
+  };
+  const importAs = async (institution: string, text: string, options: { acceptValid?: boolean; onStored?: (ids: readonly string[]) => void } = {}) =>
+    importFeed(text, {
+      ...(options.onStored ? { onStored: options.onStored } : {}),
+      url: stack.platform.gateway.url,
+      token: await stack.token(`his-${institution}`),
+      institutionId: institution,
+      acceptValid: options.acceptValid ?? false,
+      // Two records a batch, so a file of a few records is several batches, sent two at a time.
+      batchSize: 2,
+      concurrency: 2,
+    });
+
+  beforeAll(async () => {
+    stack = await startTestPlatform(backend);
+    const demo = new Set(stack.actors.flatMap((a) => (a.residentId ? [a.residentId] : [])));
+    fresh = (await stack.platform.database.query<{ id: string }>('select id from population.resident order by id')).map((r) => r.id).filter((id) => !demo.has(id));
+  });
+  afterAll(async () => {
+    await stack?.stop();
+  });
+
+  it('writes nothing of a file whose last batch holds a bad reference, and names it by line and rule', async () => {
+    const [a, b, c] = [nextResident(), nextResident(), nextResident()];
+    const file = ndjson([
+      { kind: 'encounter', ...feedEncounter(a) },
+      { kind: 'encounter', ...feedEncounter(b) },
+      { kind: 'labReport', ...feedLabReport(a) },
+      { kind: 'imagingReport', ...feedImagingReport(b) },
+      { kind: 'immunization', ...feedDose(c) },
+      { kind: 'immunization', ...feedDose('res-not-known-to-the-platform') },
+    ]);
+    const before = await rowCounts();
+    const report = await importAs('inst-05', file);
+    expect(report.stored).toBe(0);
+    expect(report.rejected).toEqual([{ line: 6, kind: 'immunization', field: 'residentId', rule: 'KNOWN_RESIDENT', message: expect.any(String) }]);
+    expect(report.stoppedAt).toEqual({ line: 6, reason: 'a record breaks a reference rule: nothing was written' });
+    expect(await rowCounts()).toEqual(before);
+
+    // With --accept-valid the five good records are stored (each batch all or nothing) and the bad one reported.
+    const accepted = await importAs('inst-05', file, { acceptValid: true });
+    expect(accepted.stored).toBe(5);
+    expect(accepted.storedByKind).toEqual({ encounter: 2, labReport: 1, imagingReport: 1, immunization: 1 });
+    expect(accepted.rejected.map((r) => [r.line, r.rule])).toEqual([[6, 'KNOWN_RESIDENT']]);
+    const after = await rowCounts();
+    expect(after['clinical.encounter']! - before['clinical.encounter']!).toBe(2);
+    expect(after['results.imaging_report']! - before['results.imaging_report']!).toBe(1);
+    expect(after['immunization.immunization_record']! - before['immunization.immunization_record']!).toBe(1);
+    // One WRITE entry per resident written for, per batch that wrote for them.
+    expect(after['consent.audit_entry']! - before['consent.audit_entry']!).toBeGreaterThanOrEqual(3);
+  });
+
+  it('imports a good file of every kind in full, imaging reports included', async () => {
+    const [a, b] = [nextResident(), nextResident()];
+    const before = await rowCounts();
+    const report = await importAs('inst-05', ndjson([
+      { kind: 'imagingReport', ...feedImagingReport(a) },
+      { kind: 'imagingReport', ...feedImagingReport(b, { itemCode: 'US-ABD', modality: 'US', bodyPart: 'ABDOMEN' }) },
+      { kind: 'imagingReport', ...feedImagingReport(a, { itemCode: 'MR-KNEE', modality: 'MR', bodyPart: 'KNEE' }) },
+      { kind: 'encounter', ...feedEncounter(b) },
+    ]));
+    expect(report.rejected).toEqual([]);
+    expect(report.stored).toBe(4);
+    const after = await rowCounts();
+    expect(after['results.imaging_report']! - before['results.imaging_report']!).toBe(3);
+    const rows = await stack.platform.database.query<{ institution_id: string; modality: string; level: number }>(
+      'select institution_id, modality, level from results.imaging_report where resident_id = any($1) and institution_id = $2 order by modality',
+      [[a, b], 'inst-05'],
+    );
+    expect(rows.map((r) => r.modality)).toEqual(['CT', 'MR', 'US']);
+    expect(rows.every((r) => r.institution_id === 'inst-05' && r.level === 3)).toBe(true);
+  });
+
+  it('answers a check-only feed with an empty list and writes nothing; a bad record is refused the same as a write', async () => {
+    const resident = nextResident();
+    const before = await rowCounts();
+    const checked = await stack.query<{ recordImagingReports: string[] }>('his-inst-05', RECORD_IMAGING, { input: [feedImagingReport(resident)], checkOnly: true });
+    expect(checked.status).toBe(200);
+    expect(checked.body).toEqual({ data: { recordImagingReports: [] } });
+    const refused = await stack.query('his-inst-05', RECORD_IMAGING, { input: [feedImagingReport('res-not-known-to-the-platform')], checkOnly: true });
+    expect(feedRefusal(refused)).toEqual({ status: 400, code: 'BAD_USER_INPUT', field: 'input[0].residentId', rule: 'KNOWN_RESIDENT' });
+    expect(await rowCounts()).toEqual(before);
+  });
+
+  it.each([
+    { name: 'another institution', change: { institutionId: 'inst-03' }, field: 'input[0].institutionId', rule: 'OWN_INSTITUTION' },
+    { name: 'a modality outside DICOM', change: { modality: 'XRAY' }, field: 'input[0].modality', rule: 'CODE_SYSTEM' },
+    { name: 'a body part outside DICOM', change: { bodyPart: 'THORAX' }, field: 'input[0].bodyPart', rule: 'CODE_SYSTEM' },
+    { name: 'an item not in the catalogue', change: { itemCode: 'PET-WHOLEBODY' }, field: 'input[0].itemCode', rule: 'KNOWN_ITEM' },
+    { name: "an item whose body part is not the record's", change: { itemCode: 'CT-HEAD' }, field: 'input[0].bodyPart', rule: 'KNOWN_ITEM' },
+    { name: 'a future date', change: { performedAt: new Date(Date.now() + 2 * DAY_MS).toISOString() }, field: 'input[0].performedAt', rule: 'NOT_FUTURE' },
+    { name: 'no impression', change: { impression: ' ' }, field: 'input[0].impression', rule: 'REQUIRED_FIELD' },
+    { name: 'an unknown resident', change: { residentId: 'res-not-known-to-the-platform' }, field: 'input[0].residentId', rule: 'KNOWN_RESIDENT' },
+  ])('refuses an imaging report with $name: 400 naming the field and rule, nothing written', async ({ change, field, rule }) => {
+    const resident = nextResident();
+    const before = await rowCounts();
+    const response = await stack.query('his-inst-05', RECORD_IMAGING, { input: [feedImagingReport(resident, change)] });
+    expect(feedRefusal(response)).toEqual({ status: 400, code: 'BAD_USER_INPUT', field, rule });
+    expect(await rowCounts()).toEqual(before);
+  });
+
+  it('refuses imaging reports pushed by anyone but a hospital system', async () => {
+    const before = await rowCounts();
+    for (const actor of ['clinician-a', 'resident-multi', null]) {
+      const response = await stack.query(actor, RECORD_IMAGING, { input: [feedImagingReport(nextResident())] }, TREAT);
+      expect(response.body.data?.['recordImagingReports'] ?? null, String(actor)).toBeNull();
+      expect(response.body.errors?.map((e) => e.extensions?.['code']), String(actor)).toEqual(['FORBIDDEN']);
+    }
+    expect(await rowCounts()).toEqual(before);
+  });
+
+  it("records an imported imaging report in the resident's access log and offers it for recognition of that examination", async () => {
+    const resident = stack.actor('resident-multi').residentId!;
+    const performedAt = new Date(Date.now() - 2 * DAY_MS).toISOString();
+    const ids: string[] = [];
+    const imported = await importAs('inst-02', ndjson([{ kind: 'imagingReport', ...feedImagingReport(resident, { performedAt }) }]), { onStored: (stored) => ids.push(...stored) });
+    expect(imported).toMatchObject({ stored: 1, rejected: [] });
+    const [reportId] = ids;
+    expect(reportId).toMatch(/^img-/);
+
+    const log = await stack.query<AccessLog>('resident-multi', ACCESS_LOG);
+    const entries = log.body.data!.myAccessLog.edges.map((e) => e.node);
+    expect(entries.length).toBeGreaterThan(0);
+    const write = entries.find((e) => e.kind === 'WRITE' && e.summary.includes('recorded an imaging report'));
+    expect(write).toMatchObject({ actorRole: 'hospital_system', actorInstitution: { id: 'inst-02' }, categories: ['RESULTS'] });
+
+    const grant = await approvedGrant(stack, 'clinician-a', 'resident-multi', { categories: ['RESULTS'], uses: 2 });
+    const asked = await stack.query<{ recognizableResults: Candidate[] }>('clinician-a', ASK, { residentId: resident, itemCodes: ['CT-CHEST'] }, { ...TREAT, 'x-access-grant': grant });
+    expect(asked.body.errors).toBeUndefined();
+    const candidates = asked.body.data!.recognizableResults;
+    expect(candidates.length).toBeGreaterThan(0);
+    const ours = candidates.find((c) => c.imagingReport?.id === reportId);
+    expect(ours).toEqual({
+      id: expect.any(String),
+      itemCode: 'CT-CHEST',
+      recognizable: true,
+      reasons: [],
+      institution: { id: 'inst-02' },
+      imagingReport: { id: reportId, modality: 'CT', bodyPart: 'CHEST' },
+    });
+  });
+});
