@@ -100,9 +100,10 @@ export async function startGatewayCluster(config: PlatformConfig, env: Readonly<
       worker.once('exit', (code, signal) => {
         running.delete(number);
         const how = signal ?? `code ${code}`;
+        // Stopped while starting (the cluster is stopping): nothing went wrong.
+        if (stopping) return listened ? undefined : resolve();
         // One that never listened has said why on its stderr: starting it again would fail the same way.
         if (!listened) return reject(new Error(`gateway ${number} exited (${how}) before it listened`));
-        if (stopping) return;
         log(`gateway ${number} exited (${how}); starting it again`);
         fork(number).catch((error: unknown) => log(String(error)));
       });
