@@ -9,8 +9,12 @@ const ASK = `query($residentId: ID!, $itemCodes: [String!]!) { recognizableResul
 const ACCESS_LOG = '{ myAccessLog(first: 20) { edges { node { kind summary actorRole actorInstitution { id } categories } } } }';
 const DAY_MS = 86_400_000;
 
-/** Every table a feed writes, and the audit log: what "nothing written" is checked against. */
+/**
+ * Every table a feed writes, and the audit log's entries of records written: what "nothing written" is
+ * checked against. (A check that passed is audited too, as an entry of no rows: it is not a write.)
+ */
 const WRITTEN = ['clinical.encounter', 'clinical.diagnosis', 'results.lab_report', 'results.lab_item', 'results.imaging_report', 'immunization.immunization_record', 'consent.audit_entry', 'consent.care_relationship'];
+const COUNTED: Readonly<Record<string, string>> = { 'consent.audit_entry': 'consent.audit_entry where rows_returned > 0' };
 
 type Candidate = { id: string; itemCode: string; recognizable: boolean; reasons: string[]; institution: { id: string }; imagingReport: { id: string; modality: string; bodyPart: string } | null };
 type AccessLog = { myAccessLog: { edges: Array<{ node: { kind: string; summary: string; actorRole: string; actorInstitution: { id: string } | null; categories: string[] } }> } };
@@ -27,7 +31,7 @@ describe.each(testBackends())('hospital feed imports and imaging reports on $nam
   };
   const rowCounts = async () => {
     const counts: Record<string, number> = {};
-    for (const table of WRITTEN) counts[table] = (await stack.platform.database.query<{ n: number }>(`select count(*)::int as n from ${table}`))[0]!.n;
+    for (const table of WRITTEN) counts[table] = (await stack.platform.database.query<{ n: number }>(`select count(*)::int as n from ${COUNTED[table] ?? table}`))[0]!.n;
     return counts;
   };
   const importAs = async (institution: string, text: string, options: { acceptValid?: boolean; onStored?: (ids: readonly string[]) => void } = {}) =>
@@ -111,6 +115,16 @@ describe.each(testBackends())('hospital feed imports and imaging reports on $nam
     const refused = await stack.query('his-inst-05', RECORD_IMAGING, { input: [feedImagingReport('res-not-known-to-the-platform')], checkOnly: true });
     expect(feedRefusal(refused)).toEqual({ status: 400, code: 'BAD_USER_INPUT', field: 'input[0].residentId', rule: 'KNOWN_RESIDENT' });
     expect(await rowCounts()).toEqual(before);
+    // The sender learnt the platform knows this resident: the check is in the resident's log, as a check.
+    const audited = await stack.platform.database.query<{ rows_returned: number; fields_by_category: Record<string, string[]>; actor_role: string }>(
+      'select rows_returned, fields_by_category, actor_role from consent.audit_entry where resident_id = $1',
+      [resident],
+    );
+    expect(audited).toEqual([{ rows_returned: 0, fields_by_category: { RESULTS: ['Mutation.recordImagingReports'] }, actor_role: 'hospital_system' }]);
+    const multi = stack.actor('resident-multi').residentId!;
+    await stack.query('his-inst-05', RECORD_IMAGING, { input: [feedImagingReport(multi)], checkOnly: true });
+    const log = await stack.query<AccessLog>('resident-multi', ACCESS_LOG);
+    expect(log.body.data!.myAccessLog.edges.map((e) => e.node.summary)).toContain('inst-05 checked imaging reports about you before sending them; nothing was stored');
   });
 
   it.each([

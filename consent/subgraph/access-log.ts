@@ -76,12 +76,18 @@ function writtenRecords(row: AuditEntryRow): string {
   return `${records} (${fields.map((field) => WRITTEN_RECORDS[field]?.[1] ?? field).join(', ')})`;
 }
 
+function checkedRecords(fields: readonly string[]): string {
+  return [...fields].sort().map((field) => WRITTEN_RECORDS[field]?.[1] ?? 'records').join(' and ');
+}
+
 /** One sentence for the resident: who did what with their data. */
 export function accessSummaryOf(row: AuditEntryRow, startedCare: boolean, viewerSub?: string): string {
   if (accessKindOf(row) === 'WRITE') {
     const fields = [...new Set(writtenFields(row))];
     const consentPlane = fields.length === 1 ? CONSENT_PLANE_WRITES[fields[0]!] : undefined;
     if (consentPlane) return `${who(row, viewerSub)} ${consentPlane}`;
+    // A feed's check of records before sending them (nothing stored): still a use of the resident's identity.
+    if (row.rowsReturned === 0) return `${who(row)} checked ${checkedRecords(fields)} about you before sending them; nothing was stored`;
     return `${who(row)} recorded ${writtenRecords(row)}${startedCare ? ' and became one of your treating institutions' : ''}`;
   }
   const read = categoriesOf(row.fieldsByCategory);

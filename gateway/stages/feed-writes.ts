@@ -63,7 +63,10 @@ export function referenceOf(record: unknown, field: string): string | undefined 
 
 /**
  * Records what feed writes that committed leave behind; a write committed when the mutation returned
- * one id per record (a refused batch writes nothing and returns none). Failing here fails the response.
+ * one id per record (a refused batch writes nothing and returns none). A check that passed
+ * (`@feed(checkOnly:)`, answered with an empty list) is audited too, as a write of no rows about each
+ * resident its records named: the sender learnt that the platform knows them, and the resident's log
+ * says so ("checked … before sending them"). Failing here fails the response.
  */
 export async function recordFeedWrites(
   db: Database,
@@ -77,8 +80,21 @@ export async function recordFeedWrites(
   if (!institutionId || !context.analysis || !data) return;
   const at = new Date();
   const byResident = new Map<string, { event: AuditEvent; care: FedCareRelationship & { recordIds: string[] } }>();
+  const checked = new Map<string, AuditEvent>();
   for (const call of feedCallsOf(context.analysis, declarations)) {
     const ids = data[call.field.responseKey];
+    if (call.checkOnly) {
+      if (!Array.isArray(ids) || ids.length !== 0) continue;
+      for (const record of call.records) {
+        const residentId = referenceOf(record, call.write.residentField);
+        if (residentId === undefined) continue;
+        let event = checked.get(residentId);
+        if (!event) checked.set(residentId, (event = { ...baseEvent(context, { residentId }), rowsReturned: 0, outcome: 'ALLOWED', breakGlassReason: null, at }));
+        const coordinates = (event.fieldsByCategory[call.write.category] ??= []);
+        if (!coordinates.includes(`Mutation.${call.field.name}`)) coordinates.push(`Mutation.${call.field.name}`);
+      }
+      continue;
+    }
     if (!Array.isArray(ids) || ids.length !== call.records.length || !ids.every((id) => typeof id === 'string')) continue;
     const residentField = call.write.residentField;
     call.records.forEach((record, index) => {
@@ -98,14 +114,14 @@ export async function recordFeedWrites(
       written.care.recordIds.push(ids[index] as string);
     });
   }
-  if (byResident.size === 0) return;
+  if (byResident.size === 0 && checked.size === 0) return;
   const written = [...byResident.values()];
   await db.transaction(async (tx) => {
     const executor: Executor = tx;
     await recordCareRelationships(executor, written.map((w) => w.care));
-    await appendAuditEntries(executor, written.map((w) => w.event), signer);
+    await appendAuditEntries(executor, [...written.map((w) => w.event), ...checked.values()], signer);
   });
-  recordAuditAppend(written.length);
+  recordAuditAppend(written.length + checked.size);
 }
 
 /**
