@@ -21,6 +21,9 @@ const COUNT_BY_BAND_AND_SEX = `query CountByBandAndSex($scenarioId: ID!) {
 const COUNT_ALL = `query CountAll($scenarioId: ID!) {
   researchAggregate(scenarioId: $scenarioId, input: { measure: COUNT, groupBy: [] }) { cells { group value suppressed } minCellSize }
 }`;
+const COUNT_BY_LOINC = `query CountByLoinc($scenarioId: ID!) {
+  researchAggregate(scenarioId: $scenarioId, input: { measure: COUNT, groupBy: ["LabItem.loinc"] }) { cells { group value suppressed } minCellSize }
+}`;
 const MEAN_HBA1C_BY_SEX = `query MeanHbA1c($scenarioId: ID!) {
   researchAggregate(scenarioId: $scenarioId, input: { measure: MEAN, field: "LabItem.value", itemCode: "4548-4", groupBy: ["sex"] }) { cells { group value suppressed } minCellSize }
 }`;
@@ -35,7 +38,7 @@ const scenarioInput = (change: Record<string, unknown> = {}) => ({
   impactAssessment: 'PIA-2026-044',
   fields: ['Resident.sex', 'Resident.birthDate', 'LabItem.loinc', 'LabItem.value'],
   cohort: {},
-  documents: [COHORT, COUNT_BY_SEX, COUNT_BY_BAND_AND_SEX, COUNT_ALL, MEAN_HBA1C_BY_SEX],
+  documents: [COHORT, COUNT_BY_SEX, COUNT_BY_BAND_AND_SEX, COUNT_ALL, COUNT_BY_LOINC, MEAN_HBA1C_BY_SEX],
   validUntil: new Date(Date.now() + 90 * 86_400_000).toISOString(),
   queryQuota: 60,
   minCellSize: 5,
@@ -97,7 +100,7 @@ describe.each(testBackends())('research scenarios through the gateway on $name',
     expect(submitted.status).toBe(200);
     expect(submitted.body.errors).toBeUndefined();
     scenarioId = submitted.body.data!.submitScenario.id;
-    expect(submitted.body.data!.submitScenario).toMatchObject({ status: 'PENDING_REVIEW', approvalsRequired: 1, documentIds: [COHORT, COUNT_BY_SEX, COUNT_BY_BAND_AND_SEX, COUNT_ALL, MEAN_HBA1C_BY_SEX].map(sha256) });
+    expect(submitted.body.data!.submitScenario).toMatchObject({ status: 'PENDING_REVIEW', approvalsRequired: 1, documentIds: [COHORT, COUNT_BY_SEX, COUNT_BY_BAND_AND_SEX, COUNT_ALL, COUNT_BY_LOINC, MEAN_HBA1C_BY_SEX].map(sha256) });
     const refused = await stack.query('researcher', SUBMIT, { input: scenarioInput({ fields: ['Resident.idCardNumber'] }) });
     expect(refused.status).toBe(400);
     expect(refused.body.errors?.[0]).toMatchObject({ extensions: { code: 'BAD_USER_INPUT', field: 'fields[0]' } });
@@ -122,7 +125,7 @@ describe.each(testBackends())('research scenarios through the gateway on $name',
     // No research query has run yet (the one before approval was refused): none is audited.
     const audited = await stack.platform.database.query<{ operation_hash: string }>('select operation_hash from consent.audit_entry where scenario_id = $1', [scenarioId]);
     expect(audited.length).toBeGreaterThan(0);
-    const documents = new Set([COHORT, COUNT_BY_SEX, COUNT_BY_BAND_AND_SEX, COUNT_ALL, MEAN_HBA1C_BY_SEX].map(sha256));
+    const documents = new Set([COHORT, COUNT_BY_SEX, COUNT_BY_BAND_AND_SEX, COUNT_ALL, COUNT_BY_LOINC, MEAN_HBA1C_BY_SEX].map(sha256));
     expect(audited.filter((entry) => documents.has(entry.operation_hash))).toEqual([]);
     const subjects = await stack.platform.database.query<{ pseudonym: string }>('select pseudonym from research.mart_subject where scenario_id = $1', [scenarioId]);
     expect(new Set(subjects.map((s) => s.pseudonym))).toEqual(new Set(consenting.map((id) => scenarioPseudonym(stack.platform.researchSecret, scenarioId, id))));
@@ -280,6 +283,28 @@ describe.each(testBackends())('research scenarios through the gateway on $name',
     const total = await run<Aggregate>(COUNT_ALL);
     expect(total.body.errors).toBeUndefined();
     expect(total.body.data!.researchAggregate.cells).toEqual([{ group: [], value: consenting.length, suppressed: false }]);
+  });
+
+  it('counts residents, not measurements, when grouped by a code a resident has several of', async () => {
+    const answer = await run<Aggregate>(COUNT_BY_LOINC);
+    expect(answer.body.errors).toBeUndefined();
+    const cells = answer.body.data!.researchAggregate.cells;
+    // The mart itself: residents per code (each counted once however many items of it they have).
+    const expected = await stack.platform.database.query<{ code: string; n: number }>(
+      `select coalesce(loinc, 'UNKNOWN') as code, count(distinct pseudonym)::int as n from research.mart_lab_item where scenario_id = $1 group by 1 order by 1`,
+      [scenarioId],
+    );
+    const measurements = await stack.platform.database.query<{ n: number }>('select count(*)::int as n from research.mart_lab_item where scenario_id = $1', [scenarioId]);
+    expect(expected.length).toBeGreaterThan(1);
+    // Several codes per resident: a sum of the cells exceeds the residents, so a total is not a sum here.
+    expect(expected.reduce((sum, row) => sum + row.n, 0)).toBeGreaterThan(consenting.length);
+    expect(measurements[0]!.n).toBeGreaterThan(expected.reduce((sum, row) => sum + row.n, 0));
+    expect(cells.map((c) => c.group[0])).toEqual(expected.map((row) => row.code));
+    for (const [i, cell] of cells.entries()) {
+      if (cell.suppressed) expect(cell.value).toBeNull();
+      else expect(cell.value).toBe(expected[i]!.n);
+    }
+    expect(cells.some((c) => !c.suppressed)).toBe(true);
   });
 
   it('refuses an aggregate repeated (or overlapping) beyond the limit; repeats are identical, nothing random to average out', async () => {
