@@ -68,7 +68,7 @@ import { commitRefusal, commitUse, GrantUseLostError } from './stages/consume-gr
 import { decideSubjects, grantInvalid, rowScopeOf, subjectRoots } from './stages/decide.js';
 import { decryptAndMask } from './stages/decrypt-and-mask.js';
 import { feedCheckAnswer, recordFeedWrites, recordRegistrations, recordWritesAbout, type AboutLookup } from './stages/feed-writes.js';
-import { filteredDocumentInterner, filterOperation, overrideRootArguments, type CoordinateDecider } from './stages/filter-operation.js';
+import { filteredDocumentInterner, filteredOperationCache, filterOperation, overrideRootArguments, type CoordinateDecider } from './stages/filter-operation.js';
 import { protectWrites } from './stages/protect-writes.js';
 import { resolvePurpose } from './stages/purpose.js';
 import { looksUpResidents, resolveSubjects, type ResidentIndexLookup } from './stages/resolve-subjects.js';
@@ -428,13 +428,15 @@ function outsideResidentRootsDecider(classifications: ClassificationMap): Coordi
 
 const filter = ({ mode, classifications }: LifecycleDependencies): Stage => {
   const intern = filteredDocumentInterner();
+  const cached = filteredOperationCache(intern);
+  const outsideResidentRoots = outsideResidentRootsDecider(classifications);
   return {
     name: 'filter',
     before: ({ state, schema, changeExecution, skipPlanning }) => {
       const analysis = required(state, 'analysis', 'filter');
       const byRootKey = new Map(required(state, 'subjects', 'filter').map((subject) => [subject.rootKey, subject]));
-      const outsideResidentRoots = outsideResidentRootsDecider(classifications);
-      const filtered = filterOperation(schema, analysis, (rootKey) => byRootKey.get(rootKey)?.decide ?? outsideResidentRoots);
+      const shapes = analysis.rootFields.map((field) => byRootKey.get(field.responseKey)?.shapeKey ?? '');
+      const filtered = cached(schema, analysis, shapes, () => filterOperation(schema, analysis, (rootKey) => byRootKey.get(rootKey)?.decide ?? outsideResidentRoots));
       const overrides = new Map([...(state.resolvedSubjects ?? [])].map(([rootKey, subject]) => [rootKey, subject.argument]));
       const rewritten = overrideRootArguments(filtered, overrides);
       state.filtered = rewritten.filtered;
@@ -449,7 +451,8 @@ const filter = ({ mode, classifications }: LifecycleDependencies): Stage => {
         return;
       }
       // The runtime plans this document under its own text: a plan made for a wider caller is never reused.
-      const document = intern(state.filtered.document);
+      // (A cached filtered document is interned already; one with rewritten root arguments is new.)
+      const document = overrides.size > 0 ? intern(state.filtered.document) : state.filtered.document;
       const variables = rewritten.variables;
       changeExecution((args) => ({ ...args, document, variableValues: { ...args.variableValues, ...variables } }));
     },

@@ -58,6 +58,20 @@ export interface DecisionFacts {
 }
 
 /**
+ * What a field decision depends on: the facts without the resident they are about and without the
+ * grant's id. The rules read only this (the type says so), so two requests of one shape (the same
+ * actor, purpose, relationship, consent denials and grant scope) are decided alike, whoever the
+ * resident: decisions are cached per shape, never per resident (DESIGN §12).
+ */
+export type PolicyShape = Omit<DecisionFacts, 'residentId' | 'grant'> & { grant?: Omit<UsableGrant, 'id'> };
+
+/** The facts' shape: a plain copy of what the rules read (nothing about whose record it is). */
+export function policyShapeOf(facts: DecisionFacts): PolicyShape {
+  const { residentId: _resident, grant, ...shape } = facts;
+  return grant ? { ...shape, grant: { categories: [...grant.categories].sort(), maxLevel: grant.maxLevel } } : shape;
+}
+
+/**
  * Why a field is denied: the reason of the rule that denied it. Each role's rules start with a
  * deny-everything rule whose reason says what this actor lacks (a login, a purpose, a grant); the
  * permissions after it override it, and the consent denial after those overrides them.
@@ -88,7 +102,7 @@ const DENIALS = {
     need: 'grant',
     message: ({ category }) => `Reading this resident's ${category} data needs an access grant (requestAccess for ${category}).`,
   },
-} satisfies Record<string, { code: ErrorCode; need: DeniedNeed; message: (field: ClassifiedField, facts: DecisionFacts) => string }>;
+} satisfies Record<string, { code: ErrorCode; need: DeniedNeed; message: (field: ClassifiedField, facts: PolicyShape) => string }>;
 type DenialReason = keyof typeof DENIALS;
 type DeniedNeed = 'grant' | 'consent' | 'role' | 'purpose' | 'login';
 
@@ -97,7 +111,7 @@ function isDenialReason(reason: string | undefined): reason is DenialReason {
 }
 
 type FieldBuilder = AbilityBuilder<FieldAbility>;
-type DefinePermissions = (facts: DecisionFacts, actor: Actor, builder: FieldBuilder) => void;
+type DefinePermissions = (facts: PolicyShape, actor: Actor, builder: FieldBuilder) => void;
 
 /** Every resident field is closed, for this reason, until a later rule opens it (RESOURCES is public). */
 function denyAllBecause({ cannot }: FieldBuilder, reason: DenialReason): void {
@@ -147,8 +161,8 @@ const PERMISSIONS: Record<Role, DefinePermissions> = {
   hospital_system: (_facts, _actor, builder) => denyAllBecause(builder, 'ROLE'),
 };
 
-/** Builds the CASL ability for one actor and one resident. */
-export function defineAbilityFor(facts: DecisionFacts): FieldAbility {
+/** Builds the CASL ability for one actor and the facts about one resident (their shape: see PolicyShape). */
+export function defineAbilityFor(facts: PolicyShape): FieldAbility {
   const builder = new AbilityBuilder<FieldAbility>(createMongoAbility);
   builder.can('read', 'Field', { category: 'RESOURCES' }).because('PUBLIC');
   if (!facts.actor) {
@@ -204,7 +218,7 @@ function fieldTarget(field: ClassifiedField, institutionId: string | undefined):
  * Decides one field for the facts' actor and resident: released when the actor may read it in at
  * least their own institution's records (the row scope then says which rows).
  */
-export function decideField(ability: FieldAbility, facts: DecisionFacts, field: ClassifiedField): FieldDecision {
+export function decideField(ability: FieldAbility, facts: PolicyShape, field: ClassifiedField): FieldDecision {
   const target = fieldTarget(field, facts.actor?.institutionId);
   const reading = ability.relevantRuleFor('read', target);
   if (reading && !reading.inverted) return { effect: 'clear', basis: reading.reason as Basis };

@@ -53,7 +53,7 @@ export function auditEventsForResult(
     for (const coordinate of filtered?.kept.get(subject.rootKey) ?? []) {
       const classification = classifications.get(coordinate);
       if (classification) addTo(event.fieldsByCategory, classification.category, coordinate);
-      const decision = subject.decisions.get(coordinate);
+      const decision = subject.decide(coordinate);
       if (decision && decision.effect !== 'denied' && decision.basis === 'GRANT' && subject.facts.grant) event.grantId = subject.facts.grant.id;
       if (decision && decision.effect !== 'denied' && decision.basis === 'BREAK_GLASS') event.breakGlass = true;
     }

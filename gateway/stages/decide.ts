@@ -4,17 +4,21 @@
  * clear, masked or denied. The per-category row scope for the signed context comes from the same
  * ability, so fields and rows are decided by one policy.
  */
+import canonicalize from 'canonicalize';
 import { GraphQLError } from 'graphql';
+import { LRUCache } from 'lru-cache';
 import {
   categoryScopes,
   decideField,
   defineAbilityFor,
   gatherFacts,
   ownResidentIdOf,
+  policyShapeOf,
   type DecisionFacts,
   type FieldAbility,
   type FieldDecision,
   type GrantProblem,
+  type PolicyShape,
 } from '../../consent/index.js';
 import type { ClassificationMap, DataCategory } from '../../schema/classification.js';
 import type { Database } from '../../subgraphs/runtime/database.js';
@@ -39,9 +43,13 @@ export interface SubjectDecision {
   rootField: string;
   residentId: string;
   facts: DecisionFacts;
-  /** Decides (and remembers) each coordinate selected under this root. */
+  /**
+   * The facts' policy shape as a key (canonical JSON of PolicyShape): requests of one shape are decided
+   * alike, so what is derived from the decisions alone (the filtered document) is cached under it.
+   */
+  shapeKey: string;
+  /** Decides each coordinate selected under this root (remembered for the shape). */
   decide: CoordinateDecider;
-  decisions: ReadonlyMap<string, FieldDecision>;
   categories: Partial<Record<DataCategory, CategoryScope>>;
 }
 
@@ -107,17 +115,46 @@ export async function decideSubjects(
   for (const root of roots) {
     const facts = gathered.get(root.residentId)!;
     if (!facts.ok) throw grantInvalid(facts.grantProblem);
-    const ability = defineAbilityFor(facts.facts);
-    const categories = categoryScopes(ability, request.actor);
-    decisions.push({ ...root, ...decider(ability, facts.facts, classifications, categories), categories });
+    const { key, decide, categories } = shapeDecisions(classifications, policyShapeOf(facts.facts));
+    decisions.push({ ...root, facts: facts.facts, shapeKey: key, decide, categories });
   }
   return decisions;
+}
+
+/** Shapes of decision remembered: each is a few kilobytes (its ability and its decided coordinates). */
+const SHAPES_KEPT = 1000;
+
+interface ShapeDecisions {
+  key: string;
+  decide: CoordinateDecider;
+  categories: Partial<Record<DataCategory, CategoryScope>>;
+}
+
+const shapesByClassifications = new WeakMap<ClassificationMap, LRUCache<string, ShapeDecisions>>();
+
+/**
+ * The ability, row scope and field decisions of one policy shape, built once and reused by every
+ * request of that shape (the ability is a pure function of the shape: PolicyShape has no resident in it).
+ */
+function shapeDecisions(classifications: ClassificationMap, shape: PolicyShape): ShapeDecisions {
+  let shapes = shapesByClassifications.get(classifications);
+  if (!shapes) shapesByClassifications.set(classifications, (shapes = new LRUCache({ max: SHAPES_KEPT })));
+  const key = canonicalize(shape);
+  if (key === undefined) throw new Error('a policy shape that is not JSON');
+  let decided = shapes.get(key);
+  if (!decided) {
+    const ability = defineAbilityFor(shape);
+    const categories = categoryScopes(ability, shape.actor);
+    decided = { key, decide: decider(ability, shape, classifications, categories), categories };
+    shapes.set(key, decided);
+  }
+  return decided;
 }
 
 /** The resident's pseudonymous id joins every category: it is released whenever any of them is. */
 const RESIDENT_KEY = 'Resident.id';
 
-function decider(ability: FieldAbility, facts: DecisionFacts, classifications: ClassificationMap, categories: SubjectDecision['categories']) {
+function decider(ability: FieldAbility, facts: PolicyShape, classifications: ClassificationMap, categories: SubjectDecision['categories']): CoordinateDecider {
   const decisions = new Map<string, FieldDecision>();
   const opened = (Object.keys(categories) as DataCategory[]).filter((category) => category !== 'RESOURCES');
   const decide: CoordinateDecider = (coordinate) => {
@@ -136,7 +173,7 @@ function decider(ability: FieldAbility, facts: DecisionFacts, classifications: C
     }
     return decision;
   };
-  return { facts, decide, decisions };
+  return decide;
 }
 
 /** The signed context's row scope: per resident, the categories and levels open to this request. */

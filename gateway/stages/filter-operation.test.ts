@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { GraphQLError, Kind, buildSchema, parse, print, stripIgnoredCharacters, validate, type OperationDefinitionNode } from 'graphql';
 import type { FieldDecision } from '../../consent/policy.js';
 import { analyseOperation, DEFAULT_LIMITS } from './analyse-operation.js';
-import { filteredDocumentInterner, filterOperation, type CoordinateDecider, type FilteredOperation } from './filter-operation.js';
+import { filteredDocumentInterner, filteredOperationCache, filterOperation, type CoordinateDecider, type FilteredOperation } from './filter-operation.js';
 
 /** A small schema with what the supergraph lacks: an interface and a union. */
 const schema = buildSchema(/* GraphQL */ `
@@ -289,5 +289,47 @@ describe('filteredDocumentInterner: one document object per filtered text (the r
     expect(stripIgnoredCharacters(print(narrow))).toBe('{resident(id:"r1"){id}}');
     expect(intern(narrow)).toBe(narrow);
     expect(intern(narrow)).not.toBe(wide);
+  });
+});
+
+describe('filteredOperationCache: one filtered operation per document, operation, @include/@skip values and decision shapes', () => {
+  const document = parse('query Record($id: ID!, $withSex: Boolean!) { resident(id: $id) { id name sex @include(if: $withSex) } }');
+  const operation = document.definitions[0] as OperationDefinitionNode;
+  const analysed = (variables: Record<string, unknown>) => analyseOperation(schema, document, operation, variables);
+  const wider: CoordinateDecider = () => ({ effect: 'clear', basis: 'CARE_RELATIONSHIP' });
+  const narrower: CoordinateDecider = (coordinate) => (coordinate === 'Resident.sex' ? denied('DEMOGRAPHICS') : wider(coordinate));
+  const planned = (filtered: FilteredOperation) => stripIgnoredCharacters(print(filtered.document));
+
+  it('filters once per shape; another shape, or another @include value, is filtered for itself', () => {
+    const cached = filteredOperationCache(filteredDocumentInterner());
+    let walks = 0;
+    const run = (variables: Record<string, unknown>, shape: string, decider: CoordinateDecider) => {
+      const analysis = analysed(variables);
+      return cached(schema, analysis, [shape], () => {
+        walks += 1;
+        return filterOperation(schema, analysis, () => decider);
+      });
+    };
+    const wide = run({ id: 'r1', withSex: true }, 'wide', wider);
+    // Another resident, the same shape: the same operation, not walked again (no resident in the key).
+    expect(run({ id: 'r2', withSex: true }, 'wide', wider)).toBe(wide);
+    expect(walks).toBe(1);
+    expect(planned(wide)).toBe('query Record($id:ID!$withSex:Boolean!){resident(id:$id){id name sex}}');
+
+    const narrow = run({ id: 'r1', withSex: true }, 'narrow', narrower);
+    expect(walks).toBe(2);
+    expect(narrow).not.toBe(wide);
+    expect(narrow.removed.map((r) => r.path.join('.'))).toEqual(['resident.sex']);
+    expect(planned(narrow)).toBe('query Record($id:ID!$withSex:Boolean!){resident(id:$id){id name}}');
+
+    // The narrower shape without sex selected: nothing to remove, so it must not reuse the removal above.
+    const withoutSex = run({ id: 'r1', withSex: false }, 'narrow', narrower);
+    expect(walks).toBe(3);
+    expect(withoutSex.removed).toEqual([]);
+    // @include was decided by analysis and is gone from the filtered document: the value is in the key.
+    expect(planned(withoutSex)).toBe('query Record($id:ID!$withSex:Boolean!){resident(id:$id){id name}}');
+    expect(withoutSex).not.toBe(narrow);
+    expect(run({ id: 'r3', withSex: true }, 'narrow', narrower)).toBe(narrow);
+    expect(walks).toBe(3);
   });
 });

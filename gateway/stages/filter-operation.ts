@@ -19,6 +19,7 @@ import {
   isNonNullType,
   isObjectType,
   print,
+  visit,
   type DocumentNode,
   type FieldNode,
   type GraphQLCompositeType,
@@ -156,6 +157,56 @@ export function filteredDocumentInterner(): (document: DocumentNode) => Document
     documents.set(text, document);
     return document;
   };
+}
+
+/** Decision shapes remembered per document (each a filtered operation). */
+const SHAPES_PER_DOCUMENT = 64;
+
+/**
+ * Filtered operations by document and decision shape. The filter is a pure function of the document,
+ * the operation chosen, the values of the variables its `@include`/`@skip` read, and the decider of
+ * each root; a root's decider is fixed by its policy shape (decide.ts: `shapeKey`, '' for roots that
+ * read no resident). So a request of a shape already seen gets that filtered operation, its document
+ * already interned (hence already planned), without walking or printing anything: cached per shape,
+ * never per resident (DESIGN §12). Nothing downstream changes a filtered operation.
+ */
+export function filteredOperationCache(intern: (document: DocumentNode) => DocumentNode) {
+  const bySchema = new WeakMap<GraphQLSchema, WeakMap<DocumentNode, LRUCache<string, FilteredOperation>>>();
+  return (schema: GraphQLSchema, analysis: OperationAnalysis, rootShapes: readonly string[], filter: () => FilteredOperation): FilteredOperation => {
+    let byDocument = bySchema.get(schema);
+    if (!byDocument) bySchema.set(schema, (byDocument = new WeakMap()));
+    let shapes = byDocument.get(analysis.document);
+    if (!shapes) byDocument.set(analysis.document, (shapes = new LRUCache({ max: SHAPES_PER_DOCUMENT })));
+    const included = directiveVariablesOf(analysis.document).map((name) => analysis.variableValues[name] ?? null);
+    const key = JSON.stringify([analysis.operation.name?.value ?? null, analysis.operation.loc?.start ?? null, included, rootShapes]);
+    let filtered = shapes.get(key);
+    if (!filtered) {
+      const fresh = filter();
+      const document = intern(fresh.document);
+      filtered = { ...fresh, document, operation: document.definitions[0] as OperationDefinitionNode };
+      shapes.set(key, filtered);
+    }
+    return filtered;
+  };
+}
+
+const directiveVariables = new WeakMap<DocumentNode, string[]>();
+
+/** The variables any directive of the document reads (`@include(if: $x)`), sorted. */
+function directiveVariablesOf(document: DocumentNode): string[] {
+  let names = directiveVariables.get(document);
+  if (!names) {
+    const found = new Set<string>();
+    visit(document, {
+      Directive(directive) {
+        visit(directive, { Variable: (variable) => void found.add(variable.name.value) });
+        return false;
+      },
+    });
+    names = [...found].sort();
+    directiveVariables.set(document, names);
+  }
+  return names;
 }
 
 /** Execution merges fields of one response key: one entry per path and coordinate, the first found. */
