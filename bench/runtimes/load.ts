@@ -40,6 +40,13 @@ export interface LoadResult {
   /** Answers with a status other than 2xx, and requests that failed or timed out: a run with any is invalid. */
   non2xx: number;
   errors: number;
+  /**
+   * CPU time this process spent per measured request (user + system, all its threads). When the server
+   * under test runs in this process (the runtimes benchmark: gateway and subgraphs), it is the cost of
+   * a request there, steadier than req/s on a machine others share: contention stretches wall time,
+   * hardly CPU time. The database's own CPU is not in it.
+   */
+  processCpuMsPerRequest: number;
 }
 
 /** The fields of autocannon's report this module reads. */
@@ -64,7 +71,9 @@ const CHILD = fileURLToPath(new URL('./load-child.js', import.meta.url));
 /** Warms up, then measures; throws when any answer was not a 2xx or any request failed. */
 export async function generateLoad(target: LoadTarget, settings: LoadSettings): Promise<LoadResult> {
   if (settings.warmUpSeconds > 0) await runAutocannon(target, settings.connections, settings.warmUpSeconds);
+  const cpuBefore = process.cpuUsage();
   const report = await runAutocannon(target, settings.connections, settings.durationSeconds);
+  const cpu = process.cpuUsage(cpuBefore);
   const result: LoadResult = {
     requests: report.requests.total,
     rps: report.requests.average,
@@ -72,6 +81,7 @@ export async function generateLoad(target: LoadTarget, settings: LoadSettings): 
     p99: report.latency.p99,
     non2xx: report.non2xx,
     errors: report.errors + report.timeouts,
+    processCpuMsPerRequest: report.requests.total > 0 ? (cpu.user + cpu.system) / 1000 / report.requests.total : 0,
   };
   if (result.non2xx > 0 || result.errors > 0) throw new Error(`load run against ${target.url} had ${result.non2xx} non-2xx answers and ${result.errors} failed requests`);
   return result;

@@ -45,9 +45,14 @@ const UNENFORCED: ReadonlyArray<{ runtime: UnenforcedRuntime; scenario: string }
 
 function table(rows: readonly Row[]): string {
   const baseline = rows[0]!.result.rps;
-  const lines = ['| gateway | requests | req/s | p50 ms | p99 ms | req/s ÷ healthmesh |', '|---|---:|---:|---:|---:|---:|'];
+  const baselineCpu = rows[0]!.result.processCpuMsPerRequest;
+  const lines = [
+    '| gateway | requests | req/s | p50 ms | p99 ms | req/s ÷ healthmesh | process CPU ms/request | CPU ÷ healthmesh |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|',
+  ];
   for (const { scenario, result } of rows) {
-    lines.push(`| ${scenario} | ${result.requests} | ${result.rps.toFixed(1)} | ${result.p50} | ${result.p99} | ${(result.rps / baseline).toFixed(2)} |`);
+    const cpu = result.processCpuMsPerRequest;
+    lines.push(`| ${scenario} | ${result.requests} | ${result.rps.toFixed(1)} | ${result.p50} | ${result.p99} | ${(result.rps / baseline).toFixed(2)} | ${cpu.toFixed(2)} | ${(cpu / baselineCpu).toFixed(2)} |`);
   }
   return lines.join('\n');
 }
@@ -131,6 +136,7 @@ async function main(): Promise<void> {
     `Database: ${bench.database}, ${residents} residents. Node ${process.version}, ${cpus().length} cores shared with the subgraphs and the load generator.\n\n` +
     `Load: autocannon 9 in a separate process, ${settings.connections} connections, ${settings.warmUpSeconds} s warm-up (discarded), then ${settings.durationSeconds} s measured; ` +
     `every run had no non-2xx answer and no failed request. Each gateway's answer was checked against healthmesh's first. ` +
+    `Process CPU is this process's CPU time (gateway and subgraphs; not the database's) per measured request: steadier than req/s when others share the machine. ` +
     `The unenforced gateways sign every fetch with one fixed widest context (the platform's per-fetch signer); healthmesh decides, filters, ` +
     `decrypts, consumes a grant use and appends to the audit chain on every request.\n\n${table(rows)}\n`;
   const file = join('bench/results', `runtimes-${now.toISOString().slice(0, 10)}-${adminDatabaseUrl ? 'postgres' : 'pglite'}.md`);
