@@ -7,6 +7,8 @@
  * reason of the rule that denied.
  */
 import { AbilityBuilder, createMongoAbility, subject as asSubject, type MongoAbility } from '@casl/ability';
+import canonicalize from 'canonicalize';
+import { LRUCache } from 'lru-cache';
 import { GraphQLError } from 'graphql';
 import type { Actor, Role } from '../../schema/context.js';
 import { ERROR_CODES } from '../../schema/errors.js';
@@ -165,8 +167,20 @@ const PLATFORM_RULES: Record<Role, DefineRules> = {
   },
 };
 
-/** The platform ability of one actor. */
+/** Actors whose platform ability is kept: a pure function of the actor's claims, built once per actor. */
+const ABILITIES_KEPT = 1000;
+const abilities = new LRUCache<string, PlatformAbility>({ max: ABILITIES_KEPT });
+
+/** The platform ability of one actor (the same claims, the same ability: kept by their canonical JSON). */
 export function platformAbilityFor(actor: Actor): PlatformAbility {
+  const key = canonicalize(actor);
+  if (key === undefined) throw new Error('an actor that is not JSON');
+  let ability = abilities.get(key);
+  if (!ability) abilities.set(key, (ability = buildPlatformAbility(actor)));
+  return ability;
+}
+
+function buildPlatformAbility(actor: Actor): PlatformAbility {
   const builder = new AbilityBuilder<PlatformAbility>(createMongoAbility);
   baseline(builder);
   const define = PLATFORM_RULES[actor.role];
