@@ -158,7 +158,7 @@ export async function importFeed(text: string, options: ImportOptions): Promise<
       return finish();
     }
     if (report.rejected.length > 0) {
-      report.stoppedAt = { line: Math.min(...report.rejected.map((r) => r.line)), reason: 'a record breaks a reference rule: nothing was written' };
+      report.stoppedAt = { line: Math.min(...report.rejected.map((r) => r.line)), reason: 'a record breaks a rule the gateway checks (references, catalogue): nothing was written' };
       return finish();
     }
   }
