@@ -1,3 +1,5 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { importFeed } from '../scripts/feed-import.js';
 import { approvedGrant, feedDose, feedEncounter, feedImagingReport, feedLabReport, feedRefusal, startTestPlatform, testBackends, type TestPlatform } from '../testkit/index.js';
@@ -18,6 +20,33 @@ const COUNTED: Readonly<Record<string, string>> = { 'consent.audit_entry': 'cons
 
 type Candidate = { id: string; itemCode: string; recognizable: boolean; reasons: string[]; institution: { id: string }; imagingReport: { id: string; modality: string; bodyPart: string } | null };
 type AccessLog = { myAccessLog: { edges: Array<{ node: { kind: string; summary: string; actorRole: string; actorInstitution: { id: string } | null; categories: string[] } }> } };
+
+/**
+ * A stand-in for the network between the import and the gateway: forwards every request, and before the
+ * `nth` write (a feed call that is not a check) runs `change` — something that happens on the platform
+ * between the whole file's check and its writes — or, with `drop`, cuts that connection without an answer.
+ */
+async function interposer(gatewayUrl: string, nth: number, action: { change: () => Promise<void> } | { drop: true }): Promise<{ url: string; close: () => Promise<void> }> {
+  let writes = 0;
+  const server: Server = createServer((request, response) => {
+    const chunks: Buffer[] = [];
+    request.on('data', (chunk: Buffer) => chunks.push(chunk));
+    request.on('end', () => {
+      void (async () => {
+        const body = Buffer.concat(chunks).toString('utf8');
+        const isWrite = (JSON.parse(body) as { variables?: { checkOnly?: boolean } }).variables?.checkOnly === false;
+        if (isWrite && ++writes === nth) {
+          if ('drop' in action) return request.socket.destroy();
+          await action.change();
+        }
+        const answer = await fetch(gatewayUrl, { method: 'POST', headers: { 'content-type': 'application/json', authorization: request.headers.authorization ?? '' }, body });
+        response.writeHead(answer.status, { 'content-type': 'application/json' }).end(await answer.text());
+      })();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`, close: () => new Promise((resolve) => server.close(() => resolve())) };
+}
 
 const ndjson = (records: ReadonlyArray<{ kind: string } & Record<string, unknown>>) => records.map((record) => JSON.stringify(record)).join('\n');
 
@@ -69,7 +98,7 @@ describe.each(testBackends())('hospital feed imports and imaging reports on $nam
     const report = await importAs('inst-05', file);
     expect(report.stored).toBe(0);
     expect(report.rejected).toEqual([{ line: 6, kind: 'immunization', field: 'residentId', rule: 'KNOWN_RESIDENT', message: expect.any(String) }]);
-    expect(report.stoppedAt).toEqual({ line: 6, reason: 'a record breaks a reference rule: nothing was written' });
+    expect(report.stoppedAt).toEqual({ line: 6, reason: 'a record breaks a rule the gateway checks (references, catalogue): nothing was written' });
     expect(await rowCounts()).toEqual(before);
 
     // With --accept-valid the five good records are stored (each batch all or nothing) and the bad one reported.
@@ -104,6 +133,57 @@ describe.each(testBackends())('hospital feed imports and imaging reports on $nam
     );
     expect(rows.map((r) => r.modality)).toEqual(['CT', 'MR', 'US']);
     expect(rows.every((r) => r.institution_id === 'inst-05' && r.level === 3)).toBe(true);
+  });
+
+  it('reports exactly which lines were stored when a write is refused after the whole file passed the check (a steward changed the catalogue in between), or its answer is lost', async () => {
+    const upsert = 'mutation($i: RecognitionItemInput!) { upsertRecognitionItem(input: $i) { code } }';
+    const pelvis = { code: 'CT-PELVIS', name: '盆腔CT平扫', group: 'CT', validityDays: 90, priceYuan: 260, modality: 'CT', bodyPart: 'PELVIS', recognisedGrades: ['三级甲等'] };
+    expect((await stack.query('steward-1', upsert, { i: pelvis })).body.errors).toBeUndefined();
+    const imported = async (residents: string[], via: { url: string }) =>
+      importFeed(
+        ndjson([
+          { kind: 'imagingReport', ...feedImagingReport(residents[0]!) },
+          { kind: 'imagingReport', ...feedImagingReport(residents[1]!) },
+          { kind: 'imagingReport', ...feedImagingReport(residents[2]!, { itemCode: 'CT-PELVIS', bodyPart: 'PELVIS' }) },
+          { kind: 'imagingReport', ...feedImagingReport(residents[3]!, { itemCode: 'CT-PELVIS', bodyPart: 'PELVIS' }) },
+        ]),
+        { url: via.url, token: await stack.token('his-inst-05'), institutionId: 'inst-05', acceptValid: false, batchSize: 2, concurrency: 1 },
+      );
+    // The feed records' own time (testkit/feed-records.ts): the seeded history of these residents has none at it.
+    const imagingOf = async (residents: string[]) =>
+      (
+        await stack.platform.database.query<{ resident_id: string }>(
+          "select resident_id from results.imaging_report where resident_id = any($1) and institution_id = 'inst-05' and performed_at = '2026-01-10T03:00:00Z' order by resident_id",
+          [residents],
+        )
+      ).map((r) => r.resident_id);
+
+    const refusedResidents = [nextResident(), nextResident(), nextResident(), nextResident()];
+    const moved = await interposer(stack.platform.gateway.url, 2, { change: async () => void (await stack.query('steward-1', upsert, { i: { ...pelvis, bodyPart: 'HIP' } })) });
+    try {
+      const report = await imported(refusedResidents, moved);
+      expect(report).toMatchObject({ stored: 2, storedLines: [{ from: 1, to: 2 }], stoppedAt: { line: 3, reason: expect.stringContaining('refused when written') } });
+      expect(report.unconfirmedLines).toBeUndefined();
+      expect(report.rejected.map(({ line, field, rule }) => ({ line, field, rule }))).toEqual([
+        { line: 3, field: 'bodyPart', rule: 'KNOWN_ITEM' },
+        { line: 4, field: 'bodyPart', rule: 'KNOWN_ITEM' },
+      ]);
+      expect(await imagingOf(refusedResidents)).toEqual(refusedResidents.slice(0, 2).sort());
+    } finally {
+      await moved.close();
+      await stack.query('steward-1', upsert, { i: pelvis });
+    }
+
+    const lostResidents = [nextResident(), nextResident(), nextResident(), nextResident()];
+    const cut = await interposer(stack.platform.gateway.url, 2, { drop: true });
+    try {
+      const report = await imported(lostResidents, cut);
+      expect(report).toMatchObject({ stored: 2, storedLines: [{ from: 1, to: 2 }], unconfirmedLines: [{ from: 3, to: 4 }], rejected: [], stoppedAt: { line: 3 } });
+      // The connection was cut before the gateway saw the batch: here it was not stored (the report cannot know that).
+      expect(await imagingOf(lostResidents)).toEqual(lostResidents.slice(0, 2).sort());
+    } finally {
+      await cut.close();
+    }
   });
 
   it('answers a check-only feed with an empty list and writes nothing; a bad record is refused the same as a write', async () => {
