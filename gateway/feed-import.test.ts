@@ -98,7 +98,7 @@ describe.each(testBackends())('hospital feed imports and imaging reports on $nam
     const report = await importAs('inst-05', file);
     expect(report.stored).toBe(0);
     expect(report.rejected).toEqual([{ line: 6, kind: 'immunization', field: 'residentId', rule: 'KNOWN_RESIDENT', message: expect.any(String) }]);
-    expect(report.stoppedAt).toEqual({ line: 6, reason: 'a record breaks a rule the gateway checks (references, catalogue): nothing was written' });
+    expect(report.stoppedAt).toEqual({ line: 6, reason: 'a record breaks a reference rule: nothing was written' });
     expect(await rowCounts()).toEqual(before);
 
     // With --accept-valid the five good records are stored (each batch all or nothing) and the bad one reported.

@@ -19,7 +19,7 @@
  * which lines were (`storedLines`) and which batch's outcome is unknown (`unconfirmedLines`).
  */
 import { FEED_CHECK_ONLY } from '../schema/enforcement.js';
-import { FEED_RECORD_KINDS, MAX_FEED_BATCH, qualityRule, qualityViolations, type FeedMutation, type FeedRecordKind } from '../schema/feed-quality.js';
+import { feedCatalogue, FEED_RECORD_KINDS, MAX_FEED_BATCH, qualityRule, qualityViolations, type FeedCatalogue, type FeedCatalogueItem, type FeedMutation, type FeedRecordKind } from '../schema/feed-quality.js';
 
 const MUTATION_OF = Object.fromEntries(Object.entries(FEED_RECORD_KINDS).map(([mutation, kind]) => [kind, mutation])) as Readonly<Record<FeedRecordKind, FeedMutation>>;
 const INPUT_TYPE_OF: Readonly<Record<FeedMutation, string>> = {
@@ -119,7 +119,7 @@ export function parseFeedLines(text: string): { records: ParsedLine[]; rejected:
 export async function importFeed(text: string, options: ImportOptions): Promise<ImportReport> {
   const started = performance.now();
   const { records, rejected } = parseFeedLines(text);
-  const context = { now: options.now ?? new Date(), mayWriteFor: (id: string) => id === options.institutionId };
+  const context = { now: options.now ?? new Date(), mayWriteFor: (id: string) => id === options.institutionId, catalogue: await readCatalogue(options) };
   const good: ParsedLine[] = [];
   for (const parsed of records) {
     const breaches = qualityViolations(parsed.kind, parsed.record, context);
@@ -179,7 +179,7 @@ export async function importFeed(text: string, options: ImportOptions): Promise<
       return finish();
     }
     if (report.rejected.length > 0) {
-      report.stoppedAt = { line: Math.min(...report.rejected.map((r) => r.line)), reason: 'a record breaks a rule the gateway checks (references, catalogue): nothing was written' };
+      report.stoppedAt = { line: Math.min(...report.rejected.map((r) => r.line)), reason: 'a record breaks a reference rule: nothing was written' };
       return finish();
     }
   }
@@ -275,6 +275,23 @@ function* batches(records: readonly ParsedLine[], size: number): Generator<Parse
     current.push(record);
   }
   if (current.length > 0) yield current;
+}
+
+/**
+ * The steward's catalogue as the gateway checks it (KNOWN_ITEM, UNIT), read once through the public
+ * `recognitionCatalogue`, so that a file naming an unknown examination or a wrong unit is refused here,
+ * before anything is sent. The gateway checks again against the catalogue of the moment.
+ */
+async function readCatalogue(options: ImportOptions): Promise<FeedCatalogue> {
+  const response = await fetch(options.url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${options.token}` },
+    body: JSON.stringify({ query: '{ recognitionCatalogue { code loinc modality bodyPart unit } }' }),
+  });
+  const body = (await response.json().catch(() => ({}))) as { data?: { recognitionCatalogue?: FeedCatalogueItem[] } | null; errors?: Array<{ message: string; extensions?: Record<string, unknown> }> };
+  const items = body.data?.recognitionCatalogue;
+  if (!Array.isArray(items)) throw new Error(`the gateway did not give the catalogue: ${String(body.errors?.[0]?.extensions?.['code'] ?? response.status)} ${body.errors?.[0]?.message ?? ''}`.trim());
+  return feedCatalogue(items);
 }
 
 /** A refusal's breaches by position in the batch. */

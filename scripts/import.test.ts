@@ -92,8 +92,7 @@ describe.each(testBackends())('npm run import on $name', (backend) => {
     expect(outcome.code).toBe(1);
     expect(outcome.report.stored).toBe(0);
     expect(outcome.report.rejected).toEqual([{ line: 2, kind: 'labReport', field: 'items[0].unit', rule: 'UNIT', message: expect.any(String) }]);
-    // UNIT reads the steward's catalogue: the gateway's check finds it, before anything is written.
-    expect(outcome.report.stoppedAt).toEqual({ line: 2, reason: expect.stringContaining('nothing was written') });
+    expect(outcome.report.stoppedAt).toEqual({ line: 2, reason: expect.stringContaining('nothing was sent') });
     expect(await rowsFor(residents)).toBe(0);
   });
 

@@ -63,7 +63,6 @@ const IMAGING_TERMS: Readonly<Record<string, { days: number; price: number }>> =
   'US-ABD': { days: 90, price: 120 },
   'US-THYROID': { days: 180, price: 80 },
   'US-HEART': { days: 180, price: 200 },
-  'US-CAROTID': { days: 180, price: 150 },
   'MR-LSPINE': { days: 180, price: 550 },
   'DX-KNEE': { days: 180, price: 70 },
   'DX-WRIST': { days: 30, price: 60 },
