@@ -90,6 +90,11 @@ function validateItem(input: RecognitionItemInput): void {
   if (input.unit != null && (input.unit.trim().length === 0 || input.unit.length > 20)) throw new InvalidInputError('input.unit must be 1–20 characters.', at('unit'));
 }
 
+/** Refuses `input.<field>` unless it is a real calendar day (YYYY-MM-DD). */
+function assertDay(value: string, field: string): void {
+  if (!isRealDay(value)) throw new InvalidInputError(`input.${field} must be a date (YYYY-MM-DD).`, { field: `input.${field}` });
+}
+
 function validateInstitutionId(institutionId: string): void {
   if (!/^[A-Za-z0-9_-]{1,40}$/.test(institutionId)) throw new InvalidInputError('input.institutionId is not an institution id.', { field: 'input.institutionId' });
 }
@@ -220,8 +225,8 @@ export class RecognitionReportResolver {
   async setRecognitionEqaStatus(@Arg('input', () => RecognitionEqaStatusInput) input: RecognitionEqaStatusInput, @Ctx() context: SubgraphContext): Promise<RecognitionEqaStatus> {
     authorize(signedIn(context), 'maintain', 'RecognitionCatalogue');
     validateInstitutionId(input.institutionId);
-    if (!isRealDay(input.validFrom)) throw new InvalidInputError('input.validFrom must be a date (YYYY-MM-DD).', { field: 'input.validFrom' });
-    if (!isRealDay(input.validUntil)) throw new InvalidInputError('input.validUntil must be a date (YYYY-MM-DD).', { field: 'input.validUntil' });
+    assertDay(input.validFrom, 'validFrom');
+    assertDay(input.validUntil, 'validUntil');
     if (input.validUntil < input.validFrom) throw new InvalidInputError('input.validUntil is before input.validFrom.', { field: 'input.validUntil' });
     const [item] = await context.db.select({ code: recognitionItems.code }).from(recognitionItems).where(eq(recognitionItems.code, input.itemCode));
     if (!item) throw new InvalidInputError('input.itemCode is not in the recognition catalogue.', { field: 'input.itemCode' });
@@ -251,7 +256,7 @@ export class RecognitionReportResolver {
   async setRecognitionInstitutionGrade(@Arg('input', () => RecognitionInstitutionGradeInput) input: RecognitionInstitutionGradeInput, @Ctx() context: SubgraphContext): Promise<RecognitionInstitutionGrade> {
     authorize(signedIn(context), 'maintain', 'RecognitionCatalogue');
     validateInstitutionId(input.institutionId);
-    if (!isRealDay(input.validFrom)) throw new InvalidInputError('input.validFrom must be a date (YYYY-MM-DD).', { field: 'input.validFrom' });
+    assertDay(input.validFrom, 'validFrom');
     const grade = input.grade.trim();
     if (grade.length === 0 || grade.length > 20) throw new InvalidInputError('input.grade must be 1–20 characters.', { field: 'input.grade' });
     const values = { institutionId: input.institutionId, validFrom: input.validFrom, grade, updatedAt: new Date() };
