@@ -1,8 +1,18 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { importFeed } from '../scripts/feed-import.js';
-import { approvedGrant, feedDose, feedEncounter, feedImagingReport, feedLabReport, feedRefusal, startTestPlatform, testBackends, type TestPlatform } from '../testkit/index.js';
+import {
+  approvedGrant,
+  feedDose,
+  feedEncounter,
+  feedImagingReport,
+  feedLabReport,
+  feedRefusal,
+  startRecordingProxy,
+  startTestPlatform,
+  testBackends,
+  type RecordedRequest,
+  type TestPlatform,
+} from '../testkit/index.js';
 
 const TREAT = { 'x-purpose-of-use': 'TREAT' };
 const RECORD_IMAGING = 'mutation($input: [ImagingReportInput!]!, $checkOnly: Boolean) { recordImagingReports(input: $input, checkOnly: $checkOnly) }';
@@ -21,31 +31,10 @@ const COUNTED: Readonly<Record<string, string>> = { 'consent.audit_entry': 'cons
 type Candidate = { id: string; itemCode: string; recognizable: boolean; reasons: string[]; institution: { id: string }; imagingReport: { id: string; modality: string; bodyPart: string } | null };
 type AccessLog = { myAccessLog: { edges: Array<{ node: { kind: string; summary: string; actorRole: string; actorInstitution: { id: string } | null; categories: string[] } }> } };
 
-/**
- * A stand-in for the network between the import and the gateway: forwards every request, and before the
- * `nth` write (a feed call that is not a check) runs `change` — something that happens on the platform
- * between the whole file's check and its writes — or, with `drop`, cuts that connection without an answer.
- */
-async function interposer(gatewayUrl: string, nth: number, action: { change: () => Promise<void> } | { drop: true }): Promise<{ url: string; close: () => Promise<void> }> {
+/** Before the `nth` feed write (a feed call that is not a check), does `then`: a change on the platform between the check and the writes, or a cut connection. */
+function beforeWrite(nth: number, then: () => Promise<'forward' | 'drop'>): (request: RecordedRequest) => Promise<'forward' | 'drop'> {
   let writes = 0;
-  const server: Server = createServer((request, response) => {
-    const chunks: Buffer[] = [];
-    request.on('data', (chunk: Buffer) => chunks.push(chunk));
-    request.on('end', () => {
-      void (async () => {
-        const body = Buffer.concat(chunks).toString('utf8');
-        const isWrite = (JSON.parse(body) as { variables?: { checkOnly?: boolean } }).variables?.checkOnly === false;
-        if (isWrite && ++writes === nth) {
-          if ('drop' in action) return request.socket.destroy();
-          await action.change();
-        }
-        const answer = await fetch(gatewayUrl, { method: 'POST', headers: { 'content-type': 'application/json', authorization: request.headers.authorization ?? '' }, body });
-        response.writeHead(answer.status, { 'content-type': 'application/json' }).end(await answer.text());
-      })();
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`, close: () => new Promise((resolve) => server.close(() => resolve())) };
+  return async ({ body }) => ((JSON.parse(body) as { variables?: { checkOnly?: boolean } }).variables?.checkOnly === false && ++writes === nth ? then() : 'forward');
 }
 
 const ndjson = (records: ReadonlyArray<{ kind: string } & Record<string, unknown>>) => records.map((record) => JSON.stringify(record)).join('\n');
@@ -159,7 +148,12 @@ describe.each(testBackends())('hospital feed imports and imaging reports on $nam
       ).map((r) => r.resident_id);
 
     const refusedResidents = [nextResident(), nextResident(), nextResident(), nextResident()];
-    const moved = await interposer(stack.platform.gateway.url, 2, { change: async () => void (await stack.query('steward-1', upsert, { i: { ...pelvis, bodyPart: 'HIP' } })) });
+    const moved = await startRecordingProxy(stack.platform.gateway.url, {
+      intercept: beforeWrite(2, async () => {
+        await stack.query('steward-1', upsert, { i: { ...pelvis, bodyPart: 'HIP' } });
+        return 'forward';
+      }),
+    });
     try {
       const report = await imported(refusedResidents, moved);
       expect(report).toMatchObject({ stored: 2, storedLines: [{ from: 1, to: 2 }], stoppedAt: { line: 3, reason: expect.stringContaining('refused when written') } });
@@ -170,19 +164,19 @@ describe.each(testBackends())('hospital feed imports and imaging reports on $nam
       ]);
       expect(await imagingOf(refusedResidents)).toEqual(refusedResidents.slice(0, 2).sort());
     } finally {
-      await moved.close();
+      await moved.stop();
       await stack.query('steward-1', upsert, { i: pelvis });
     }
 
     const lostResidents = [nextResident(), nextResident(), nextResident(), nextResident()];
-    const cut = await interposer(stack.platform.gateway.url, 2, { drop: true });
+    const cut = await startRecordingProxy(stack.platform.gateway.url, { intercept: beforeWrite(2, async () => 'drop') });
     try {
       const report = await imported(lostResidents, cut);
       expect(report).toMatchObject({ stored: 2, storedLines: [{ from: 1, to: 2 }], unconfirmedLines: [{ from: 3, to: 4 }], rejected: [], stoppedAt: { line: 3 } });
       // The connection was cut before the gateway saw the batch: here it was not stored (the report cannot know that).
       expect(await imagingOf(lostResidents)).toEqual(lostResidents.slice(0, 2).sort());
     } finally {
-      await cut.close();
+      await cut.stop();
     }
   });
 
