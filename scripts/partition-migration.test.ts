@@ -106,6 +106,11 @@ describe.each(testBackends())('the partitioning migration on $name', (backend) =
     }
   });
 
+  it('gives the catalogue seeded before them the units its lab items are reported in (results 0005), for the feed rule UNIT', async () => {
+    const units = await database.handle.query<{ code: string; unit: string | null }>("select code, unit from results.recognition_item where code in ('HBA1C', 'ELEC-K', 'CT-HEAD') order by code");
+    expect(units).toEqual([{ code: 'CT-HEAD', unit: null }, { code: 'ELEC-K', unit: 'mmol/L' }, { code: 'HBA1C', unit: '%' }]);
+  });
+
   it('makes each of them a table partitioned by hash of resident_id, in 8 partitions', async () => {
     const rows = await database.handle.query<{ name: string; strategy: string; key: string; partitions: number }>(
       `select n.nspname || '.' || c.relname as name, p.partstrat::text as strategy, pg_get_partkeydef(c.oid) as key,
