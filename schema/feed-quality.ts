@@ -6,8 +6,8 @@
  * sending anything. Reference rules need the platform's data (residents, practitioners, encounters);
  * they are listed here with their ids and messages and checked by the gateway's reference lookups.
  * The catalogue rules (KNOWN_ITEM, UNIT) read the catalogue the steward maintains (the results
- * subgraph's recognition catalogue), which the gateway looks up for the codes each batch names
- * (`QualityContext.catalogue`); without it (the import tool's local check) they are left to the gateway.
+ * subgraph's recognition catalogue), which the gateway looks up for the codes each batch names and
+ * the import tool reads once (`QualityContext.catalogue`); without it they are not checked here.
  */
 import { LAB_PANELS, type LabItemDefinition } from './code-catalogue.js';
 import { CODE_SYSTEMS } from './codes.js';
@@ -156,7 +156,7 @@ export interface QualityContext {
   now: Date;
   /** Whether the sender may write records of this institution (the policy decides). */
   mayWriteFor(institutionId: string): boolean;
-  /** The steward's catalogue entries the records name; absent, KNOWN_ITEM and UNIT are not checked (the gateway checks them). */
+  /** The steward's catalogue entries the records name; absent, KNOWN_ITEM and UNIT are not checked (the gateway always has it). */
   catalogue?: FeedCatalogue;
 }
 
