@@ -1,6 +1,18 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { importFeed } from '../scripts/feed-import.js';
-import { approvedGrant, feedDose, feedEncounter, feedImagingReport, feedLabReport, feedRefusal, startTestPlatform, testBackends, type TestPlatform } from '../testkit/index.js';
+import {
+  approvedGrant,
+  feedDose,
+  feedEncounter,
+  feedImagingReport,
+  feedLabReport,
+  feedRefusal,
+  startRecordingProxy,
+  startTestPlatform,
+  testBackends,
+  type RecordedRequest,
+  type TestPlatform,
+} from '../testkit/index.js';
 
 const TREAT = { 'x-purpose-of-use': 'TREAT' };
 const RECORD_IMAGING = 'mutation($input: [ImagingReportInput!]!, $checkOnly: Boolean) { recordImagingReports(input: $input, checkOnly: $checkOnly) }';
@@ -18,6 +30,12 @@ const COUNTED: Readonly<Record<string, string>> = { 'consent.audit_entry': 'cons
 
 type Candidate = { id: string; itemCode: string; recognizable: boolean; reasons: string[]; institution: { id: string }; imagingReport: { id: string; modality: string; bodyPart: string } | null };
 type AccessLog = { myAccessLog: { edges: Array<{ node: { kind: string; summary: string; actorRole: string; actorInstitution: { id: string } | null; categories: string[] } }> } };
+
+/** Before the `nth` feed write (a feed call that is not a check), does `then`: a change on the platform between the check and the writes, or a cut connection. */
+function beforeWrite(nth: number, then: () => Promise<'forward' | 'drop'>): (request: RecordedRequest) => Promise<'forward' | 'drop'> {
+  let writes = 0;
+  return async ({ body }) => ((JSON.parse(body) as { variables?: { checkOnly?: boolean } }).variables?.checkOnly === false && ++writes === nth ? then() : 'forward');
+}
 
 const ndjson = (records: ReadonlyArray<{ kind: string } & Record<string, unknown>>) => records.map((record) => JSON.stringify(record)).join('\n');
 
@@ -104,6 +122,62 @@ describe.each(testBackends())('hospital feed imports and imaging reports on $nam
     );
     expect(rows.map((r) => r.modality)).toEqual(['CT', 'MR', 'US']);
     expect(rows.every((r) => r.institution_id === 'inst-05' && r.level === 3)).toBe(true);
+  });
+
+  it('reports exactly which lines were stored when a write is refused after the whole file passed the check (a steward changed the catalogue in between), or its answer is lost', async () => {
+    const upsert = 'mutation($i: RecognitionItemInput!) { upsertRecognitionItem(input: $i) { code } }';
+    const pelvis = { code: 'CT-PELVIS', name: '盆腔CT平扫', group: 'CT', validityDays: 90, priceYuan: 260, modality: 'CT', bodyPart: 'PELVIS', recognisedGrades: ['三级甲等'] };
+    expect((await stack.query('steward-1', upsert, { i: pelvis })).body.errors).toBeUndefined();
+    const imported = async (residents: string[], via: { url: string }) =>
+      importFeed(
+        ndjson([
+          { kind: 'imagingReport', ...feedImagingReport(residents[0]!) },
+          { kind: 'imagingReport', ...feedImagingReport(residents[1]!) },
+          { kind: 'imagingReport', ...feedImagingReport(residents[2]!, { itemCode: 'CT-PELVIS', bodyPart: 'PELVIS' }) },
+          { kind: 'imagingReport', ...feedImagingReport(residents[3]!, { itemCode: 'CT-PELVIS', bodyPart: 'PELVIS' }) },
+        ]),
+        { url: via.url, token: await stack.token('his-inst-05'), institutionId: 'inst-05', acceptValid: false, batchSize: 2, concurrency: 1 },
+      );
+    // The feed records' own time (testkit/feed-records.ts): the seeded history of these residents has none at it.
+    const imagingOf = async (residents: string[]) =>
+      (
+        await stack.platform.database.query<{ resident_id: string }>(
+          "select resident_id from results.imaging_report where resident_id = any($1) and institution_id = 'inst-05' and performed_at = '2026-01-10T03:00:00Z' order by resident_id",
+          [residents],
+        )
+      ).map((r) => r.resident_id);
+
+    const refusedResidents = [nextResident(), nextResident(), nextResident(), nextResident()];
+    const moved = await startRecordingProxy(stack.platform.gateway.url, {
+      intercept: beforeWrite(2, async () => {
+        await stack.query('steward-1', upsert, { i: { ...pelvis, bodyPart: 'HIP' } });
+        return 'forward';
+      }),
+    });
+    try {
+      const report = await imported(refusedResidents, moved);
+      expect(report).toMatchObject({ stored: 2, storedLines: [{ from: 1, to: 2 }], stoppedAt: { line: 3, reason: expect.stringContaining('refused when written') } });
+      expect(report.unconfirmedLines).toBeUndefined();
+      expect(report.rejected.map(({ line, field, rule }) => ({ line, field, rule }))).toEqual([
+        { line: 3, field: 'bodyPart', rule: 'KNOWN_ITEM' },
+        { line: 4, field: 'bodyPart', rule: 'KNOWN_ITEM' },
+      ]);
+      expect(await imagingOf(refusedResidents)).toEqual(refusedResidents.slice(0, 2).sort());
+    } finally {
+      await moved.stop();
+      await stack.query('steward-1', upsert, { i: pelvis });
+    }
+
+    const lostResidents = [nextResident(), nextResident(), nextResident(), nextResident()];
+    const cut = await startRecordingProxy(stack.platform.gateway.url, { intercept: beforeWrite(2, async () => 'drop') });
+    try {
+      const report = await imported(lostResidents, cut);
+      expect(report).toMatchObject({ stored: 2, storedLines: [{ from: 1, to: 2 }], unconfirmedLines: [{ from: 3, to: 4 }], rejected: [], stoppedAt: { line: 3 } });
+      // The connection was cut before the gateway saw the batch: here it was not stored (the report cannot know that).
+      expect(await imagingOf(lostResidents)).toEqual(lostResidents.slice(0, 2).sort());
+    } finally {
+      await cut.stop();
+    }
   });
 
   it('answers a check-only feed with an empty list and writes nothing; a bad record is refused the same as a write', async () => {

@@ -144,6 +144,42 @@ describe.each(testBackends())('the quality rules of hospital feeds on $name', (b
     for (const resident of residents) expect(await rowsFor(resident)).toBe(0);
   });
 
+  it("checks KNOWN_ITEM and UNIT against the steward's catalogue: an item the steward adds can be sent at once, a unit the steward changes is the one required", async () => {
+    const resident = nextResident();
+    const pelvis = imaging(resident, { itemCode: 'CT-PELVIS', bodyPart: 'PELVIS' });
+    const before = await stack.query(`his-${SENDER}`, MUTATIONS.recordImagingReports, { input: [pelvis] });
+    expect(refusal(before)).toEqual({ status: 400, code: 'BAD_USER_INPUT', field: 'input[0].itemCode', rule: 'KNOWN_ITEM' });
+    const upsert = 'mutation($i: RecognitionItemInput!) { upsertRecognitionItem(input: $i) { code unit } }';
+    const added = await stack.query('steward-1', upsert, {
+      i: { code: 'CT-PELVIS', name: '盆腔CT平扫', group: 'CT', validityDays: 90, priceYuan: 260, modality: 'CT', bodyPart: 'PELVIS', recognisedGrades: ['三级甲等'] },
+    });
+    expect(added.body.errors).toBeUndefined();
+    const after = await stack.query<{ recordImagingReports: string[] }>(`his-${SENDER}`, MUTATIONS.recordImagingReports, { input: [pelvis] });
+    expect(after.body.errors).toBeUndefined();
+    expect(after.body.data!.recordImagingReports).toHaveLength(1);
+    // Still refused: a code no catalogue lists, and the new item under another body part than the steward's.
+    const unknown = await stack.query(`his-${SENDER}`, MUTATIONS.recordImagingReports, { input: [imaging(resident, { itemCode: 'CT-HIP', bodyPart: 'HIP' }), imaging(resident, { itemCode: 'CT-PELVIS', bodyPart: 'ABDOMEN' })] });
+    expect(unknown.body.errors![0]!.extensions!['violations']).toEqual([
+      { field: 'input[0].itemCode', rule: 'KNOWN_ITEM' },
+      { field: 'input[1].bodyPart', rule: 'KNOWN_ITEM' },
+    ]);
+
+    // The steward's catalogue says in which unit HbA1c is reported: change it, and the feed must follow.
+    const hba1c = { code: 'HBA1C', name: '糖化血红蛋白', group: 'CLINICAL_CHEMISTRY', loinc: '4548-4', validityDays: 60, priceYuan: 60, recognisedGrades: ['三级甲等', '三级乙等', '二级甲等', '二级乙等', '一级甲等'] };
+    try {
+      expect((await stack.query('steward-1', upsert, { i: { ...hba1c, unit: 'mmol/mol' } })).body.data).toEqual({ upsertRecognitionItem: { code: 'HBA1C', unit: 'mmol/mol' } });
+      const percent = await stack.query(`his-${SENDER}`, MUTATIONS.recordLabReports, { input: [labReport(resident)] });
+      expect(refusal(percent)).toEqual({ status: 400, code: 'BAD_USER_INPUT', field: 'input[0].items[0].unit', rule: 'UNIT' });
+      const ifcc = await stack.query(`his-${SENDER}`, MUTATIONS.recordLabReports, { input: [labReport(resident, {}, { unit: 'mmol/mol', value: '51' })] });
+      expect(ifcc.body.errors).toBeUndefined();
+      const imagingUnit = await stack.query('steward-1', upsert, { i: { code: 'CT-PELVIS', name: '盆腔CT平扫', group: 'CT', validityDays: 90, priceYuan: 260, modality: 'CT', bodyPart: 'PELVIS', recognisedGrades: ['三级甲等'], unit: 'mm' } });
+      expect(imagingUnit.body.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'input.unit' });
+    } finally {
+      await stack.query('steward-1', upsert, { i: { ...hba1c, unit: '%' } });
+    }
+    expect(await rowsFor(resident)).toBe(2);
+  });
+
   it("refuses a hospital system reading anything: a resident's record, the lookup, the history", async () => {
     const resident = stack.actor('resident-multi');
     const reads = [

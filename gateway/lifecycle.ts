@@ -62,7 +62,7 @@ import { refuseUndeclaredRoots } from './stages/check-declared.js';
 import { checkOperation } from './stages/check-operation.js';
 import { checkRegisteredDocument, researchAnswered, researchQueryAuditEvent, type ResearchRun } from './stages/check-registered.js';
 import type { MartBuilder } from './research-mart.js';
-import { checkFeedQuality } from './stages/check-quality.js';
+import { checkFeedQuality, type CatalogueLookup } from './stages/check-quality.js';
 import { checkFeedReferences, type ReferenceLookup } from './stages/check-references.js';
 import { commitRefusal, commitUse, GrantUseLostError } from './stages/consume-grant.js';
 import { decideSubjects, grantInvalid, rowScopeOf, subjectRoots } from './stages/decide.js';
@@ -87,6 +87,8 @@ export interface LifecycleDependencies {
   lookupResident: ResidentIndexLookup;
   /** What hospital feed records reference: residents, practitioners, encounters. */
   lookupReferences: ReferenceLookup;
+  /** The steward's catalogue entries feed records name (KNOWN_ITEM, UNIT). */
+  lookupCatalogue: CatalogueLookup;
   /** The resident of the record a write is about (`@write(about:)`), for its audit entry. */
   lookupAbout: AboutLookup;
   db: Database;
@@ -459,9 +461,9 @@ const filter = ({ mode, classifications }: LifecycleDependencies): Stage => {
   };
 };
 
-const checkQuality = ({ declarations }: LifecycleDependencies): Stage => ({
+const checkQuality = ({ lookupCatalogue, declarations }: LifecycleDependencies): Stage => ({
   name: 'check-quality',
-  before: ({ state }) => checkFeedQuality(required(state, 'analysis', 'check-quality'), state.actor, declarations),
+  before: ({ state }) => checkFeedQuality(required(state, 'analysis', 'check-quality'), state.actor, state.requestId, lookupCatalogue, declarations),
 });
 
 const checkReferences = ({ lookupReferences, declarations }: LifecycleDependencies): Stage => ({

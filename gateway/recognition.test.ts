@@ -109,6 +109,44 @@ describe.each(testBackends())('mutual recognition of results on $name', (backend
     remindersSeen += list.filter((c) => c.recognizable).length;
   });
 
+  it('recognises only results from the grades the item lists, judged on the day of the result (GRADE_NOT_RECOGNISED otherwise); stewards keep the grades', async () => {
+    const upsert = 'mutation($i: RecognitionItemInput!) { upsertRecognitionItem(input: $i) { code recognisedGrades } }';
+    const item = { code: 'TEST-TERTIARY', name: '三级医院互认项目', group: 'CLINICAL_CHEMISTRY', validityDays: 30, priceYuan: 8, recognisedGrades: ['三级甲等', '三级乙等'] };
+    expect((await stack.query('steward-1', upsert, { i: item })).body.errors).toBeUndefined();
+    const eqa = 'mutation($i: RecognitionEqaStatusInput!) { setRecognitionEqaStatus(input: $i) { itemCode } }';
+    for (const institutionId of ['inst-02', 'inst-06']) {
+      expect((await stack.query('steward-1', eqa, { i: { institutionId, itemCode: item.code, validFrom: '2025-01-01', validUntil: '2099-12-31', passed: true, hrMark: true } })).body.errors).toBeUndefined();
+    }
+    // inst-02 is 三级甲等, inst-06 二级甲等 (seed/region.ts), both qualified with the HR mark.
+    await insertLab('tertiary', 'inst-02', item.code, daysAgo(3));
+    await insertLab('secondary', 'inst-06', item.code, daysAgo(3));
+    await insertLab('secondaryEarlier', 'inst-06', item.code, daysAgo(20));
+    const verdicts = async () => Object.fromEntries([...ours(await ask('clinician-c', [item.code]))].map(([name, c]) => [name, [c.institution.id, c.recognizable, c.reasons]]));
+    expect(await verdicts()).toEqual({
+      tertiary: ['inst-02', true, []],
+      secondary: ['inst-06', false, ['GRADE_NOT_RECOGNISED']],
+      secondaryEarlier: ['inst-06', false, ['GRADE_NOT_RECOGNISED']],
+    });
+
+    const grade = 'mutation($i: RecognitionInstitutionGradeInput!) { setRecognitionInstitutionGrade(input: $i) { institutionId validFrom grade } }';
+    const upgrade = { institutionId: 'inst-06', validFrom: isoDaysAgo(10), grade: '三级乙等' };
+    const byClinician = await stack.query('clinician-c', grade, { i: upgrade });
+    expect([byClinician.status, codes(byClinician)]).toEqual([403, ['FORBIDDEN']]);
+    for (const [change, field] of [[{ validFrom: '2026-02-30' }, 'input.validFrom'], [{ grade: ' ' }, 'input.grade'], [{ institutionId: 'inst 06' }, 'input.institutionId']] as const) {
+      const bad = await stack.query('steward-1', grade, { i: { ...upgrade, ...change } });
+      expect([bad.status, bad.body.errors?.[0]?.extensions?.['code'], bad.body.errors?.[0]?.extensions?.['field']]).toEqual([400, 'BAD_USER_INPUT', field]);
+    }
+    expect((await stack.query('steward-1', grade, { i: upgrade })).body.data).toEqual({ setRecognitionInstitutionGrade: upgrade });
+    // Upgraded ten days ago: the result of three days ago was produced at the new grade, the one of twenty days ago at the old.
+    expect(await verdicts()).toEqual({
+      tertiary: ['inst-02', true, []],
+      secondary: ['inst-06', true, []],
+      secondaryEarlier: ['inst-06', false, ['GRADE_NOT_RECOGNISED']],
+    });
+    const listed = await stack.query<{ recognitionInstitutionGrades: unknown[] }>('clinician-c', 'query($ids: [ID!]!) { recognitionInstitutionGrades(institutionIds: $ids) { institutionId validFrom grade } }', { ids: ['inst-06'] });
+    expect(listed.body.data!.recognitionInstitutionGrades).toEqual([{ institutionId: 'inst-06', validFrom: '2025-01-01', grade: '二级甲等' }, upgrade]);
+  });
+
   it('audits the question like a read of the resident’s RESULTS', async () => {
     const before = await stack.platform.database.query<{ seq: string }>("select seq from consent.audit_entry where actor_sub = 'clinician-c' and resident_id = $1", [residentId]);
     ours(await ask('clinician-c', ['LFT-ALT']));

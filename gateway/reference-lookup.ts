@@ -4,6 +4,8 @@
  * server.ts): residents from population, practitioners from resources (a public entity), encounters
  * from clinical. One fetch per kind per operation.
  */
+import type { FeedCatalogueItem } from '../schema/feed-quality.js';
+import type { CatalogueLookup } from './stages/check-quality.js';
 import type { LookupCaller, ReferenceLookup } from './stages/check-references.js';
 import type { AboutLookup } from './stages/feed-writes.js';
 import { fetchSubgraph, subgraphFetchCode, subgraphFetchError, type SubgraphFetchSettings } from './subgraph-fetch.js';
@@ -56,6 +58,21 @@ export function subgraphReferenceLookup(urls: ReferenceLookupUrls, settings: Sub
         return residentId ? [[id, residentId] as const] : [];
       }));
     },
+  };
+}
+
+/** The steward's catalogue entries a feed batch names, from the results subgraph (KNOWN_ITEM, UNIT). */
+export function subgraphCatalogueLookup(urls: { results: string }, settings: SubgraphFetchSettings): CatalogueLookup {
+  return async (codes, caller) => {
+    const data = await lookupQuery<{ feedCatalogueItems: FeedCatalogueItem[] }>(
+      urls.results,
+      'results',
+      caller,
+      'query($codes: [String!]!) { feedCatalogueItems(codes: $codes) { code loinc modality bodyPart unit } }',
+      { codes },
+      settings,
+    );
+    return data.feedCatalogueItems;
   };
 }
 

@@ -21,7 +21,7 @@ import { DEFAULT_LIMITS, type OperationLimits } from './stages/analyse-operation
 import { createAuthenticator, type AuthenticationOptions, type Authenticator } from './stages/authenticate.js';
 import { createFetchSigner } from './stages/sign-context.js';
 import type { ResidentIndexLookup } from './stages/resolve-subjects.js';
-import { subgraphAboutLookup, subgraphReferenceLookup } from './reference-lookup.js';
+import { subgraphAboutLookup, subgraphCatalogueLookup, subgraphReferenceLookup } from './reference-lookup.js';
 import { MartBuilder } from './research-mart.js';
 import { registeredPersistedQuery } from './persisted-documents.js';
 import { openSecurityLog } from './security-log/index.js';
@@ -122,6 +122,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     securityLog,
     lookupResident: residentIndexLookup(subgraphUrl(urls, POPULATION), fetchSettings),
     lookupReferences: subgraphReferenceLookup({ population: subgraphUrl(urls, POPULATION), resources: subgraphUrl(urls, 'resources'), clinical: subgraphUrl(urls, 'clinical') }, fetchSettings),
+    lookupCatalogue: subgraphCatalogueLookup({ results: subgraphUrl(urls, 'results') }, fetchSettings),
     lookupAbout: subgraphAboutLookup({ results: subgraphUrl(urls, 'results') }, fetchSettings),
     db: options.database,
     classifications,

@@ -1,9 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { feedDose, feedEncounter, feedLabReport } from '../testkit/feed-records.js';
-import { QUALITY_RULES, qualityRule, qualityViolations, type QualityContext } from './feed-quality.js';
+import { feedDose, feedEncounter, feedImagingReport, feedLabReport } from '../testkit/feed-records.js';
+import { catalogueCodesOf, feedCatalogue, QUALITY_RULES, qualityRule, qualityViolations, type QualityContext } from './feed-quality.js';
 
 const NOW = new Date('2026-03-01T04:00:00.000Z');
-const context: QualityContext = { now: NOW, mayWriteFor: (institutionId) => institutionId === 'inst-05' };
+/** What the gateway would look up in the steward's catalogue for these records. */
+const CATALOGUE = feedCatalogue([
+  { code: 'HBA1C', loinc: '4548-4', modality: null, bodyPart: null, unit: '%' },
+  { code: 'ELEC-K', loinc: '2823-3', modality: null, bodyPart: null, unit: 'mmol/L' },
+  { code: 'CT-CHEST', loinc: null, modality: 'CT', bodyPart: 'CHEST', unit: null },
+]);
+const context: QualityContext = { now: NOW, mayWriteFor: (institutionId) => institutionId === 'inst-05', catalogue: CATALOGUE };
 const rulesOf = (kind: Parameters<typeof qualityViolations>[0], record: unknown) => qualityViolations(kind, record, context);
 
 describe('the feed quality rules', () => {
@@ -36,6 +42,22 @@ describe('the feed quality rules', () => {
     const report = feedLabReport('res-1');
     (report['items'] as unknown[]).push({ localCode: 'ELEC-K', loinc: '2823-3', name: '钾', value: '4.1', unit: 'mg/dL', abnormalFlag: 'N' });
     expect(rulesOf('labReport', report)).toEqual([{ field: 'items[1].unit', rule: 'UNIT' }]);
+  });
+
+  it('check catalogue items and units against the catalogue given (the gateway looks it up), and leave them to the gateway without one', () => {
+    const offline: QualityContext = { now: NOW, mayWriteFor: () => true };
+    const wrongUnit = feedLabReport('res-1', {}, { unit: 'mmol/mol' });
+    const unknownExam = feedImagingReport('res-1', { itemCode: 'CT-PELVIS', bodyPart: 'PELVIS' });
+    expect(rulesOf('labReport', wrongUnit)).toEqual([{ field: 'items[0].unit', rule: 'UNIT' }]);
+    expect(rulesOf('imagingReport', unknownExam)).toEqual([{ field: 'itemCode', rule: 'KNOWN_ITEM' }]);
+    expect(rulesOf('imagingReport', feedImagingReport('res-1', { bodyPart: 'HEAD' }))).toEqual([{ field: 'bodyPart', rule: 'KNOWN_ITEM' }]);
+    // A lab item found by its LOINC under another local code still carries the catalogue's unit.
+    expect(rulesOf('labReport', feedLabReport('res-1', {}, { localCode: 'K-SERUM', loinc: '2823-3', unit: 'mg/dL', value: '4' }))).toEqual([{ field: 'items[0].unit', rule: 'UNIT' }]);
+    expect(qualityViolations('labReport', wrongUnit, offline)).toEqual([]);
+    expect(qualityViolations('imagingReport', unknownExam, offline)).toEqual([]);
+    expect(catalogueCodesOf('imagingReport', unknownExam)).toEqual(['CT-PELVIS']);
+    expect(catalogueCodesOf('labReport', wrongUnit)).toEqual(['HBA1C', '4548-4']);
+    expect(catalogueCodesOf('encounter', feedEncounter('res-1'))).toEqual([]);
   });
 
   it('treat missing, null, blank and empty lists as missing, and leave optional lists alone when absent', () => {

@@ -5,8 +5,11 @@
  * naming every record and rule it breaks, and for `npm run import`, which checks a whole file before
  * sending anything. Reference rules need the platform's data (residents, practitioners, encounters);
  * they are listed here with their ids and messages and checked by the gateway's reference lookups.
+ * The catalogue rules (KNOWN_ITEM, UNIT) read the catalogue the steward maintains (the results
+ * subgraph's recognition catalogue), which the gateway looks up for the codes each batch names and
+ * the import tool reads once (`QualityContext.catalogue`); without it they are not checked here.
  */
-import { IMAGING_ITEMS, LAB_PANELS, type LabItemDefinition } from './code-catalogue.js';
+import { LAB_PANELS, type LabItemDefinition } from './code-catalogue.js';
 import { CODE_SYSTEMS } from './codes.js';
 
 /** The kinds of feed record, by the mutation that writes them. */
@@ -153,6 +156,54 @@ export interface QualityContext {
   now: Date;
   /** Whether the sender may write records of this institution (the policy decides). */
   mayWriteFor(institutionId: string): boolean;
+  /** The steward's catalogue entries the records name; absent, KNOWN_ITEM and UNIT are not checked (the gateway always has it). */
+  catalogue?: FeedCatalogue;
+}
+
+/** A catalogue entry as KNOWN_ITEM and UNIT read it (an item of the results subgraph's recognition catalogue). */
+export interface FeedCatalogueItem {
+  code: string;
+  loinc: string | null;
+  /** Imaging items only (with the body part); null for lab items. */
+  modality: string | null;
+  bodyPart: string | null;
+  /** Lab items: the unit feeds report it in; null when unitless (then not checked). */
+  unit: string | null;
+}
+
+/** The catalogue entries of a batch, as the rules ask for them. */
+export interface FeedCatalogue {
+  /** The imaging examination of this code. */
+  imaging(code: string): FeedCatalogueItem | undefined;
+  /** The lab item of this local code, else of this LOINC. */
+  lab(localCode: string, loinc: string): FeedCatalogueItem | undefined;
+}
+
+/** A FeedCatalogue over the entries looked up for a batch. */
+export function feedCatalogue(items: readonly FeedCatalogueItem[]): FeedCatalogue {
+  const imaging = new Map(items.filter((item) => item.modality !== null).map((item) => [item.code, item]));
+  const labs = items.filter((item) => item.modality === null);
+  const byCode = new Map(labs.map((item) => [item.code, item]));
+  const byLoinc = new Map(labs.flatMap((item) => (item.loinc ? [[item.loinc, item] as const] : [])));
+  return { imaging: (code) => imaging.get(code), lab: (localCode, loinc) => byCode.get(localCode) ?? byLoinc.get(loinc) };
+}
+
+/** The codes a record names that the catalogue rules look up (an examination's item code; a lab item's local code and LOINC). */
+export function catalogueCodesOf(kind: FeedRecordKind, record: unknown): string[] {
+  const codes: string[] = [];
+  for (const { check } of QUALITY_RULES) {
+    if (check.type === 'catalogueItem') {
+      for (const { path } of check.items[kind] ?? []) for (const { value } of resolve(record, path)) if (typeof value === 'string' && value !== '') codes.push(value);
+    } else if (check.type === 'catalogueUnit') {
+      for (const path of check.items[kind] ?? []) {
+        for (const { value } of resolve(record, path)) {
+          if (!isObject(value)) continue;
+          for (const field of ['localCode', 'loinc']) if (typeof value[field] === 'string' && value[field] !== '') codes.push(value[field]);
+        }
+      }
+    }
+  }
+  return codes;
 }
 
 type Json = Record<string, unknown>;
@@ -202,13 +253,14 @@ function timeOf(value: unknown): number | undefined {
   return Number.isNaN(time) ? undefined : time;
 }
 
-const CATALOGUE_ITEMS: ReadonlyMap<string, LabItemDefinition> = new Map(
+/** The lab panels' item definitions, for RANGE's plausibility bounds (reference ranges are not the steward's catalogue). */
+const LAB_DEFINITIONS: ReadonlyMap<string, LabItemDefinition> = new Map(
   LAB_PANELS.flatMap((panel) => panel.items.flatMap((item) => [[item.localCode, item] as const, ...(item.loinc ? [[item.loinc, item] as const] : [])])),
 );
 
-function catalogueItem(item: unknown): LabItemDefinition | undefined {
+function labDefinition(item: unknown): LabItemDefinition | undefined {
   if (!isObject(item)) return undefined;
-  return CATALOGUE_ITEMS.get(String(item['localCode'] ?? '')) ?? CATALOGUE_ITEMS.get(String(item['loinc'] ?? ''));
+  return LAB_DEFINITIONS.get(String(item['localCode'] ?? '')) ?? LAB_DEFINITIONS.get(String(item['loinc'] ?? ''));
 }
 
 function codingProblem(system: string, version: string, code: string): boolean {
@@ -242,21 +294,22 @@ const INTERPRETERS: { [T in QualityCheck['type']]: (check: Extract<QualityCheck,
         return codingProblem(of(system), of(version), String(value)) ? [at] : [];
       }),
     ),
-  catalogueItem: (check, kind, record) =>
-    (check.items[kind] ?? []).flatMap(({ path, agrees }) =>
+  catalogueItem: (check, kind, record, { catalogue }) =>
+    (catalogue ? (check.items[kind] ?? []) : []).flatMap(({ path, agrees }) =>
       resolve(record, path).flatMap(({ at, value, parent }) => {
         if (isBlank(value)) return [];
-        const item = IMAGING_ITEMS.get(String(value));
+        const item = catalogue!.imaging(String(value));
         if (!item) return [at];
         // A disagreeing field is named (not the code): the sender sees which of its fields is wrong for the item.
         return agrees.filter((field) => isObject(parent) && !isBlank(parent[field]) && parent[field] !== item[field]);
       }),
     ),
-  catalogueUnit: (check, kind, record) =>
-    (check.items[kind] ?? []).flatMap((path) =>
+  catalogueUnit: (check, kind, record, { catalogue }) =>
+    (catalogue ? (check.items[kind] ?? []) : []).flatMap((path) =>
       resolve(record, path).flatMap(({ at, value }) => {
-        const item = catalogueItem(value);
-        if (!item || item.unit === null || !isObject(value)) return [];
+        if (!isObject(value)) return [];
+        const item = catalogue!.lab(String(value['localCode'] ?? ''), String(value['loinc'] ?? ''));
+        if (!item || item.unit === null) return [];
         return value['unit'] === item.unit ? [] : [`${at}.unit`];
       }),
     ),
@@ -266,7 +319,7 @@ const INTERPRETERS: { [T in QualityCheck['type']]: (check: Extract<QualityCheck,
     ),
     ...(check.labValues[kind] ?? []).flatMap(({ path, plausibleFactor }) =>
       resolve(record, path).flatMap(({ at, value }) => {
-        const item = catalogueItem(value);
+        const item = labDefinition(value);
         if (!item || item.kind !== 'quantitative' || !isObject(value) || isBlank(value['value'])) return [];
         const number = Number(value['value']);
         const max = plausibleMaximum(item, plausibleFactor);
@@ -303,7 +356,7 @@ function resolveRequired(record: unknown, path: FieldPath): string[] {
 
 /**
  * Every rule a record of `kind` breaks that can be decided from the record alone (every rule but the
- * reference rules), in catalogue order; empty when it passes.
+ * reference rules; the catalogue rules only with `context.catalogue`), in catalogue order; empty when it passes.
  */
 export function qualityViolations(kind: FeedRecordKind, record: unknown, context: QualityContext): QualityViolation[] {
   if (!isObject(record)) return [{ field: '', rule: 'REQUIRED_FIELD' }];

@@ -11,9 +11,15 @@
  * platform's, so a record cannot name another record of the same file.) With `acceptValid` the bad
  * records are left out and reported, the good ones stored. Batches travel a few at a time
  * (`concurrency`), each written all or nothing.
+ *
+ * Between the check and the writes the reference rules cannot flip: no API removes or changes a
+ * resident, a practitioner or an encounter, and ids are never reused. The catalogue rules can (a
+ * steward edits an item), and a connection, a token or a subgraph can fail; each batch is its own
+ * transaction, so the batches written before such a stop stay stored. The report then says exactly
+ * which lines were (`storedLines`) and which batch's outcome is unknown (`unconfirmedLines`).
  */
 import { FEED_CHECK_ONLY } from '../schema/enforcement.js';
-import { FEED_RECORD_KINDS, MAX_FEED_BATCH, qualityRule, qualityViolations, type FeedMutation, type FeedRecordKind } from '../schema/feed-quality.js';
+import { feedCatalogue, FEED_RECORD_KINDS, MAX_FEED_BATCH, qualityRule, qualityViolations, type FeedCatalogue, type FeedCatalogueItem, type FeedMutation, type FeedRecordKind } from '../schema/feed-quality.js';
 
 const MUTATION_OF = Object.fromEntries(Object.entries(FEED_RECORD_KINDS).map(([mutation, kind]) => [kind, mutation])) as Readonly<Record<FeedRecordKind, FeedMutation>>;
 const INPUT_TYPE_OF: Readonly<Record<FeedMutation, string>> = {
@@ -36,11 +42,21 @@ export interface Rejection {
   message: string;
 }
 
+/** Lines `from` to `to` of the file (both included). */
+export interface LineRange {
+  from: number;
+  to: number;
+}
+
 export interface ImportReport {
   mode: 'all-or-nothing' | 'accept-valid';
   records: number;
   stored: number;
   storedByKind: Record<FeedRecordKind, number>;
+  /** Exactly the lines stored, as ranges: after a stop in the write phase, what the file left on the platform. */
+  storedLines: LineRange[];
+  /** Lines of batches sent for writing whose answer was an error other than a refusal naming records, or never came: not confirmed either way. */
+  unconfirmedLines?: LineRange[];
   rejected: Rejection[];
   /** Set when the import stopped before the end (a refused batch in all-or-nothing mode, or an error). */
   stoppedAt?: { line: number; reason: string };
@@ -103,7 +119,7 @@ export function parseFeedLines(text: string): { records: ParsedLine[]; rejected:
 export async function importFeed(text: string, options: ImportOptions): Promise<ImportReport> {
   const started = performance.now();
   const { records, rejected } = parseFeedLines(text);
-  const context = { now: options.now ?? new Date(), mayWriteFor: (id: string) => id === options.institutionId };
+  const context = { now: options.now ?? new Date(), mayWriteFor: (id: string) => id === options.institutionId, catalogue: await readCatalogue(options) };
   const good: ParsedLine[] = [];
   for (const parsed of records) {
     const breaches = qualityViolations(parsed.kind, parsed.record, context);
@@ -115,12 +131,17 @@ export async function importFeed(text: string, options: ImportOptions): Promise<
     records: records.length + new Set(rejected.filter((r) => r.kind === null).map((r) => r.line)).size,
     stored: 0,
     storedByKind: { encounter: 0, labReport: 0, immunization: 0, imagingReport: 0 },
+    storedLines: [],
     rejected,
     elapsedMs: 0,
     recordsPerSecond: 0,
   };
+  const storedLines: number[] = [];
+  const unconfirmedLines: number[] = [];
   const finish = (): ImportReport => {
     report.rejected.sort((a, b) => a.line - b.line);
+    report.storedLines = lineRanges(storedLines);
+    if (unconfirmedLines.length > 0) report.unconfirmedLines = lineRanges(unconfirmedLines);
     report.elapsedMs = performance.now() - started;
     report.recordsPerSecond = report.elapsedMs > 0 ? Math.round((report.stored * 1000) / report.elapsedMs) : 0;
     return report;
@@ -171,19 +192,33 @@ export async function importFeed(text: string, options: ImportOptions): Promise<
     let pending = batch;
     // A refused batch wrote nothing: drop the records it names and send the rest again (accept-valid only).
     while (pending.length > 0) {
-      const { refusal, ids } = await sendBatch(pending, options, false);
+      let answer: Awaited<ReturnType<typeof sendBatch>>;
+      try {
+        answer = await sendBatch(pending, options, false);
+      } catch (error) {
+        // Earlier batches are stored: say exactly which lines, and that this one's fate is unknown, instead of losing the report.
+        unconfirmedLines.push(...pending.map((p) => p.line));
+        report.stoppedAt ??= { line: pending[0]!.line, reason: `${(error as Error).message}: the batches not yet sent were not written; see storedLines for what was` };
+        return;
+      }
+      const { refusal, ids } = answer;
       if (!refusal) {
         options.onStored?.(ids);
+        storedLines.push(...pending.map((p) => p.line));
         report.stored += pending.length;
         report.storedByKind[pending[0]!.kind] += pending.length;
         break;
       }
       const named = reject(pending, refusal);
       if (!options.acceptValid || named.size === 0) {
-        // Checked a moment ago, refused now: the platform's data changed in between (e.g. an encounter was removed).
+        // Checked a moment ago, refused now: the reference rules cannot flip (no resident, practitioner or
+        // encounter is ever removed or changed), but a steward may have changed the catalogue in between.
         report.stoppedAt ??= {
           line: pending[0]!.line,
-          reason: named.size === 0 ? 'the gateway refused a batch without naming its records' : 'a batch that passed the check was refused when written: it and the batches not yet sent were not written',
+          reason:
+            named.size === 0
+              ? 'the gateway refused a batch without naming its records'
+              : 'a batch that passed the check was refused when written (the catalogue changed in between): it and the batches not yet sent were not written; see storedLines for what was',
         };
         return;
       }
@@ -193,6 +228,17 @@ export async function importFeed(text: string, options: ImportOptions): Promise<
     options.onProgress?.(done, report.records, 'writing');
   });
   return finish();
+}
+
+/** Sorted line numbers as ranges of consecutive lines. */
+function lineRanges(lines: readonly number[]): LineRange[] {
+  const ranges: LineRange[] = [];
+  for (const line of [...lines].sort((a, b) => a - b)) {
+    const last = ranges.at(-1);
+    if (last && line === last.to + 1) last.to = line;
+    else ranges.push({ from: line, to: line });
+  }
+  return ranges;
 }
 
 /** Runs `work` over the items with at most `concurrency` at a time, in order of start; the first failure fails all. */
@@ -229,6 +275,23 @@ function* batches(records: readonly ParsedLine[], size: number): Generator<Parse
     current.push(record);
   }
   if (current.length > 0) yield current;
+}
+
+/**
+ * The steward's catalogue as the gateway checks it (KNOWN_ITEM, UNIT), read once through the public
+ * `recognitionCatalogue`, so that a file naming an unknown examination or a wrong unit is refused here,
+ * before anything is sent. The gateway checks again against the catalogue of the moment.
+ */
+async function readCatalogue(options: ImportOptions): Promise<FeedCatalogue> {
+  const response = await fetch(options.url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${options.token}` },
+    body: JSON.stringify({ query: '{ recognitionCatalogue { code loinc modality bodyPart unit } }' }),
+  });
+  const body = (await response.json().catch(() => ({}))) as { data?: { recognitionCatalogue?: FeedCatalogueItem[] } | null; errors?: Array<{ message: string; extensions?: Record<string, unknown> }> };
+  const items = body.data?.recognitionCatalogue;
+  if (!Array.isArray(items)) throw new Error(`the gateway did not give the catalogue: ${String(body.errors?.[0]?.extensions?.['code'] ?? response.status)} ${body.errors?.[0]?.message ?? ''}`.trim());
+  return feedCatalogue(items);
 }
 
 /** A refusal's breaches by position in the batch. */

@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { feedDose, feedEncounter, feedLabReport, startTestPlatform, testBackends, type TestPlatform } from '../testkit/index.js';
+import { feedDose, feedEncounter, feedLabReport, startRecordingProxy, startTestPlatform, testBackends, type TestPlatform } from '../testkit/index.js';
 import type { ImportReport } from './feed-import.js';
 
 const SENDER = 'inst-05';
@@ -122,6 +122,24 @@ describe.each(testBackends())('npm run import on $name', (backend) => {
     ]);
     expect(await rowsFor([a])).toBe(1);
     expect(await rowsFor([b])).toBe(1);
+  });
+
+  it('names the lines it stored when the writes stop part-way (here the connection of the second write is cut), and the lines it could not confirm', async () => {
+    const residents = [nextResident(), nextResident(), nextResident(), nextResident()];
+    let writes = 0;
+    const proxy = await startRecordingProxy(stack.platform.gateway.url, {
+      intercept: async ({ body }) => ((JSON.parse(body) as { variables?: { checkOnly?: boolean } }).variables?.checkOnly === false && ++writes === 2 ? 'drop' : 'forward'),
+    });
+    try {
+      const outcome = await runImport(residents.map((resident) => dose(resident)), '--batch-size', '2', '--concurrency', '1', '--url', proxy.url);
+      expect(outcome.code).toBe(1);
+      expect(outcome.stdout.split('\n')[2]).toBe('stored lines 1-2; not confirmed: lines 3-4');
+      expect(outcome.report).toMatchObject({ stored: 2, storedLines: [{ from: 1, to: 2 }], unconfirmedLines: [{ from: 3, to: 4 }], stoppedAt: { line: 3 } });
+      expect(await rowsFor(residents.slice(0, 2))).toBe(2);
+      expect(await rowsFor(residents.slice(2))).toBe(0);
+    } finally {
+      await proxy.stop();
+    }
   });
 
   it('refuses to run for another institution: the gateway answers OWN_INSTITUTION for records claiming one', async () => {

@@ -98,12 +98,15 @@ try {
 }
 bar?.stop();
 
+const ranges = (list: ReadonlyArray<{ from: number; to: number }>) => list.map(({ from, to }) => (from === to ? `${from}` : `${from}-${to}`)).join(', ');
 const reportPath = values.report ?? `${file}.report.json`;
 writeFileSync(reportPath, `${JSON.stringify({ file, at: new Date().toISOString(), ...report }, null, 2)}\n`);
 const { encounter, labReport, imagingReport, immunization } = report.storedByKind;
 const rejectedRecords = new Set(report.rejected.map((r) => r.line)).size;
 process.stdout.write(
   `stored ${report.stored} of ${report.records} records (${encounter} encounters, ${labReport} lab reports, ${imagingReport} imaging reports, ${immunization} immunisations) in ${(report.elapsedMs / 1000).toFixed(2)} s: ${report.recordsPerSecond} records/s\n` +
-    `rejected ${rejectedRecords} records${report.stoppedAt ? `; stopped at line ${report.stoppedAt.line}: ${report.stoppedAt.reason}` : ''}; report: ${reportPath}\n`,
+    `rejected ${rejectedRecords} records${report.stoppedAt ? `; stopped at line ${report.stoppedAt.line}: ${report.stoppedAt.reason}` : ''}; report: ${reportPath}\n` +
+    // A stop after writing began leaves what was written: name it, so the sender can resend only the rest.
+    (report.stoppedAt && (report.stored > 0 || report.unconfirmedLines) ? `stored lines ${ranges(report.storedLines)}${report.unconfirmedLines ? `; not confirmed: lines ${ranges(report.unconfirmedLines)}` : ''}\n` : ''),
 );
 process.exit(report.stored === report.records ? 0 : 1);

@@ -47,6 +47,19 @@ function migrationsBeforePartitioning(): string {
   return root;
 }
 
+/**
+ * What migrations after partitioning added that today's seed writes (results 0004: the lab items' unit
+ * and the institutions' grades): given to the old schema for the seed, then taken back, so that every
+ * migration then runs on the database as it was.
+ */
+const LATER_ADDITIONS = {
+  apply: [
+    'alter table results.recognition_item add column unit text',
+    'create table results.recognition_institution_grade (institution_id text not null, valid_from date not null, grade text not null, updated_at timestamptz not null, primary key (institution_id, valid_from))',
+  ],
+  revert: ['drop table results.recognition_institution_grade', 'alter table results.recognition_item drop column unit'],
+};
+
 /** Each table's rows as one digest (row text in order) and count; a decision without its new column. */
 async function contents(handle: DatabaseHandle, table: string): Promise<{ rows: number; digest: string }> {
   const columns = table === 'results.recognition_decision' ? 'id, candidate_id, accepted, reason, reason_text, decided_by_sub, institution_id, saved_yuan, decided_at, decided_on' : '*';
@@ -66,7 +79,9 @@ describe.each(testBackends())('the partitioning migration on $name', (backend) =
     database = await backend.open();
     const { handle } = database;
     for (const module of MODULES) await migrateModule(handle, module, before);
+    for (const statement of LATER_ADDITIONS.apply) await handle.query(statement);
     await seedRegion(handle.db, { seed: 'partition-migration', residents: 120 });
+    for (const statement of LATER_ADDITIONS.revert) await handle.query(statement);
     // What the seed writes no rows to: a grant, a request, a shown candidate and its decision (which had no resident_id).
     await handle.query(`insert into consent.access_request (id, resident_id, requester_sub, requester_institution_id, categories, purpose, reason, uses, valid_for_minutes, includes_level5, status, expires_at)
       values ('areq-1', 'res-000001', 'clinician-a', 'inst-01', '["CLINICAL"]', 'TREAT', '会诊', 1, 60, false, 'APPROVED', now() + interval '1 hour')`);
@@ -89,6 +104,11 @@ describe.each(testBackends())('the partitioning migration on $name', (backend) =
       if (!['consent.guardianship', 'consent.scenario_member'].includes(table)) expect(was.get(table)!.rows, table).toBeGreaterThan(0);
       expect(await contents(database.handle, table), table).toEqual(was.get(table));
     }
+  });
+
+  it('gives the catalogue seeded before them the units its lab items are reported in (results 0005), for the feed rule UNIT', async () => {
+    const units = await database.handle.query<{ code: string; unit: string | null }>("select code, unit from results.recognition_item where code in ('HBA1C', 'ELEC-K', 'CT-HEAD') order by code");
+    expect(units).toEqual([{ code: 'CT-HEAD', unit: null }, { code: 'ELEC-K', unit: 'mmol/L' }, { code: 'HBA1C', unit: '%' }]);
   });
 
   it('makes each of them a table partitioned by hash of resident_id, in 8 partitions', async () => {

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { assertKnownCode, LOINC } from '../schema/codes.js';
 import { IMAGING_PROCEDURES, LAB_PANELS } from '../schema/code-catalogue.js';
 import { DEFAULT_SEED } from './generator.js';
-import { recognitionCatalogueRows, recognitionEqaRows } from './recognition-catalogue.js';
+import { recognitionCatalogueRows, recognitionEqaRows, recognitionGradeRows } from './recognition-catalogue.js';
 import { buildRegion } from './region.js';
 
 const catalogue = recognitionCatalogueRows();
@@ -37,6 +37,8 @@ describe('the seeded recognition catalogue', () => {
       expect(Number(item.priceYuan), item.code).toBeGreaterThan(0);
       expect((item.modality == null) === ['CLINICAL_CHEMISTRY', 'IMMUNOLOGY', 'HAEMATOLOGY'].includes(item.itemGroup), item.code).toBe(true);
     }
+    // Lab items carry the unit the laboratories report them in (the feed's UNIT rule reads it from here).
+    expect([byCode.get('HBA1C')?.unit, byCode.get('ELEC-K')?.unit, byCode.get('CT-HEAD')?.unit ?? null]).toEqual(['%', 'mmol/L', null]);
   });
 
   it('gives every institution a status per item that shows every reason: qualified, without the HR mark, failed, lapsed', () => {
@@ -49,5 +51,18 @@ describe('the seeded recognition catalogue', () => {
     expect(alt('inst-05')).toMatchObject({ passed: true, hrMark: false });
     expect(alt('inst-06')).toMatchObject({ passed: true, hrMark: true, validUntil: '2026-03-31' });
     expect(recognitionEqaRows(region, catalogue)).toEqual(rows);
+  });
+
+  it('records every seeded institution’s grade, and recognises the results of every graded laboratory and of every hospital’s imaging (not the CDC’s lab, not a community centre’s imaging)', () => {
+    const region = buildRegion(DEFAULT_SEED);
+    const grades = recognitionGradeRows(region);
+    expect(grades.map((g) => g.institutionId)).toEqual(region.institutions.map((i) => i.row.id));
+    const gradeOf = new Map(grades.map((g) => [g.institutionId, g.grade]));
+    const recognising = (code: string) => region.institutions.filter((i) => byCode.get(code)!.recognisedGrades.includes(gradeOf.get(i.row.id)!)).map((i) => i.row.kind);
+    // 21 of 22 laboratories (all but the CDC's); imaging from the 8 hospitals of grade two and up.
+    expect(recognising('LFT-ALT')).toHaveLength(21);
+    expect(recognising('LFT-ALT')).not.toContain('CDC');
+    expect(recognising('CT-HEAD')).toHaveLength(8);
+    expect(recognising('CT-HEAD')).not.toContain('COMMUNITY_HEALTH_CENTER');
   });
 });

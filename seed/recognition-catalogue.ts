@@ -8,16 +8,19 @@
  * passed until its end date (some lapsed in 2026), failed, or passed without the HR mark.
  */
 import { IMAGING_ITEMS, LAB_PANELS } from '../schema/code-catalogue.js';
-import type { recognitionEqaStatuses, recognitionItems } from '../subgraphs/results/tables.js';
+import type { recognitionEqaStatuses, recognitionInstitutionGrades, recognitionItems } from '../subgraphs/results/tables.js';
 import type { Region } from './region.js';
 
 type ItemRow = typeof recognitionItems.$inferInsert;
 type EqaRow = typeof recognitionEqaStatuses.$inferInsert;
+type GradeRow = typeof recognitionInstitutionGrades.$inferInsert;
 
 /** When the catalogue and the EQA statuses were published (deterministic). */
 const PUBLISHED = new Date('2025-01-01T00:00:00+08:00');
 const EQA_FROM = '2025-01-01';
+/** Grades whose lab results are recognised: every graded institution (the CDC's laboratory, 未定级, is not). */
 const LAB_GRADES = ['三级甲等', '三级乙等', '二级甲等', '二级乙等', '一级甲等'];
+/** Grades whose imaging is recognised: hospitals (second grade and up), not the community centres (一级). */
 const IMAGING_GRADES = ['三级甲等', '三级乙等', '二级甲等', '二级乙等'];
 
 /** Panel code → group, validity (days) and price per item (yuan) of its items. */
@@ -81,7 +84,17 @@ export function recognitionCatalogueRows(): ItemRow[] {
     const terms = PANEL_TERMS[panel.code];
     if (!terms) continue;
     for (const item of panel.items) {
-      rows.push({ code: item.localCode, name: item.name, itemGroup: terms.group, loinc: item.loinc, validityDays: terms.days, priceYuan: terms.price.toFixed(2), recognisedGrades: LAB_GRADES, updatedAt: PUBLISHED });
+      rows.push({
+        code: item.localCode,
+        name: item.name,
+        itemGroup: terms.group,
+        loinc: item.loinc,
+        validityDays: terms.days,
+        priceYuan: terms.price.toFixed(2),
+        recognisedGrades: LAB_GRADES,
+        unit: item.unit,
+        updatedAt: PUBLISHED,
+      });
     }
   }
   for (const item of MORE_LAB_ITEMS) rows.push({ ...item, recognisedGrades: LAB_GRADES, updatedAt: PUBLISHED });
@@ -124,4 +137,9 @@ export function recognitionEqaRows(region: Region, items: readonly ItemRow[]): E
     }
   }
   return rows;
+}
+
+/** Every institution's grade as the region publishes it, from the day the catalogue was published. */
+export function recognitionGradeRows(region: Region): GradeRow[] {
+  return region.institutions.map(({ row }) => ({ institutionId: row.id, validFrom: EQA_FROM, grade: row.grade, updatedAt: PUBLISHED }));
 }

@@ -68,7 +68,9 @@ describe('seedRegion', () => {
     expect(await count('results.recognition_item')).toBe(catalogue);
     // Every institution has an EQA status for every item (passed, lapsed, failed, or without the HR mark).
     expect(await count('results.recognition_eqa_status')).toBe(catalogue * 22);
-    const rows = region.institutions.length + region.practitioners.length + catalogue * 23 + bundles.reduce((n, b) => n + bundleRowCount(b), 0);
+    // And its grade, which the items' recognised grades are matched against.
+    expect(await count('results.recognition_institution_grade')).toBe(22);
+    const rows = region.institutions.length * 2 + region.practitioners.length + catalogue * 23 + bundles.reduce((n, b) => n + bundleRowCount(b), 0);
     expect(result).toEqual({ residents: RESIDENTS, rows, elapsedMs: result.elapsedMs });
     expect(progress.map((p) => p.residents)).toEqual([8, 16, 24, 30]);
   });

@@ -14,8 +14,8 @@ import { diagnoses, encounters, prescriptions } from '../subgraphs/clinical/tabl
 import { immunizationRecords } from '../subgraphs/immunization/tables.js';
 import { residents } from '../subgraphs/population/tables.js';
 import { institutions, practitioners } from '../subgraphs/resources/tables.js';
-import { imagingReports, labItems, labReports, recognitionEqaStatuses, recognitionItems } from '../subgraphs/results/tables.js';
-import { recognitionCatalogueRows, recognitionEqaRows } from './recognition-catalogue.js';
+import { imagingReports, labItems, labReports, recognitionEqaStatuses, recognitionInstitutionGrades, recognitionItems } from '../subgraphs/results/tables.js';
+import { recognitionCatalogueRows, recognitionEqaRows, recognitionGradeRows } from './recognition-catalogue.js';
 import { careRelationships, consentVersions, guardianships } from '../consent/tables.js';
 import { DEMO_SCENARIO_ID } from './demo.js';
 import { seedDemoScenario } from './demo-scenario.js';
@@ -273,6 +273,7 @@ export async function seedRegion(db: SeedDatabase, options: SeedOptions): Promis
   const region = buildRegion(options.seed);
   const catalogue = recognitionCatalogueRows();
   const eqa = recognitionEqaRows(region, catalogue);
+  const grades = recognitionGradeRows(region);
   let rows = 0;
   await db.transaction(async (tx) => {
     // Idempotent, so an append (or a retry after a failed first batch) finds them in place.
@@ -280,8 +281,9 @@ export async function seedRegion(db: SeedDatabase, options: SeedOptions): Promis
     await tx.insert(practitioners).values([...region.practitioners]).onConflictDoNothing();
     await tx.insert(recognitionItems).values(catalogue).onConflictDoNothing();
     await tx.insert(recognitionEqaStatuses).values(eqa).onConflictDoNothing();
+    await tx.insert(recognitionInstitutionGrades).values(grades).onConflictDoNothing();
   });
-  if (startIndex === 0) rows += region.institutions.length + region.practitioners.length + catalogue.length + eqa.length;
+  if (startIndex === 0) rows += region.institutions.length + region.practitioners.length + catalogue.length + eqa.length + grades.length;
 
   let done = 0;
   const elapsed = () => Math.round(performance.now() - started);

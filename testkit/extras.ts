@@ -26,9 +26,14 @@ export interface RecordedRequest {
 
 /**
  * Forwards every request to `target` and records it. With `forward: false` nothing reaches the target
- * (the proxy answers 502), so what it recorded has never been used.
+ * (the proxy answers 502), so what it recorded has never been used. `intercept` runs before each
+ * request is forwarded (something that happens on the platform meanwhile) and may `drop` it: the
+ * connection is cut, no answer.
  */
-export async function startRecordingProxy(target: string, options: { forward?: boolean } = {}): Promise<RecordingProxy> {
+export async function startRecordingProxy(
+  target: string,
+  options: { forward?: boolean; intercept?: (request: RecordedRequest) => Promise<'forward' | 'drop'> } = {},
+): Promise<RecordingProxy> {
   const queries: string[] = [];
   const requests: RecordedRequest[] = [];
   const server = createServer(async (request, response) => {
@@ -45,6 +50,10 @@ export async function startRecordingProxy(target: string, options: { forward?: b
       if (typeof value === 'string' && key !== 'host' && key !== 'content-length') headers[key] = value;
     }
     requests.push({ headers, body });
+    if (options.intercept && (await options.intercept({ headers, body })) === 'drop') {
+      request.socket.destroy();
+      return;
+    }
     if (options.forward === false) {
       response.writeHead(502, { 'content-type': 'application/json' }).end(JSON.stringify({ errors: [{ message: 'not forwarded' }] }));
       return;

@@ -2,18 +2,27 @@
  * The recognition report (reminders, acceptances, declines by reason, cost saved, per institution and
  * local day) and the steward's catalogue: items and each institution's EQA status per item.
  */
-import { and, asc, count, eq, gte, inArray, lte, sum } from 'drizzle-orm';
+import { and, asc, count, eq, gte, inArray, lte, or, sum } from 'drizzle-orm';
 import { Arg, Ctx, Directive, ID, Mutation, Query, Resolver } from 'type-graphql';
-import { authorize, decidePlatform } from '../../consent/policy.js';
+import { authorize, decidePlatform, feedInstitutionOf } from '../../consent/policy.js';
 import { assertKnownCode, LOINC } from '../../schema/codes.js';
 import type { Actor } from '../../schema/context.js';
 import { InvalidInputError } from '../../schema/errors.js';
 import { rootIs } from '../../schema/enforcement.js';
+import { lookupIds } from '../runtime/reference-lookup.js';
 import type { SubgraphContext } from '../runtime/server.js';
 import { signedIn } from './recognition-resolvers.js';
 import { DECLINE_REASONS, IMAGING_GROUPS, ITEM_GROUPS, localIsoDay } from './recognition.js';
-import { RecognitionEqaStatus, RecognitionEqaStatusInput, RecognitionItem, RecognitionItemInput, RecognitionReportRow } from './recognition-types.js';
-import { recognitionCandidates, recognitionDecisions, recognitionEqaStatuses, recognitionItems, type RecognitionEqaStatusRow, type RecognitionItemRow } from './tables.js';
+import {
+  RecognitionEqaStatus,
+  RecognitionEqaStatusInput,
+  RecognitionInstitutionGrade,
+  RecognitionInstitutionGradeInput,
+  RecognitionItem,
+  RecognitionItemInput,
+  RecognitionReportRow,
+} from './recognition-types.js';
+import { recognitionCandidates, recognitionDecisions, recognitionEqaStatuses, recognitionInstitutionGrades, recognitionItems, type RecognitionEqaStatusRow, type RecognitionItemRow } from './tables.js';
 
 /** Longest period one report covers, in days. */
 export const MAX_REPORT_DAYS = 366;
@@ -32,6 +41,7 @@ function toItem(row: RecognitionItemRow): RecognitionItem {
     modality: row.modality,
     bodyPart: row.bodyPart,
     recognisedGrades: row.recognisedGrades,
+    unit: row.unit,
   };
 }
 
@@ -76,6 +86,17 @@ function validateItem(input: RecognitionItemInput): void {
   if (input.recognisedGrades.length === 0 || input.recognisedGrades.some((grade) => grade.trim().length === 0 || grade.length > 20)) {
     throw new InvalidInputError('input.recognisedGrades must name at least one institution grade.', at('recognisedGrades'));
   }
+  if (imaging && input.unit != null) throw new InvalidInputError('input.unit is for lab items only.', at('unit'));
+  if (input.unit != null && (input.unit.trim().length === 0 || input.unit.length > 20)) throw new InvalidInputError('input.unit must be 1–20 characters.', at('unit'));
+}
+
+/** Refuses `input.<field>` unless it is a real calendar day (YYYY-MM-DD). */
+function assertDay(value: string, field: string): void {
+  if (!isRealDay(value)) throw new InvalidInputError(`input.${field} must be a date (YYYY-MM-DD).`, { field: `input.${field}` });
+}
+
+function validateInstitutionId(institutionId: string): void {
+  if (!/^[A-Za-z0-9_-]{1,40}$/.test(institutionId)) throw new InvalidInputError('input.institutionId is not an institution id.', { field: 'input.institutionId' });
 }
 
 @Resolver()
@@ -147,6 +168,23 @@ export class RecognitionReportResolver {
     return (await context.db.select().from(recognitionItems).orderBy(asc(recognitionItems.code))).map(toItem);
   }
 
+  @Query(() => [RecognitionItem], {
+    description:
+      "The catalogue items whose code or LOINC is one of `codes`: the gateway's check of a hospital feed's KNOWN_ITEM and UNIT rules, once per batch for the codes it names (not in the API schema).",
+  })
+  @Directive('@inaccessible')
+  @Directive(rootIs.internal)
+  async feedCatalogueItems(@Arg('codes', () => [String]) codes: string[], @Ctx() context: SubgraphContext): Promise<RecognitionItem[]> {
+    // Asked for a feed only: as the checks of its references, nobody else is answered.
+    const distinct = lookupIds(codes);
+    if (!feedInstitutionOf(context.request.actor) || distinct.length === 0) return [];
+    const rows = await context.db
+      .select()
+      .from(recognitionItems)
+      .where(or(inArray(recognitionItems.code, distinct), inArray(recognitionItems.loinc, distinct)));
+    return rows.map(toItem);
+  }
+
   @Query(() => [RecognitionEqaStatus], { description: 'EQA (室间质评) statuses per item of the institutions named (clinicians, hospital systems, stewards).' })
   @Directive(rootIs.platform)
   async recognitionEqaStatuses(@Arg('institutionIds', () => [ID]) institutionIds: string[], @Ctx() context: SubgraphContext): Promise<RecognitionEqaStatus[]> {
@@ -175,6 +213,7 @@ export class RecognitionReportResolver {
       modality: input.modality ?? null,
       bodyPart: input.bodyPart ?? null,
       recognisedGrades: input.recognisedGrades.map((grade) => grade.trim()),
+      unit: input.unit?.trim() ?? null,
       updatedAt: new Date(),
     };
     const [row] = await context.db.insert(recognitionItems).values(values).onConflictDoUpdate({ target: recognitionItems.code, set: values }).returning();
@@ -185,9 +224,9 @@ export class RecognitionReportResolver {
   @Directive(rootIs.write())
   async setRecognitionEqaStatus(@Arg('input', () => RecognitionEqaStatusInput) input: RecognitionEqaStatusInput, @Ctx() context: SubgraphContext): Promise<RecognitionEqaStatus> {
     authorize(signedIn(context), 'maintain', 'RecognitionCatalogue');
-    if (!/^[A-Za-z0-9_-]{1,40}$/.test(input.institutionId)) throw new InvalidInputError('input.institutionId is not an institution id.', { field: 'input.institutionId' });
-    if (!isRealDay(input.validFrom)) throw new InvalidInputError('input.validFrom must be a date (YYYY-MM-DD).', { field: 'input.validFrom' });
-    if (!isRealDay(input.validUntil)) throw new InvalidInputError('input.validUntil must be a date (YYYY-MM-DD).', { field: 'input.validUntil' });
+    validateInstitutionId(input.institutionId);
+    assertDay(input.validFrom, 'validFrom');
+    assertDay(input.validUntil, 'validUntil');
     if (input.validUntil < input.validFrom) throw new InvalidInputError('input.validUntil is before input.validFrom.', { field: 'input.validUntil' });
     const [item] = await context.db.select({ code: recognitionItems.code }).from(recognitionItems).where(eq(recognitionItems.code, input.itemCode));
     if (!item) throw new InvalidInputError('input.itemCode is not in the recognition catalogue.', { field: 'input.itemCode' });
@@ -198,5 +237,33 @@ export class RecognitionReportResolver {
       .onConflictDoUpdate({ target: [recognitionEqaStatuses.institutionId, recognitionEqaStatuses.itemCode, recognitionEqaStatuses.validFrom], set: { validUntil: input.validUntil, passed: input.passed, hrMark: input.hrMark, updatedAt: values.updatedAt } })
       .returning();
     return toEqa(row!);
+  }
+
+  @Query(() => [RecognitionInstitutionGrade], { description: 'The grades over time of the institutions named, as recognition judges them (clinicians, hospital systems, stewards).' })
+  @Directive(rootIs.platform)
+  async recognitionInstitutionGrades(@Arg('institutionIds', () => [ID]) institutionIds: string[], @Ctx() context: SubgraphContext): Promise<RecognitionInstitutionGrade[]> {
+    authorize(signedIn(context), 'read', 'RecognitionCatalogue');
+    if (institutionIds.length === 0 || institutionIds.length > 50) throw new InvalidInputError('Name between 1 and 50 institutions.', { field: 'institutionIds' });
+    return context.db
+      .select({ institutionId: recognitionInstitutionGrades.institutionId, validFrom: recognitionInstitutionGrades.validFrom, grade: recognitionInstitutionGrades.grade })
+      .from(recognitionInstitutionGrades)
+      .where(inArray(recognitionInstitutionGrades.institutionId, institutionIds))
+      .orderBy(asc(recognitionInstitutionGrades.institutionId), asc(recognitionInstitutionGrades.validFrom));
+  }
+
+  @Mutation(() => RecognitionInstitutionGrade, { description: 'Steward: records an institution’s grade from a day on (replaces the period starting that day).' })
+  @Directive(rootIs.write())
+  async setRecognitionInstitutionGrade(@Arg('input', () => RecognitionInstitutionGradeInput) input: RecognitionInstitutionGradeInput, @Ctx() context: SubgraphContext): Promise<RecognitionInstitutionGrade> {
+    authorize(signedIn(context), 'maintain', 'RecognitionCatalogue');
+    validateInstitutionId(input.institutionId);
+    assertDay(input.validFrom, 'validFrom');
+    const grade = input.grade.trim();
+    if (grade.length === 0 || grade.length > 20) throw new InvalidInputError('input.grade must be 1–20 characters.', { field: 'input.grade' });
+    const values = { institutionId: input.institutionId, validFrom: input.validFrom, grade, updatedAt: new Date() };
+    await context.db
+      .insert(recognitionInstitutionGrades)
+      .values(values)
+      .onConflictDoUpdate({ target: [recognitionInstitutionGrades.institutionId, recognitionInstitutionGrades.validFrom], set: { grade, updatedAt: values.updatedAt } });
+    return { institutionId: values.institutionId, validFrom: values.validFrom, grade };
   }
 }

@@ -17,7 +17,7 @@ import { rootIs } from '../../schema/enforcement.js';
 import { lookupIds } from '../runtime/reference-lookup.js';
 import { residentRowFilter } from '../runtime/row-filter.js';
 import type { SubgraphContext } from '../runtime/server.js';
-import { DECLINE_REASONS, IMAGING_GROUPS, judgeCandidate, localIsoDay, parseDeclineReason, type EqaPeriod } from './recognition.js';
+import { DECLINE_REASONS, IMAGING_GROUPS, judgeCandidate, localIsoDay, parseDeclineReason, type EqaPeriod, type GradePeriod } from './recognition.js';
 import {
   imagingReports,
   labItems,
@@ -25,6 +25,7 @@ import {
   recognitionCandidates,
   recognitionDecisions,
   recognitionEqaStatuses,
+  recognitionInstitutionGrades,
   recognitionItems,
   type RecognitionCandidateRow,
   type RecognitionItemRow,
@@ -156,6 +157,19 @@ async function eqaPeriods(context: SubgraphContext, priors: readonly PriorResult
   return periods;
 }
 
+/** Grade periods by institution, for the institutions that produced the results. */
+async function gradePeriods(context: SubgraphContext, priors: readonly PriorResult[]): Promise<Map<string, GradePeriod[]>> {
+  const institutions = [...new Set(priors.flatMap((p) => (p.item ? [p.institutionId] : [])))];
+  const periods = new Map<string, GradePeriod[]>();
+  if (institutions.length === 0) return periods;
+  const rows = await context.db
+    .select({ institutionId: recognitionInstitutionGrades.institutionId, validFrom: recognitionInstitutionGrades.validFrom, grade: recognitionInstitutionGrades.grade })
+    .from(recognitionInstitutionGrades)
+    .where(inArray(recognitionInstitutionGrades.institutionId, institutions));
+  for (const { institutionId, ...period } of rows) periods.set(institutionId, [...(periods.get(institutionId) ?? []), period]);
+  return periods;
+}
+
 function validateItemCodes(itemCodes: readonly string[]): string[] {
   if (itemCodes.length === 0 || itemCodes.length > MAX_ITEM_CODES) throw new InvalidInputError(`Name between 1 and ${MAX_ITEM_CODES} item codes.`, { field: 'itemCodes' });
   itemCodes.forEach((code, index) => {
@@ -191,7 +205,7 @@ export class RecognitionResolver {
     });
     const priors = await priorResults(context, residentId, codes, items);
     if (priors.length === 0) return [];
-    const eqa = await eqaPeriods(context, priors);
+    const [eqa, grades] = await Promise.all([eqaPeriods(context, priors), gradePeriods(context, priors)]);
     const now = new Date();
     const judged = priors.map((prior) => {
       const verdict = judgeCandidate({
@@ -200,6 +214,7 @@ export class RecognitionResolver {
         resultInstitutionId: prior.institutionId,
         askingInstitutionId,
         eqa: prior.item ? (eqa.get(`${prior.institutionId}\u0000${prior.item.code}`) ?? []) : [],
+        grades: grades.get(prior.institutionId) ?? [],
         now,
       });
       const row: RecognitionCandidateRow = {

@@ -23,6 +23,8 @@ export const recognitionItems = resultsSchema.table('recognition_item', {
   bodyPart: text('body_part'),
   /** Institution grades (三级甲等, …) whose results are recognised. */
   recognisedGrades: text('recognised_grades').array().notNull(),
+  /** The unit a hospital feed must report a lab item in (UCUM-style, as the laboratories print it); null when unitless or for imaging. */
+  unit: text('unit'),
   updatedAt: timestamp('updated_at', { withTimezone: true }).notNull(),
 });
 
@@ -41,6 +43,23 @@ export const recognitionEqaStatuses = resultsSchema.table(
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull(),
   },
   (t) => [primaryKey({ columns: [t.institutionId, t.itemCode, t.validFrom] })],
+);
+
+/**
+ * An institution's grade (三级甲等, …) from a local day on, until its next period starts: what the
+ * catalogue's `recognised_grades` are matched against, on the day of the result. The steward keeps it
+ * here, beside the EQA statuses, because a subgraph never reads another's tables (resources holds
+ * the institution itself); the seed writes both from the same region.
+ */
+export const recognitionInstitutionGrades = resultsSchema.table(
+  'recognition_institution_grade',
+  {
+    institutionId: text('institution_id').notNull(),
+    validFrom: date('valid_from').notNull(),
+    grade: text('grade').notNull(),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.institutionId, t.validFrom] })],
 );
 
 /** A prior result as it was shown to a clinician, with the verdict they saw. */
@@ -98,5 +117,6 @@ export const recognitionDecisions = resultsSchema.table(
 
 export type RecognitionItemRow = typeof recognitionItems.$inferSelect;
 export type RecognitionEqaStatusRow = typeof recognitionEqaStatuses.$inferSelect;
+export type RecognitionInstitutionGradeRow = typeof recognitionInstitutionGrades.$inferSelect;
 export type RecognitionCandidateRow = typeof recognitionCandidates.$inferSelect;
 export type RecognitionDecisionRow = typeof recognitionDecisions.$inferSelect;

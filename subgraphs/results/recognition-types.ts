@@ -27,7 +27,10 @@ export class RecognitionCandidate {
   @Directive(VERDICT)
   recognizable!: boolean;
 
-  @Field(() => [String], { description: 'NOT_IN_CATALOGUE, LAB_NOT_EQA_QUALIFIED, NO_HR_MARK, EXPIRED, SAME_INSTITUTION: every one that applies.' })
+  @Field(() => [String], {
+    description:
+      'Every one that applies, in this order: NOT_IN_CATALOGUE; GRADE_NOT_RECOGNISED (the producing institution’s grade on the day of the result is not one of the item’s recognisedGrades, or it has no recorded grade); LAB_NOT_EQA_QUALIFIED; NO_HR_MARK; EXPIRED; SAME_INSTITUTION.',
+  })
   @Directive(VERDICT)
   reasons!: string[];
 
@@ -95,7 +98,15 @@ export class RecognitionItem {
   @Field(() => Float) @Directive(PLATFORM) priceYuan!: number;
   @Field(() => String, { nullable: true }) @Directive(PLATFORM) modality?: string | null;
   @Field(() => String, { nullable: true }) @Directive(PLATFORM) bodyPart?: string | null;
-  @Field(() => [String]) @Directive(PLATFORM) recognisedGrades!: string[];
+  @Field(() => [String], { description: 'Institution grades whose results are recognised (see recognitionInstitutionGrades).' }) @Directive(PLATFORM) recognisedGrades!: string[];
+  @Field(() => String, { nullable: true, description: 'Lab items: the unit a hospital feed must report it in (feed rule UNIT); null when unitless.' }) @Directive(PLATFORM) unit?: string | null;
+}
+
+@ObjectType({ description: 'An institution’s grade (三级甲等, …) from a day on, as recognition judges it on the day of a result.' })
+export class RecognitionInstitutionGrade {
+  @Field(() => ID) @Directive(PLATFORM) institutionId!: string;
+  @Field(() => String, { description: 'YYYY-MM-DD: the grade holds from this day until the next period starts.' }) @Directive(PLATFORM) validFrom!: string;
+  @Field(() => String) @Directive(PLATFORM) grade!: string;
 }
 
 @ObjectType({ description: 'An institution’s EQA (室间质评) status for one item over a period.' })
@@ -119,6 +130,14 @@ export class RecognitionItemInput {
   @Field(() => String, { nullable: true }) modality?: string;
   @Field(() => String, { nullable: true }) bodyPart?: string;
   @Field(() => [String]) recognisedGrades!: string[];
+  @Field(() => String, { nullable: true, description: 'Lab items only: the unit feeds must use.' }) unit?: string;
+}
+
+@InputType({ description: 'An institution’s grade from a day on (replaces the period starting that day).' })
+export class RecognitionInstitutionGradeInput {
+  @Field(() => ID) institutionId!: string;
+  @Field(() => String, { description: 'YYYY-MM-DD' }) validFrom!: string;
+  @Field(() => String) grade!: string;
 }
 
 @InputType({ description: 'An institution’s EQA result for an item over a period (replaces the period starting the same day).' })

@@ -1,12 +1,13 @@
 /**
  * The rules of mutual recognition (DESIGN §9): only catalogue items; only from a laboratory that had
  * passed external quality assessment (室间质评) for the item and carried the regional HR mark at the
- * time of the result; only within the item's validity window; never the asking clinician's own
+ * time of the result; only from an institution whose grade (on the day of the result) the item
+ * recognises (DESIGN §8); only within the item's validity window; never the asking clinician's own
  * institution (its own results need no recognition). Pure functions: the resolvers load the rows.
  */
 
 /** Reasons a prior result is not recognised (DESIGN §10 codes). */
-export const RECOGNITION_REASONS = ['NOT_IN_CATALOGUE', 'LAB_NOT_EQA_QUALIFIED', 'NO_HR_MARK', 'EXPIRED', 'SAME_INSTITUTION'] as const;
+export const RECOGNITION_REASONS = ['NOT_IN_CATALOGUE', 'GRADE_NOT_RECOGNISED', 'LAB_NOT_EQA_QUALIFIED', 'NO_HR_MARK', 'EXPIRED', 'SAME_INSTITUTION'] as const;
 export type RecognitionReason = (typeof RECOGNITION_REASONS)[number];
 
 /** Why a clinician repeats a test instead of recognising the prior result (DESIGN §10). */
@@ -51,14 +52,29 @@ export interface EqaPeriod {
   hrMark: boolean;
 }
 
+/** One grade of an institution, from a local calendar day until the day the next one starts. */
+export interface GradePeriod {
+  validFrom: string;
+  grade: string;
+}
+
+/** The grade an institution had on a local day (YYYY-MM-DD): the latest period started by then; undefined when none had. */
+export function gradeOn(periods: readonly GradePeriod[], day: string): string | undefined {
+  let current: GradePeriod | undefined;
+  for (const period of periods) if (period.validFrom <= day && (!current || period.validFrom > current.validFrom)) current = period;
+  return current?.grade;
+}
+
 export interface CandidateFacts {
   /** The catalogue item, or undefined when the code is not in the catalogue. */
-  item?: { validityDays: number };
+  item?: { validityDays: number; recognisedGrades: readonly string[] };
   performedAt: Date;
   resultInstitutionId: string;
   askingInstitutionId: string;
   /** The producing institution's EQA periods for this item. */
   eqa: readonly EqaPeriod[];
+  /** The producing institution's grades over time, as the steward recorded them. */
+  grades: readonly GradePeriod[];
   now: Date;
 }
 
@@ -71,7 +87,8 @@ export interface Verdict {
 /**
  * Every reason that applies, in the order of RECOGNITION_REASONS. EQA and the HR mark are judged at the
  * result's local day: a laboratory whose EQA lapsed since still counts as qualified for a result it
- * produced while qualified. Day N after the result is within an N-day window; day N+1 is not.
+ * produced while qualified. So is the institution's grade, and an institution of no recorded grade is
+ * not recognised (deny by default). Day N after the result is within an N-day window; day N+1 is not.
  */
 export function judgeCandidate(facts: CandidateFacts): Verdict {
   const reasons: RecognitionReason[] = [];
@@ -79,6 +96,10 @@ export function judgeCandidate(facts: CandidateFacts): Verdict {
   const covering = facts.eqa.filter((period) => period.validFrom <= day && day <= period.validUntil);
   const validUntil = facts.item ? validUntilOf(facts.performedAt, facts.item.validityDays) : null;
   if (!facts.item) reasons.push('NOT_IN_CATALOGUE');
+  else {
+    const grade = gradeOn(facts.grades, day);
+    if (grade === undefined || !facts.item.recognisedGrades.includes(grade)) reasons.push('GRADE_NOT_RECOGNISED');
+  }
   if (!covering.some((period) => period.passed)) reasons.push('LAB_NOT_EQA_QUALIFIED');
   if (!covering.some((period) => period.passed && period.hrMark)) reasons.push('NO_HR_MARK');
   if (validUntil && facts.now.getTime() >= validUntil.getTime()) reasons.push('EXPIRED');

@@ -2,7 +2,7 @@ import { authorizeFeedWrite } from '../../consent/policy.js';
 import { randomUUID } from 'node:crypto';
 import { and, asc, eq, getTableColumns, inArray, lt, type SQL } from 'drizzle-orm';
 import { Arg, Ctx, Directive, Field, FieldResolver, ID, InputType, Int, Mutation, Resolver, Root } from 'type-graphql';
-import { assertKnownCode, DICOM_BODY_PART, DICOM_MODALITY, IMAGING_ITEMS, LOINC } from '../../schema/codes.js';
+import { assertKnownCode, DICOM_BODY_PART, DICOM_MODALITY, LOINC } from '../../schema/codes.js';
 import { InvalidInputError } from '../../schema/errors.js';
 import { classified } from '../../schema/classification.js';
 import { labTestCodes, recordSensitivity } from '../../schema/sensitivity.js';
@@ -12,7 +12,7 @@ import { insertRows } from '../runtime/bulk-insert.js';
 import { historyPage } from '../runtime/history.js';
 import { boundedPageSize, residentRowFilter } from '../runtime/row-filter.js';
 import type { SubgraphContext } from '../runtime/server.js';
-import { imagingReports, labItems, labReports, type ImagingReportRow, type LabItemRow, type LabReportRow } from './tables.js';
+import { imagingReports, labItems, labReports, recognitionItems, type ImagingReportRow, type LabItemRow, type LabReportRow } from './tables.js';
 import { ImagingReport, LabItem, LabReport, Resident } from './types.js';
 
 /** Largest number of items one lab report may carry (and the most `LabReport.items` returns). */
@@ -245,7 +245,14 @@ export class ResultsFeedResolver {
     }
     // The gateway checked every quality rule; this is the subgraph's own floor (defence in depth), the same rules in code.
     const now = Date.now();
-    input.forEach((report, index) => validateImagingReport(report, index, now));
+    // The examinations named, from the steward's catalogue (this subgraph's own table): one query per batch.
+    const codes = [...new Set(input.map((report) => report.itemCode))];
+    const catalogue = new Map(
+      (await context.db.select({ code: recognitionItems.code, modality: recognitionItems.modality, bodyPart: recognitionItems.bodyPart }).from(recognitionItems).where(inArray(recognitionItems.code, codes))).map(
+        (item) => [item.code, item],
+      ),
+    );
+    input.forEach((report, index) => validateImagingReport(report, index, now, catalogue));
     if (checkOnly) return [];
     const rows: Array<typeof imagingReports.$inferInsert> = input.map((report) => ({
       id: `img-${randomUUID()}`,
@@ -268,14 +275,14 @@ export class ResultsFeedResolver {
   }
 }
 
-function validateImagingReport(report: ImagingReportInput, index: number, now: number): void {
+function validateImagingReport(report: ImagingReportInput, index: number, now: number, catalogue: ReadonlyMap<string, { modality: string | null; bodyPart: string | null }>): void {
   const at = `input[${index}]`;
   for (const field of ['residentId', 'itemCode', 'findings', 'impression'] as const) {
     if (report[field].trim().length === 0) throw new InvalidInputError(`${at}.${field} must not be empty.`, { field: `${at}.${field}` });
   }
   assertKnownCode({ ...DICOM_MODALITY, code: report.modality }, `${at}.modality`);
   assertKnownCode({ ...DICOM_BODY_PART, code: report.bodyPart }, `${at}.bodyPart`);
-  const item = IMAGING_ITEMS.get(report.itemCode);
+  const item = catalogue.get(report.itemCode);
   if (!item || item.modality !== report.modality || item.bodyPart !== report.bodyPart) {
     throw new InvalidInputError(`${at}.itemCode is not an examination of the catalogue with this modality and body part.`, { field: `${at}.itemCode` });
   }
