@@ -294,12 +294,14 @@ describe.each(testBackends())('mutual recognition of results on $name', (backend
     expect(windows).toEqual({ 'ELEC-K': 7, 'LFT-ALT': 30, HBA1C: 60 });
 
     const upsert = 'mutation($i: RecognitionItemInput!) { upsertRecognitionItem(input: $i) { code group modality bodyPart priceYuan } }';
-    const item = { code: 'CT-SINUS', name: '鼻窦CT平扫', group: 'CT', validityDays: 180, priceYuan: 220.5, modality: 'CT', bodyPart: 'SINUS', recognisedGrades: ['三级甲等'] };
+    const item = { code: 'CT-PELVIS', name: '盆腔CT平扫', group: 'CT', validityDays: 180, priceYuan: 220.5, modality: 'CT', bodyPart: 'PELVIS', recognisedGrades: ['三级甲等'] };
     const byClinician = await stack.query('clinician-a', upsert, { i: item });
     expect([byClinician.status, codes(byClinician)]).toEqual([403, ['FORBIDDEN']]);
     for (const [change, field] of [
       [{ group: 'DENTAL' }, 'input.group'],
       [{ modality: 'MR' }, 'input.modality'],
+      // A body part feeds cannot carry (CODE_SYSTEM): hospitals could never send the item.
+      [{ bodyPart: 'THORAX' }, 'input.bodyPart'],
       [{ validityDays: 0 }, 'input.validityDays'],
       [{ priceYuan: 1.005 }, 'input.priceYuan'],
       [{ recognisedGrades: [] }, 'input.recognisedGrades'],
@@ -309,11 +311,11 @@ describe.each(testBackends())('mutual recognition of results on $name', (backend
       expect([bad.status, bad.body.errors?.[0]?.extensions?.['code'], bad.body.errors?.[0]?.extensions?.['field']]).toEqual([400, 'BAD_USER_INPUT', field]);
     }
     const written = await stack.query('steward-1', upsert, { i: item });
-    expect(written.body.data).toEqual({ upsertRecognitionItem: { code: 'CT-SINUS', group: 'CT', modality: 'CT', bodyPart: 'SINUS', priceYuan: 220.5 } });
+    expect(written.body.data).toEqual({ upsertRecognitionItem: { code: 'CT-PELVIS', group: 'CT', modality: 'CT', bodyPart: 'PELVIS', priceYuan: 220.5 } });
     const eqa = 'mutation($i: RecognitionEqaStatusInput!) { setRecognitionEqaStatus(input: $i) { itemCode } }';
     const unknownItem = await stack.query('steward-1', eqa, { i: { institutionId: 'inst-02', itemCode: 'NOPE', validFrom: '2026-01-01', validUntil: '2026-12-31', passed: true, hrMark: true } });
     expect(unknownItem.body.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'input.itemCode' });
-    const badDay = await stack.query('steward-1', eqa, { i: { institutionId: 'inst-02', itemCode: 'CT-SINUS', validFrom: '2026-02-30', validUntil: '2026-12-31', passed: true, hrMark: true } });
+    const badDay = await stack.query('steward-1', eqa, { i: { institutionId: 'inst-02', itemCode: 'CT-PELVIS', validFrom: '2026-02-30', validUntil: '2026-12-31', passed: true, hrMark: true } });
     expect(badDay.body.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'input.validFrom' });
   });
 });

@@ -5,7 +5,7 @@
 import { and, asc, count, eq, gte, inArray, lte, or, sum } from 'drizzle-orm';
 import { Arg, Ctx, Directive, ID, Mutation, Query, Resolver } from 'type-graphql';
 import { authorize, decidePlatform, feedInstitutionOf } from '../../consent/policy.js';
-import { assertKnownCode, LOINC } from '../../schema/codes.js';
+import { assertKnownCode, DICOM_BODY_PART, LOINC } from '../../schema/codes.js';
 import type { Actor } from '../../schema/context.js';
 import { InvalidInputError } from '../../schema/errors.js';
 import { rootIs } from '../../schema/enforcement.js';
@@ -82,6 +82,8 @@ function validateItem(input: RecognitionItemInput): void {
   if (imaging && input.modality !== MODALITY_OF_GROUP[input.group]) throw new InvalidInputError(`input.modality of a ${input.group} item must be ${MODALITY_OF_GROUP[input.group]}.`, at('modality'));
   if (!imaging && input.modality != null) throw new InvalidInputError('input.modality is for imaging items only.', at('modality'));
   if (imaging && !/^[A-Z][A-Z_]{1,29}$/.test(input.bodyPart ?? '')) throw new InvalidInputError('input.bodyPart of an imaging item must be a DICOM body part (CHEST, HEAD, …).', at('bodyPart'));
+  // The body part a feed's record must carry for the item (KNOWN_ITEM) and pass CODE_SYSTEM with: an item no feed could send is refused here.
+  if (imaging) assertKnownCode({ ...DICOM_BODY_PART, code: input.bodyPart! }, 'input.bodyPart');
   if (!imaging && input.bodyPart != null) throw new InvalidInputError('input.bodyPart is for imaging items only.', at('bodyPart'));
   if (input.recognisedGrades.length === 0 || input.recognisedGrades.some((grade) => grade.trim().length === 0 || grade.length > 20)) {
     throw new InvalidInputError('input.recognisedGrades must name at least one institution grade.', at('recognisedGrades'));
