@@ -14,14 +14,28 @@ export interface StatementRunner {
   execute(query: SQL): PromiseLike<unknown>;
 }
 
-/** A Postgres array literal (`{"a",NULL,"say \\"hi\\""}`), sent as one text parameter so no driver needs array support. */
+/** What must be escaped inside a quoted array element. */
+const NEEDS_ESCAPE = /["\\]/;
+
+/**
+ * A Postgres array literal (`{"a",NULL,"say \\"hi\\""}`), sent as one text parameter so no driver needs
+ * array support. Built by concatenation, escaping only the values that need it: a feed batch or an
+ * audit append makes tens of thousands of elements, and two regex replacements each were a visible
+ * part of the gateway's time per record.
+ */
 function arrayLiteral(values: readonly unknown[]): string {
-  const parts = values.map((value) => {
-    if (value === null || value === undefined) return 'NULL';
-    if (typeof value === 'number' || typeof value === 'boolean') return String(value);
-    return `"${String(value).replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
-  });
-  return `{${parts.join(',')}}`;
+  let literal = '{';
+  for (let i = 0; i < values.length; i++) {
+    const value = values[i];
+    if (i > 0) literal += ',';
+    if (value === null || value === undefined) literal += 'NULL';
+    else if (typeof value === 'number' || typeof value === 'boolean') literal += String(value);
+    else {
+      const text = String(value);
+      literal += NEEDS_ESCAPE.test(text) ? `"${text.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"` : `"${text}"`;
+    }
+  }
+  return `${literal}}`;
 }
 
 /** The type of a serial column's values (a serial is not a type an array can be of). */
