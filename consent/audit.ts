@@ -282,6 +282,9 @@ export async function appendAuditEntries(tx: Executor, events: readonly AuditEve
 export async function appendPreparedAuditEntries(tx: Executor, prepared: readonly PreparedAuditEntry[], signer?: AuditSigner): Promise<AuditEntryRow[]> {
   if (prepared.length === 0) return [];
   if (signer && !isStorableText(signer.keyId)) throw new Error('the audit signer key id is not storable text');
+  // Awaited before the read, never pipelined with it: postgres.js sends a statement it has not yet
+  // prepared on this connection only after describing it, so a read issued behind the lock could
+  // run first and append after a stale head.
   await tx.execute(sql`select pg_advisory_xact_lock(${AUDIT_LOCK_KEY})`);
   let state = await readLogState(tx, prepared.length);
   if (state.unadopted) {

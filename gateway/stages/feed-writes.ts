@@ -118,8 +118,8 @@ export async function recordFeedWrites(
   const written = [...byResident.values()];
   await db.transaction(async (tx) => {
     const executor: Executor = tx;
-    await recordCareRelationships(executor, written.map((w) => w.care));
-    await appendAuditEntries(executor, [...written.map((w) => w.event), ...checked.values()], signer);
+    // Sent together (pipelined on PostgreSQL): the care relationships need nothing the audit append reads.
+    await Promise.all([recordCareRelationships(executor, written.map((w) => w.care)), appendAuditEntries(executor, [...written.map((w) => w.event), ...checked.values()], signer)]);
   });
   recordAuditAppend(written.length + checked.size);
 }
