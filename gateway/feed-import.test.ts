@@ -106,6 +106,25 @@ describe.each(testBackends())('hospital feed imports and imaging reports on $nam
     expect(rows.every((r) => r.institution_id === 'inst-05' && r.level === 3)).toBe(true);
   });
 
+  it('splits a batch too large for the 1 MB body limit (which still answers 413) and stores every record of it', async () => {
+    // Three reports of about 350 kB each: one request of all three is over the gateway's body limit.
+    const findings = '两肺野清晰，未见明显结节及实变影。'.repeat(7_000);
+    const records = [nextResident(), nextResident(), nextResident()].map((resident) => feedImagingReport(resident, { findings }));
+    const whole = await stack.query('his-inst-05', RECORD_IMAGING, { input: records });
+    expect([whole.status, whole.body.errors?.[0]?.extensions?.['code']]).toEqual([413, 'PAYLOAD_TOO_LARGE']);
+    const before = await rowCounts();
+    const importer = await importFeed(ndjson(records.map((record) => ({ kind: 'imagingReport', ...record }))), {
+      url: stack.platform.gateway.url,
+      token: await stack.token('his-inst-05'),
+      institutionId: 'inst-05',
+      acceptValid: false,
+      batchSize: 1000,
+    });
+    expect([importer.stored, importer.rejected, importer.stoppedAt]).toEqual([3, [], undefined]);
+    const after = await rowCounts();
+    expect(after['results.imaging_report']! - before['results.imaging_report']!).toBe(3);
+  });
+
   it('answers a check-only feed with an empty list and writes nothing; a bad record is refused the same as a write', async () => {
     const resident = nextResident();
     const before = await rowCounts();
