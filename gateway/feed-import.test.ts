@@ -125,6 +125,23 @@ describe.each(testBackends())('hospital feed imports and imaging reports on $nam
     expect(after['results.imaging_report']! - before['results.imaging_report']!).toBe(3);
   });
 
+  it('writes a batch just under the body limit whose encrypted fields make the subgraph request larger than it', async () => {
+    // Two encounters of about 440 kB of chief complaint each: one request of 0.9 MB, about 1.2 MB once encrypted.
+    const chiefComplaint = '头晕乏力'.repeat(37_000);
+    const [a, b] = [nextResident(), nextResident()];
+    const before = await rowCounts();
+    const report = await importFeed(ndjson([a, b].map((resident) => ({ kind: 'encounter', ...feedEncounter(resident, { chiefComplaint }) }))), {
+      url: stack.platform.gateway.url,
+      token: await stack.token('his-inst-05'),
+      institutionId: 'inst-05',
+      acceptValid: false,
+      batchSize: 1000,
+    });
+    expect([report.stored, report.rejected, report.stoppedAt]).toEqual([2, [], undefined]);
+    const after = await rowCounts();
+    expect(after['clinical.encounter']! - before['clinical.encounter']!).toBe(2);
+  });
+
   it('answers a check-only feed with an empty list and writes nothing; a bad record is refused the same as a write', async () => {
     const resident = nextResident();
     const before = await rowCounts();
