@@ -105,7 +105,7 @@ async function main(): Promise<void> {
       '',
       '| path | records/s |',
       '|---|---:|',
-      `| npm run import in a process of its own, after an equal warm-up import (whole file checked first, then written: gateway, quality rules, references, encryption, audit; batches of 1000/500, 3 in flight) | ${ingest.importPerSecond.toFixed(0)} |`,
+      `| npm run import in a process of its own, after an equal warm-up import (whole file checked first, then written: gateway, quality rules, references, encryption, audit; batches of 1000, 3 in flight) | ${ingest.importPerSecond.toFixed(0)} |`,
       `| PostgreSQL COPY of the same rows (into copies of the tables with their indexes), first run | ${ingest.firstCopyPerSecond.toFixed(0)} |`,
       `| ratio to the first COPY | ${(ingest.importPerSecond / ingest.firstCopyPerSecond).toFixed(3)} (goal ≥ 0.25) |`,
       `| PostgreSQL COPY, best of ${COPY_RUNS} runs (the target emptied in between) | ${ingest.bestCopyPerSecond.toFixed(0)} |`,

@@ -52,15 +52,15 @@ describe.each(testBackends())('hospital feed imports and imaging reports on $nam
     for (const table of WRITTEN) counts[table] = (await stack.platform.database.query<{ n: number }>(`select count(*)::int as n from ${COUNTED[table] ?? table}`))[0]!.n;
     return counts;
   };
-  const importAs = async (institution: string, text: string, options: { acceptValid?: boolean; onStored?: (ids: readonly string[]) => void } = {}) =>
+  const importAs = async (institution: string, text: string, options: { acceptValid?: boolean; batchSize?: number; onStored?: (ids: readonly string[]) => void } = {}) =>
     importFeed(text, {
       ...(options.onStored ? { onStored: options.onStored } : {}),
       url: stack.platform.gateway.url,
       token: await stack.token(`his-${institution}`),
       institutionId: institution,
       acceptValid: options.acceptValid ?? false,
-      // Two records a batch, so a file of a few records is several batches, sent two at a time.
-      batchSize: 2,
+      // Two records a batch unless asked, so a file of a few records is several batches, sent two at a time.
+      batchSize: options.batchSize ?? 2,
       concurrency: 2,
     });
 
@@ -178,6 +178,30 @@ describe.each(testBackends())('hospital feed imports and imaging reports on $nam
     } finally {
       await cut.stop();
     }
+  });
+
+  it('splits a batch too large for the 1 MB body limit (which still answers 413) and stores every record of it', async () => {
+    // Three reports of about 350 kB each: one request of all three is over the gateway's body limit.
+    const findings = '两肺野清晰，未见明显结节及实变影。'.repeat(7_000);
+    const records = [nextResident(), nextResident(), nextResident()].map((resident) => feedImagingReport(resident, { findings }));
+    const whole = await stack.query('his-inst-05', RECORD_IMAGING, { input: records });
+    expect([whole.status, whole.body.errors?.[0]?.extensions?.['code']]).toEqual([413, 'PAYLOAD_TOO_LARGE']);
+    const before = await rowCounts();
+    const importer = await importAs('inst-05', ndjson(records.map((record) => ({ kind: 'imagingReport', ...record }))), { batchSize: 1000 });
+    expect([importer.stored, importer.rejected, importer.stoppedAt]).toEqual([3, [], undefined]);
+    const after = await rowCounts();
+    expect(after['results.imaging_report']! - before['results.imaging_report']!).toBe(3);
+  });
+
+  it('writes a batch just under the body limit whose encrypted fields make the subgraph request larger than it', async () => {
+    // Two encounters of about 440 kB of chief complaint each: one request of 0.9 MB, about 1.2 MB once encrypted.
+    const chiefComplaint = '头晕乏力'.repeat(37_000);
+    const [a, b] = [nextResident(), nextResident()];
+    const before = await rowCounts();
+    const report = await importAs('inst-05', ndjson([a, b].map((resident) => ({ kind: 'encounter', ...feedEncounter(resident, { chiefComplaint }) }))), { batchSize: 1000 });
+    expect([report.stored, report.rejected, report.stoppedAt]).toEqual([2, [], undefined]);
+    const after = await rowCounts();
+    expect(after['clinical.encounter']! - before['clinical.encounter']!).toBe(2);
   });
 
   it('answers a check-only feed with an empty list and writes nothing; a bad record is refused the same as a write', async () => {

@@ -18,10 +18,13 @@ export type FeedMutation = keyof typeof FEED_RECORD_KINDS;
 export type FeedRecordKind = (typeof FEED_RECORD_KINDS)[FeedMutation];
 
 /**
- * The most records one call of each feed mutation takes: a batch is one request body (at most 1 MB)
- * and one transaction per table, and references at most MAX_REFERENCE_LOOKUP distinct ids per kind.
+ * The most records one call of each feed mutation takes: a batch is one request body (at most 1 MB:
+ * the import also splits by size) and one transaction per table, and references at most
+ * MAX_REFERENCE_LOOKUP distinct ids per kind. Lab reports as many as encounters: each request costs
+ * a reference lookup, an audit append and a subgraph transaction whatever its size, and a typical
+ * report is smaller than an encounter; imaging reports carry long findings texts.
  */
-export const MAX_FEED_BATCH: Readonly<Record<FeedMutation, number>> = { recordEncounters: 1000, recordLabReports: 500, recordImagingReports: 500, recordImmunizations: 1000 };
+export const MAX_FEED_BATCH: Readonly<Record<FeedMutation, number>> = { recordEncounters: 1000, recordLabReports: 1000, recordImagingReports: 500, recordImmunizations: 1000 };
 
 /**
  * A field path inside a record: `department`, `diagnoses[].code` (every element of a list). The

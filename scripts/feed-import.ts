@@ -19,6 +19,7 @@
  * which lines were (`storedLines`) and which batch's outcome is unknown (`unconfirmedLines`).
  */
 import { FEED_CHECK_ONLY } from '../schema/enforcement.js';
+import { DEFAULT_MAX_BODY_BYTES } from '../subgraphs/runtime/http.js';
 import { feedCatalogue, FEED_RECORD_KINDS, MAX_FEED_BATCH, qualityRule, qualityViolations, type FeedCatalogue, type FeedCatalogueItem, type FeedMutation, type FeedRecordKind } from '../schema/feed-quality.js';
 
 const MUTATION_OF = Object.fromEntries(Object.entries(FEED_RECORD_KINDS).map(([mutation, kind]) => [kind, mutation])) as Readonly<Record<FeedRecordKind, FeedMutation>>;
@@ -28,6 +29,11 @@ const INPUT_TYPE_OF: Readonly<Record<FeedMutation, string>> = {
   recordImagingReports: 'ImagingReportInput',
   recordImmunizations: 'ImmunizationInput',
 };
+/**
+ * The records of one request at most this many bytes of JSON, below the gateway's body limit by
+ * room for the query text and the variables' envelope.
+ */
+const BATCH_BODY_BYTES = DEFAULT_MAX_BODY_BYTES - 64_000;
 /** Batches in flight at once: the gateway checks one while the database writes another. */
 export const DEFAULT_CONCURRENCY = 3;
 
@@ -259,20 +265,26 @@ function messageOf(rule: string): string {
 }
 
 /**
- * Batches of one kind, at most `size` (and the mutation's maximum) each: encounters first (a lab report
+ * Batches of one kind, at most `size` (and the mutation's maximum) each, and small enough for the
+ * gateway's body limit (a batch of large reports is split, never refused as a whole): encounters first (a lab report
  * may reference an encounter of the same file), then lab reports, then doses, each kind in file order.
  */
 function* batches(records: readonly ParsedLine[], size: number): Generator<ParsedLine[]> {
   const order: readonly FeedRecordKind[] = ['encounter', 'labReport', 'imagingReport', 'immunization'];
   const sorted = order.flatMap((kind) => records.filter((record) => record.kind === kind));
   let current: ParsedLine[] = [];
+  let bytes = 0;
   for (const record of sorted) {
     const limit = Math.min(size, MAX_FEED_BATCH[MUTATION_OF[record.kind]]);
-    if (current.length > 0 && (current[0]!.kind !== record.kind || current.length >= limit)) {
+    // A comma between records; the JSON of one record is what it adds to the request body.
+    const recordBytes = Buffer.byteLength(JSON.stringify(record.record)) + 1;
+    if (current.length > 0 && (current[0]!.kind !== record.kind || current.length >= limit || bytes + recordBytes > BATCH_BODY_BYTES)) {
       yield current;
       current = [];
+      bytes = 0;
     }
     current.push(record);
+    bytes += recordBytes;
   }
   if (current.length > 0) yield current;
 }

@@ -33,7 +33,7 @@ quality rules here, then the whole file against the quality and reference rules 
   --institution ID   the sender's institution for the local checks (default: the actor's)
   --url URL          the gateway's GraphQL endpoint (default http://localhost:$PORT/graphql)
   --accept-valid     store the good records, report the bad ones
-  --batch-size N     records per request (default and most 1000; lab and imaging reports at most 500)
+  --batch-size N     records per request (default and most 1000; imaging reports at most 500; split below the 1 MB body limit)
   --concurrency N    requests in flight at once (default 3; each batch is still all or nothing)
   --report PATH      where the JSON report goes (default <file>.report.json)
 

@@ -7,7 +7,7 @@
  * institution treats each resident written for (a care relationship with its provenance) and each of
  * those residents' access logs gets one entry for the write, both in one transaction.
  */
-import { appendAuditEntries, feedInstitutionOf, recordCareRelationships, type AuditEvent, type AuditSigner, type Executor, type FedCareRelationship } from '../../consent/index.js';
+import { appendAuditEntries, feedInstitutionOf, type AuditEvent, type AuditSigner, type FedCareRelationship } from '../../consent/index.js';
 import { rootDeclaration, type AboutKind, type EnforcementDeclarations, type RootDeclaration } from '../../schema/enforcement.js';
 import type { Database } from '../../subgraphs/runtime/database.js';
 import type { AuditedRequest, GatewayRequestContext } from '../request-context.js';
@@ -15,6 +15,7 @@ import { recordAuditAppend } from '../../subgraphs/runtime/metrics.js';
 import type { OperationAnalysis, RootFieldCall } from './analyse-operation.js';
 import type { LookupCaller } from './check-references.js';
 import { baseEvent } from './audit.js';
+import { commitInBatch } from './group-commit.js';
 
 export type { ReferenceKind } from '../../schema/enforcement.js';
 
@@ -116,12 +117,9 @@ export async function recordFeedWrites(
   }
   if (byResident.size === 0 && checked.size === 0) return;
   const written = [...byResident.values()];
-  await db.transaction(async (tx) => {
-    const executor: Executor = tx;
-    await recordCareRelationships(executor, written.map((w) => w.care));
-    await appendAuditEntries(executor, [...written.map((w) => w.event), ...checked.values()], signer);
-  });
-  recordAuditAppend(written.length + checked.size);
+  // In the group commit with every other request's entries (concurrent batches of a feed share one
+  // transaction, audit lock and signed head); the care relationships commit with the entries.
+  await commitInBatch(db, signer, { events: [...written.map((w) => w.event), ...checked.values()], grantIds: [], careRelationships: written.map((w) => w.care) });
 }
 
 /**

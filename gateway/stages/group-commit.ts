@@ -16,9 +16,11 @@ import {
   consumeGrantUses,
   prepareAuditEntries,
   queueBreakGlassReviews,
+  recordCareRelationships,
   type AuditEvent,
   type AuditSigner,
   type Executor,
+  type FedCareRelationship,
   type PreparedAuditEntry,
 } from '../../consent/index.js';
 import type { Database } from '../../subgraphs/runtime/database.js';
@@ -45,6 +47,8 @@ export interface CommitUnit {
   /** Grants whose use the response relies on: one use each, or the request is refused. */
   grantIds: readonly string[];
   routing?: ProbeRouting;
+  /** The care relationships a committed feed write started (DESIGN §8), written with its entries. */
+  careRelationships?: readonly FedCareRelationship[];
 }
 
 /** How long a batch gathers requests before it commits: the most an idle gateway's answer waits. */
@@ -155,11 +159,16 @@ class GroupCommit {
           if (probe) await waiting.unit.routing!.securityLog.record(tx, probe);
           staged.push({ waiting, prepared });
         }
-        const entries = await appendPreparedAuditEntries(
-          tx,
-          staged.flatMap(({ prepared }) => prepared),
-          this.signer,
-        );
+        // Sent together (pipelined on PostgreSQL): the care relationships need nothing the append reads.
+        const care = staged.flatMap(({ waiting }) => waiting.unit.careRelationships ?? []);
+        const [entries] = await Promise.all([
+          appendPreparedAuditEntries(
+            tx,
+            staged.flatMap(({ prepared }) => prepared),
+            this.signer,
+          ),
+          care.length > 0 ? recordCareRelationships(tx, care) : undefined,
+        ]);
         await queueBreakGlassReviews(tx, entries);
         appended = entries.length;
       });

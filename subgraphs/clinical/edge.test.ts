@@ -6,7 +6,7 @@ import { createFetchSigner, type FetchSigner } from '../../gateway/index.js';
 import { CONTEXT_HEADER, type GatewayContextClaims } from '../../schema/context.js';
 import { scopedClaims } from '../../testkit/claims.js';
 import { createLogger } from '../runtime/logging.js';
-import { migrateAll, openDatabase, startSubgraph, type DatabaseHandle, type RunningSubgraph } from '../runtime/index.js';
+import { migrateAll, openDatabase, startSubgraph, SUBGRAPH_MAX_BODY_BYTES, type DatabaseHandle, type RunningSubgraph } from '../runtime/index.js';
 import { clinicalSubgraph } from './index.js';
 
 const RESIDENT = 'res-edge';
@@ -97,7 +97,7 @@ describe('the clinical subgraph called directly, at its HTTP edge', () => {
   it('answers non-GraphQL mistakes with JSON and a code: malformed JSON, too large, wrong path, a malformed HTTP request', async () => {
     const malformed = await post('{"query":');
     expect([malformed.status, malformed.body.errors?.[0]?.extensions?.['code']]).toEqual([400, 'BAD_REQUEST']);
-    const tooLarge = await post(JSON.stringify({ query: `{ __typename } #${'x'.repeat(1_100_000)}` }));
+    const tooLarge = await post(JSON.stringify({ query: `{ __typename } #${'x'.repeat(SUBGRAPH_MAX_BODY_BYTES + 100_000)}` }));
     expect([tooLarge.status, tooLarge.contentType?.startsWith('application/json'), tooLarge.body.errors?.[0]?.extensions?.['code']]).toEqual([413, true, 'PAYLOAD_TOO_LARGE']);
     const wrongPath = await post('{}', {}, new URL('/elsewhere', subgraph.url).href);
     expect([wrongPath.status, wrongPath.body.errors?.[0]?.extensions?.['code']]).toEqual([404, 'NOT_FOUND']);

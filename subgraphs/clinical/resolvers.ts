@@ -10,7 +10,7 @@ import { recordSensitivity } from '../../schema/sensitivity.js';
 import { MAX_FEED_BATCH } from '../../schema/feed-quality.js';
 import { inputIs, FEED_CHECK_ONLY, rootIs } from '../../schema/enforcement.js';
 import { lookupIds } from '../runtime/reference-lookup.js';
-import { insertRows } from '../runtime/bulk-insert.js';
+import { insertRows, isAnyOf } from '../runtime/bulk-insert.js';
 import { historyPage } from '../runtime/history.js';
 import { boundedPageSize, residentRowFilter } from '../runtime/row-filter.js';
 import type { SubgraphContext } from '../runtime/server.js';
@@ -227,7 +227,7 @@ export class ClinicalFeedResolver {
     const rows = await context.db
       .select({ id: encounters.id, residentId: encounters.residentId })
       .from(encounters)
-      .where(and(eq(encounters.institutionId, institutionId), inArray(encounters.id, distinct)));
+      .where(and(eq(encounters.institutionId, institutionId), isAnyOf(encounters.id, distinct)));
     const residentOf = new Map(rows.map((row) => [row.id, row.residentId]));
     return ids.map((id) => residentOf.get(id) ?? null);
   }

@@ -1,5 +1,6 @@
 import { authorize, feedInstitutionOf, isAllowed, ownResidentIdOf } from '../../consent/policy.js';
 import { eq, inArray } from 'drizzle-orm';
+import { isAnyOf } from '../runtime/bulk-insert.js';
 import { GraphQLError } from 'graphql';
 import { Arg, Ctx, Directive, ID, Mutation, Query, Resolver } from 'type-graphql';
 import { districtName, isKnownAreaCode } from '../../schema/districts.js';
@@ -100,7 +101,7 @@ export class ResidentResolver {
     if (!feedInstitutionOf(context.request.actor)) return [];
     const distinct = lookupIds(ids);
     if (distinct.length === 0) return [];
-    const rows = await context.db.select({ id: residents.id }).from(residents).where(inArray(residents.id, distinct));
+    const rows = await context.db.select({ id: residents.id }).from(residents).where(isAnyOf(residents.id, distinct));
     return rows.map((row) => row.id);
   }
 

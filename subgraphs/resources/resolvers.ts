@@ -1,4 +1,5 @@
 import { and, asc, eq, gt, inArray, type SQL } from 'drizzle-orm';
+import { isAnyOf } from '../runtime/bulk-insert.js';
 import { Arg, Ctx, Directive, FieldResolver, ID, Int, Query, Resolver, Root } from 'type-graphql';
 import { districtName } from '../../schema/districts.js';
 import { rootIs } from '../../schema/enforcement.js';
@@ -25,7 +26,7 @@ export async function loadInstitutions(context: SubgraphContext, ids: readonly s
 
 export async function loadPractitioners(context: SubgraphContext, ids: readonly string[]): Promise<Map<string, PractitionerWithInstitutionId>> {
   if (ids.length === 0) return new Map();
-  const rows = await context.db.select().from(practitioners).where(inArray(practitioners.id, [...ids]));
+  const rows = await context.db.select().from(practitioners).where(isAnyOf(practitioners.id, ids));
   return new Map(rows.map((row) => [row.id, toPractitioner(row)]));
 }
 

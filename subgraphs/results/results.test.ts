@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 // and graphql-js refuses a schema from the other module instance).
 import { graphql, Kind, parse, print, type ExecutionResult, type ObjectTypeDefinitionNode } from 'graphql/index.js';
 import { classificationGaps, readClassifications } from '../../schema/classification.js';
+import { MAX_FEED_BATCH } from '../../schema/feed-quality.js';
 import type { Actor, GatewayContextClaims } from '../../schema/context.js';
 import { buildSubgraph, type BuiltSubgraph, subgraphContext } from '../runtime/index.js';
 import { migrateAll, openDatabase, type DatabaseHandle } from '../runtime/database.js';
@@ -272,9 +273,9 @@ describe('recordLabReports (HIS feed)', () => {
     expect(row!.n).toBe(20_000);
   });
 
-  it('refuses a batch of 501 reports and an item list of 101', async () => {
+  it('refuses a batch of one report more than the most (1000) and an item list of 101', async () => {
     const before = await labReportCount();
-    const tooMany = await run(RECORD, claims(null, his), { input: Array.from({ length: 501 }, () => labReport()) });
+    const tooMany = await run(RECORD, claims(null, his), { input: Array.from({ length: MAX_FEED_BATCH.recordLabReports + 1 }, () => labReport()) });
     expect(tooMany.errors?.[0]?.extensions?.['code']).toBe('BAD_USER_INPUT');
     const items = Array.from({ length: 101 }, (_, i) => ({ localCode: `ITEM${i}`, name: 'x', value: '1', abnormalFlag: 'N' }));
     const tooLong = await run(RECORD, claims(null, his), { input: [labReport({ items })] });

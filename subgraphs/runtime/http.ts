@@ -109,13 +109,16 @@ export async function serveApollo<Context extends BaseContext>(
   );
 }
 
+/** The largest request body a service reads unless configured otherwise (a larger one is a 413). */
+export const DEFAULT_MAX_BODY_BYTES = 1_000_000;
+
 /**
  * The edge every service shares: request id, health, extra routes, body limit, JSON parsing and the
  * refusal of ill-formed text, then the GraphQL handler; graceful stop.
  */
 export async function serveHttp(handleGraphQL: GraphQLHandler, options: HttpServiceOptions & { onStop?: () => Promise<void> }): Promise<RunningHttpService> {
   const path = options.path ?? '/graphql';
-  const maxBodyBytes = options.maxBodyBytes ?? 1_000_000;
+  const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   const logger = options.logger ?? SILENT_LOGGER;
   const service = options.service ?? serviceNameOf(logger);
 

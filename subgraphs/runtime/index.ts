@@ -7,6 +7,7 @@ export { NO_ROWS, boundedPageSize, mayReachResident, mayReadResidentCategory, re
 export {
   buildSubgraph,
   startSubgraph,
+  SUBGRAPH_MAX_BODY_BYTES,
   subgraphContext,
   type BuiltSubgraph,
   type ReferenceResolver,

@@ -19,7 +19,7 @@ import { RequestBatches } from './batch.js';
 import { createContextVerifier, type ContextVerificationKey } from './context.js';
 import type { Database } from './database.js';
 import { redactUnexpectedErrors } from './errors.js';
-import { serveApollo, type RunningHttpService } from './http.js';
+import { DEFAULT_MAX_BODY_BYTES, serveApollo, type RunningHttpService } from './http.js';
 import { databaseCheck, readinessRoute } from './readiness.js';
 import { ReplayCache } from './replay-cache.js';
 import { SafeStringLiteralsRule } from './input-hygiene.js';
@@ -109,6 +109,9 @@ export interface RunningSubgraph extends RunningHttpService {
   readonly name: string;
 }
 
+/** The largest request body a subgraph reads: room for the gateway's largest request once its writes are encrypted. */
+export const SUBGRAPH_MAX_BODY_BYTES = 4 * DEFAULT_MAX_BODY_BYTES;
+
 /** Starts a subgraph over HTTP; every request must carry a valid signed context addressed to it, for its body. */
 export async function startSubgraph(definition: SubgraphDefinition, options: StartSubgraphOptions): Promise<RunningSubgraph> {
   const built = await buildSubgraph(definition);
@@ -131,6 +134,10 @@ export async function startSubgraph(definition: SubgraphDefinition, options: Sta
     plugins: [ApolloServerPluginLandingPageDisabled(), ApolloServerPluginInlineTraceDisabled(), requestLoggingPlugin<SubgraphContext>()],
   });
   const running = await serveApollo(apollo, {
+    // The gateway is the only client, and a request it let in grows on the way (identifying fields
+    // encrypted: base64 and an envelope, about 1.4 times the text): a feed batch just under the
+    // gateway's limit must still fit, or it would be refused after its check passed.
+    maxBodyBytes: SUBGRAPH_MAX_BODY_BYTES,
     port: options.port,
     host: options.host,
     ...(options.logger ? { logger: options.logger.child({ service: definition.name }) } : {}),
